@@ -159,6 +159,11 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Embedded mode serves static files straight from the app folders (no collectstatic step);
+# production serves the hashed, compressed copies that collectstatic writes to STATIC_ROOT.
+WHITENOISE_USE_FINDERS = not PRODUCTION
+if not PRODUCTION:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 # Files only an authorised user may fetch (lesson videos, courseware, later proofs).
@@ -202,6 +207,10 @@ CELERY_TIMEZONE = TIME_ZONE
 PLATFORM_NAME = "知识产权贯标认证学习平台"
 COMPLAINT_EMAIL = env.str("COMPLAINT_EMAIL", default="jubao@ipms-study.example.cn")
 FEEDBACK_RATE = env.str("FEEDBACK_RATE", default="5/h")
+# Reverse proxies in front of the app that append to X-Forwarded-For; 0 trusts none, so
+# the client address is REMOTE_ADDR and a forged header cannot dodge rate limits.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+CJK_FONT_PATH = env.str("CJK_FONT_PATH", default="")
 
 # --- Captcha (django-simple-captcha) ---------------------------------------------------
 CAPTCHA_LENGTH = 4
@@ -243,7 +252,8 @@ if PRODUCTION:
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+    # The preload directive alone lists nothing; submitting the domain is a separate step.
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 
 # --- Logging ---------------------------------------------------------------------------
 LOGGING = {

@@ -1,0 +1,50 @@
+import io
+
+import imageio_ffmpeg
+import pytest
+from PIL import Image
+from pypdf import PdfReader
+
+from ipms.core import demo_media
+
+
+def test_pdf_embeds_a_cjk_font_and_keeps_the_chinese_text():
+    data = demo_media.make_pdf("知识产权管理体系认证流程", ["企业应当建立知识产权管理体系。"])
+    reader = PdfReader(io.BytesIO(data))
+    text = reader.pages[0].extract_text()
+    assert "知识产权管理体系认证流程" in text
+    fonts = reader.pages[0]["/Resources"]["/Font"]
+    embedded = [
+        f.get_object()
+        for f in fonts.values()
+        if "/FontFile2" in f.get_object().get("/FontDescriptor", {})
+    ]
+    assert embedded, "the CJK font must be embedded so the PDF renders anywhere"
+
+
+def test_image_has_the_requested_size_and_is_not_blank():
+    data = demo_media.make_image("讲师", (120, 80))
+    image = Image.open(io.BytesIO(data))
+    assert image.size == (120, 80)
+    assert len(image.getcolors(maxcolors=100000)) > 2  # text was drawn, not a flat fill
+
+
+def test_video_is_h264_with_the_requested_length(tmp_path):
+    path = tmp_path / "clip.mp4"
+    path.write_bytes(demo_media.make_video("课时1", seconds=2, size=(160, 90)))
+    frames, seconds = imageio_ffmpeg.count_frames_and_secs(str(path))
+    assert seconds == pytest.approx(2, abs=0.2)
+    assert frames >= 15
+
+
+def test_missing_font_fails_with_a_clear_message(monkeypatch, settings):
+    from django.core.exceptions import ImproperlyConfigured
+
+    settings.CJK_FONT_PATH = ""
+    monkeypatch.setattr(demo_media, "_PILLOW_CANDIDATES", ["/nonexistent/font.ttc"])
+    demo_media._pillow_font_path.cache_clear()
+    try:
+        with pytest.raises(ImproperlyConfigured, match="fonts-wqy-microhei"):
+            demo_media.make_image("x")
+    finally:
+        demo_media._pillow_font_path.cache_clear()
