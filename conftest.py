@@ -27,10 +27,17 @@ def _isolated_files(settings, tmp_path_factory):
     settings.STORAGES = {
         **settings.STORAGES,
         "private": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": root / "private", "base_url": None},
+            "BACKEND": "ipms.core.files.PrivateFileSystemStorage",
+            "OPTIONS": {"location": root / "private"},
         },
     }
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(request, settings):
+    """Argon2 costs ~0.25 s a hash; tests marked ``real_hashers`` keep it."""
+    if request.node.get_closest_marker("real_hashers") is None:
+        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
@@ -40,6 +47,19 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def captcha_test_mode(settings, monkeypatch):
+    """Make "PASSED" the only right captcha answer.
+
+    django-simple-captcha copies CAPTCHA_TEST_MODE into ``captcha.conf.settings`` at import
+    time, so overriding the Django setting alone does not reach it.
+    """
+    from captcha.conf import settings as captcha_settings
+
+    settings.CAPTCHA_TEST_MODE = True
+    monkeypatch.setattr(captcha_settings, "CAPTCHA_TEST_MODE", True)
 
 
 @pytest.fixture(scope="session")

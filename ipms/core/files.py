@@ -14,9 +14,12 @@ from dataclasses import dataclass
 import filetype
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.storage import storages
+from django.core.files.storage import FileSystemStorage, storages
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import FileResponse
 from django.utils.deconstruct import deconstructible
+from django.utils.functional import LazyObject, empty
 
 
 @dataclass(frozen=True)
@@ -149,9 +152,41 @@ validate_document = UploadValidator("document")
 validate_video = UploadValidator("video")
 
 
+class PrivateFileSystemStorage(FileSystemStorage):
+    """Local storage for files that have no public address.
+
+    ``url()`` refuses, so a template or view can never leak a private file by link; views
+    hand these files out after an access check (``download_response``).
+    """
+
+    def url(self, name):
+        raise ValueError("Private files have no public URL; serve them through a view.")
+
+
+class _PrivateStorage(LazyObject):
+    """Resolves ``STORAGES["private"]`` on first use and again after settings change.
+
+    ``FileField(storage=callable)`` calls the callable once, when the model class is
+    built; the lazy object keeps that single instance following the settings (tests
+    point it at a temporary folder, production at a private bucket).
+    """
+
+    def _setup(self):
+        self._wrapped = storages["private"]
+
+
+_private_storage = _PrivateStorage()
+
+
+@receiver(setting_changed)
+def _reset_private_storage(*, setting, **kwargs):
+    if setting in {"STORAGES", "PRIVATE_MEDIA_ROOT"}:
+        _private_storage._wrapped = empty
+
+
 def private_storage():
     """Storage for files that only authorised users may fetch (never under MEDIA_URL)."""
-    return storages["private"]
+    return _private_storage
 
 
 @deconstructible

@@ -31,4 +31,8 @@ class BootstrapFormMixin:
                 attrs = self.fields[name].widget.attrs
                 attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
                 attrs["aria-invalid"] = "true"
-                attrs["aria-describedby"] = f"id_{self.add_prefix(name)}_error"
+                # Announce the error first, then the help text if the field has one.
+                described = [f"id_{self.add_prefix(name)}_error"]
+                if self.fields[name].help_text:
+                    described.append(f"id_{self.add_prefix(name)}_help")
+                attrs["aria-describedby"] = " ".join(described)

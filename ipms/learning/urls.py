@@ -1,8 +1,10 @@
 from django.urls import path
-from django.views.generic import TemplateView
+
+from ipms.learning import views
 
 app_name = "learning"
 
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="content/home.html"), name="course_list"),
+    path("", views.course_list, name="course_list"),
+    path("<int:pk>/", views.course_detail, name="course_detail"),
 ]

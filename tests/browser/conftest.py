@@ -1,8 +1,11 @@
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import Page
 
 pytestmark = pytest.mark.browser
 
+BASICS_JS = (Path(__file__).parent / "a11y_basics.js").read_text(encoding="utf-8")
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 375, "height": 812}
 
@@ -21,29 +24,12 @@ def open_nav(page: Page, label: str) -> None:
     if toggler.is_visible():
         toggler.click()
         page.locator("#main-nav.show").wait_for()
-    page.get_by_role("navigation", name="主导航").get_by_role("link", name=label, exact=True).click()
+    page.get_by_role("navigation", name="主导航").get_by_role(
+        "link", name=label, exact=True
+    ).click()
 
 
 def assert_accessible_basics(page: Page) -> None:
     """Cheap checks on every page: landmarks, labelled fields, alt texts, one h1."""
-    problems = page.evaluate(
-        """() => {
-        const out = [];
-        if (!document.querySelector('main')) out.push('no <main> landmark');
-        if (!document.querySelector('header nav[aria-label]')) out.push('no labelled nav');
-        if (document.querySelectorAll('h1').length !== 1) out.push('h1 count ' + document.querySelectorAll('h1').length);
-        for (const img of document.querySelectorAll('img')) {
-          if (!img.hasAttribute('alt')) out.push('img without alt: ' + img.src);
-        }
-        for (const el of document.querySelectorAll('input:not([type=hidden]), select, textarea')) {
-          const labelled = (el.id && document.querySelector('label[for="' + el.id + '"]'))
-            || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby') || el.closest('label');
-          if (!labelled) out.push('unlabelled field: ' + (el.name || el.id));
-        }
-        if (document.documentElement.lang !== 'zh-CN') out.push('lang is ' + document.documentElement.lang);
-        const overflow = document.documentElement.scrollWidth - window.innerWidth;
-        if (overflow > 1) out.push('page wider than the viewport by ' + overflow + 'px');
-        return out;
-    }"""
-    )
+    problems = page.evaluate(BASICS_JS)
     assert not problems, f"{page.url}: {problems}"

@@ -11,6 +11,7 @@ from ipms.accounts.validators import LettersAndDigitsValidator, mask_mobile, nor
 pytestmark = pytest.mark.django_db
 
 
+@pytest.mark.real_hashers
 def test_user_is_keyed_by_a_valid_mobile_number():
     user = User.objects.create_user(phone="+86 136-0000-2925", password="Secret2026")
     assert user.phone == "13600002925"

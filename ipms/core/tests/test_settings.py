@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[3]
 
 
@@ -47,6 +49,7 @@ def test_production_passes_check_deploy():
     assert "no issues" in result.stdout
 
 
+@pytest.mark.real_hashers
 def test_embedded_mode_is_the_default(settings):
     assert settings.MODE == "embedded"
     assert settings.LANGUAGE_CODE == "zh-hans"

@@ -1,0 +1,61 @@
+"""The client's IP address, for rate limits and the feedback inbox.
+
+``X-Forwarded-For`` is written by whoever sends the request, so only the hops appended by
+proxies we run can be believed. ``settings.TRUSTED_PROXY_COUNT`` says how many of those
+sit in front of the app (0 in the embedded mode: the peer address is the client). With N
+trusted proxies, each appends the address it received the request from, so the client
+is the N-th entry from the right; anything further left was supplied by the client and
+is ignored.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+
+from django.conf import settings
+from django.http import HttpRequest
+
+
+def _parse(value: str) -> str | None:
+    try:
+        address = ipaddress.ip_address(value.strip())
+    except ValueError:
+        return None
+    # An IPv4 client seen through a dual-stack socket arrives as ::ffff:a.b.c.d.
+    mapped = getattr(address, "ipv4_mapped", None)
+    return str(mapped or address)
+
+
+def trusted_proxy_count() -> int:
+    return max(0, int(getattr(settings, "TRUSTED_PROXY_COUNT", 0)))
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The client's address, or None when the server cannot tell (e.g. a Unix socket)."""
+    remote = _parse(request.META.get("REMOTE_ADDR", "") or "")
+    proxies = trusted_proxy_count()
+    if not proxies:
+        return remote
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+    if len(hops) < proxies:
+        # The request did not pass through every proxy we expect (a direct hit on the app
+        # server, or a misconfigured proxy): the peer address is the only fact we have.
+        return remote
+    return _parse(hops[-proxies]) or remote
+
+
+def client_ip_key(group: str, request: HttpRequest) -> str:
+    """django-ratelimit key: the client IP, IPv6 clients grouped by their /64 network.
+
+    django-ratelimit's built-in ``"ip"`` key reads ``REMOTE_ADDR`` (the proxy's address
+    in production) unless RATELIMIT_IP_META_KEY is configured, so the views pass this
+    key instead; it masks IPv6 the same way the built-in key does.
+    """
+    ip = client_ip(request)
+    if ip is None:
+        return "unknown"
+    if ":" in ip:
+        mask = getattr(settings, "RATELIMIT_IPV6_MASK", 64)
+        return str(ipaddress.ip_network(f"{ip}/{mask}", strict=False).network_address)
+    return ip

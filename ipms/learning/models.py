@@ -1,0 +1,222 @@
+"""Courses, lessons and courseware (PRODUCT.md §5).
+
+Lesson videos and courseware live in private storage: only users allowed to learn may
+fetch them (issue 4 adds the access-checked views). Course covers are public images.
+
+Enrolments, per-lesson progress and heartbeats (issue 4) will point at ``Course`` and
+``Lesson`` by foreign key; the credit policy that turns progress into 学分 lives on the
+course and is interpreted in one place, :mod:`ipms.learning.policy`.
+"""
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from ipms.core.files import (
+    UploadTo,
+    private_storage,
+    validate_document,
+    validate_image,
+    validate_video,
+)
+from ipms.core.models import TimeStampedModel
+
+MAX_CREDITS_PER_ITEM = 100
+MAX_PROOF_CREDITS = 10_000
+MAX_EXAM_SCORE = 100
+
+
+class CourseQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(is_published=True)
+
+
+class Course(TimeStampedModel):
+    """课程: a series of lessons with its own credit policy and proof conditions."""
+
+    title = models.CharField("课程名称", max_length=100, unique=True)
+    cover = models.ImageField(
+        "封面图片",
+        upload_to=UploadTo("courses/covers"),
+        validators=[validate_image],
+        blank=True,
+        max_length=200,
+        help_text="建议尺寸 640×360(16:9)。不上传时显示以课程名称生成的默认封面。",
+    )
+    summary = models.TextField(
+        "课程简介", max_length=500, help_text="显示在课程卡片上,建议 100 字以内。"
+    )
+    audience = models.CharField("学习对象", max_length=200, help_text="如:贯标单位全体员工。")
+    description = models.TextField("课程介绍", blank=True, help_text="段落之间空一行。")
+    lecturers = models.ManyToManyField(
+        "content.Lecturer", blank=True, related_name="courses", verbose_name="讲师"
+    )
+    order = models.PositiveIntegerField("排序", default=0, help_text="数字小的排在前面。")
+    is_published = models.BooleanField("已发布", default=True)
+
+    # --- 学分规则 (PRODUCT.md §5), interpreted only by ipms.learning.policy -------------
+    credits_per_lesson = models.PositiveSmallIntegerField(
+        "每完成一个课时获得学分",
+        default=2,
+        validators=[MaxValueValidator(MAX_CREDITS_PER_ITEM)],
+    )
+    credits_per_study_day = models.PositiveSmallIntegerField(
+        "每个学习日获得学分",
+        default=0,
+        validators=[MaxValueValidator(MAX_CREDITS_PER_ITEM)],
+        help_text="有有效学习时长的每一天另得的学分;0 表示不按天计分。",
+    )
+    exam_score_counts = models.BooleanField(
+        "考试得分计入学分", default=False, help_text="勾选后,考试得分(最高一次)计入学分。"
+    )
+    proof_min_credits = models.PositiveIntegerField(
+        "学习证明所需学分",
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(MAX_PROOF_CREDITS)],
+        help_text="留空表示“全部必修课时的学分之和”(随必修课时数自动计算)。",
+    )
+    proof_min_exam_score = models.PositiveSmallIntegerField(
+        "学习证明所需考试得分",
+        default=60,
+        validators=[MaxValueValidator(MAX_EXAM_SCORE)],
+    )
+
+    objects = CourseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "课程"
+        verbose_name_plural = "课程"
+        ordering = ["order", "id"]
+        indexes = [models.Index(fields=["is_published", "order"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(credits_per_lesson__lte=MAX_CREDITS_PER_ITEM),
+                name="course_credits_per_lesson_range",
+                violation_error_message=f"每课时学分须在 0–{MAX_CREDITS_PER_ITEM} 之间。",
+            ),
+            models.CheckConstraint(
+                condition=Q(credits_per_study_day__lte=MAX_CREDITS_PER_ITEM),
+                name="course_credits_per_day_range",
+                violation_error_message=f"每个学习日学分须在 0–{MAX_CREDITS_PER_ITEM} 之间。",
+            ),
+            models.CheckConstraint(
+                condition=Q(proof_min_credits__isnull=True)
+                | Q(proof_min_credits__lte=MAX_PROOF_CREDITS),
+                name="course_proof_min_credits_range",
+                violation_error_message=f"学习证明所需学分须在 0–{MAX_PROOF_CREDITS} 之间。",
+            ),
+            models.CheckConstraint(
+                condition=Q(proof_min_exam_score__lte=MAX_EXAM_SCORE),
+                name="course_proof_min_exam_score_range",
+                violation_error_message=f"学习证明所需考试得分须在 0–{MAX_EXAM_SCORE} 之间。",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class LessonQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(is_published=True)
+
+
+class Lesson(TimeStampedModel):
+    """课时: one video with its description, 课程大纲 and courseware."""
+
+    class Kind(models.TextChoices):
+        REQUIRED = "required", "必修"
+        ELECTIVE = "elective", "选修"
+
+    course = models.ForeignKey(
+        Course, on_delete=models.CASCADE, related_name="lessons", verbose_name="课程"
+    )
+    number = models.PositiveSmallIntegerField(
+        "课时序号",
+        validators=[MinValueValidator(1)],
+        help_text="课时1、课时2……在同一课程内不能重复,也决定目录中的顺序。",
+    )
+    title = models.CharField("课时名称", max_length=200)
+    kind = models.CharField("类型", max_length=16, choices=Kind.choices, default=Kind.REQUIRED)
+    description = models.TextField("课时简介", blank=True)
+    outline = models.TextField("课程大纲", blank=True, help_text="每行一个要点。")
+    video = models.FileField(
+        "视频",
+        storage=private_storage,
+        upload_to=UploadTo("lessons/videos"),
+        validators=[validate_video],
+        blank=True,
+        max_length=200,
+        help_text="MP4(H.264)或 WebM。上传后自动识别时长。",
+    )
+    duration = models.PositiveIntegerField(
+        "时长(秒)",
+        default=0,
+        help_text="上传视频后自动识别;无法识别时请手工填写。",
+    )
+    duration_detected = models.BooleanField("时长已自动识别", default=False, editable=False)
+    is_published = models.BooleanField("已发布", default=True)
+
+    objects = LessonQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "课时"
+        verbose_name_plural = "课时"
+        ordering = ["course", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["course", "number"],
+                name="lesson_unique_number_per_course",
+                violation_error_message="同一课程内课时序号不能重复。",
+            ),
+            models.CheckConstraint(
+                condition=Q(number__gte=1),
+                name="lesson_number_positive",
+                violation_error_message="课时序号从 1 开始。",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"课时{self.number} {self.title}"
+
+    @property
+    def is_required(self) -> bool:
+        return self.kind == self.Kind.REQUIRED
+
+    @property
+    def label(self) -> str:
+        """The catalogue label of the manual: 课时2 (必修)."""
+        return f"课时{self.number} ({self.get_kind_display()})"
+
+
+class Courseware(TimeStampedModel):
+    """课件: a downloadable document (usually PDF) attached to a lesson."""
+
+    lesson = models.ForeignKey(
+        Lesson, on_delete=models.CASCADE, related_name="coursewares", verbose_name="课时"
+    )
+    title = models.CharField("课件名称", max_length=200, help_text="下载时的文件名也用它。")
+    file = models.FileField(
+        "文件",
+        storage=private_storage,
+        upload_to=UploadTo("lessons/courseware"),
+        validators=[validate_document],
+        max_length=200,
+    )
+    order = models.PositiveIntegerField("排序", default=0)
+
+    class Meta:
+        verbose_name = "课件"
+        verbose_name_plural = "课件"
+        ordering = ["order", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lesson", "title"],
+                name="courseware_unique_title_per_lesson",
+                violation_error_message="同一课时内课件名称不能重复。",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title

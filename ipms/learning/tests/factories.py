@@ -1,0 +1,103 @@
+"""Factories for courses, lessons and courseware; other apps' tests reuse them.
+
+Files are tiny but real (an H.264 clip, a PDF) so the upload validators accept them. The
+clip is generated once per test process and cached: ffmpeg is the slow part of a test run.
+"""
+
+from __future__ import annotations
+
+import io
+from functools import cache
+
+import factory
+from factory.django import DjangoModelFactory
+
+from ipms.learning.models import Course, Courseware, Lesson
+
+TINY_VIDEO_SECONDS = 2
+
+
+@cache
+def tiny_mp4() -> bytes:
+    """A real two-second 64×36 H.264 MP4 (generated once per process)."""
+    from ipms.core.demo_media import make_video
+
+    return make_video("测试", seconds=TINY_VIDEO_SECONDS, size=(64, 36), fps=5)
+
+
+@cache
+def tiny_pdf() -> bytes:
+    """A real one-page PDF (Latin text, so no CJK font is needed)."""
+    from reportlab.pdfgen import canvas
+
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer)
+    pdf.drawString(72, 720, "Courseware")
+    pdf.save()
+    return buffer.getvalue()
+
+
+@cache
+def tiny_png() -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (16, 9), "#9e1c26").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+class CourseFactory(DjangoModelFactory):
+    class Meta:
+        model = Course
+        skip_postgeneration_save = True
+
+    title = factory.Sequence(lambda n: f"测试课程{n}")
+    summary = factory.LazyAttribute(lambda o: f"{o.title}的课程简介。")
+    audience = "贯标单位全体员工"
+    description = "课程介绍第一段。\n\n课程介绍第二段。"
+    order = factory.Sequence(int)
+    is_published = True
+
+    class Params:
+        with_cover = factory.Trait(
+            cover=factory.django.ImageField(filename="cover.png", width=16, height=9)
+        )
+
+    @factory.post_generation
+    def lecturers(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.lecturers.set(extracted)
+
+
+class LessonFactory(DjangoModelFactory):
+    class Meta:
+        model = Lesson
+
+    course = factory.SubFactory(CourseFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    title = factory.Sequence(lambda n: f"测试课时{n}")
+    kind = Lesson.Kind.REQUIRED
+    description = "本课时的简介。"
+    outline = "要点一\n要点二"
+    duration = 600
+    is_published = True
+
+    class Params:
+        elective = factory.Trait(kind=Lesson.Kind.ELECTIVE)
+        with_video = factory.Trait(
+            video=factory.django.FileField(
+                filename="lesson.mp4", data=factory.LazyFunction(tiny_mp4)
+            ),
+            duration=TINY_VIDEO_SECONDS,
+            duration_detected=True,
+        )
+
+
+class CoursewareFactory(DjangoModelFactory):
+    class Meta:
+        model = Courseware
+
+    lesson = factory.SubFactory(LessonFactory)
+    title = factory.Sequence(lambda n: f"课件{n}")
+    file = factory.django.FileField(filename="courseware.pdf", data=factory.LazyFunction(tiny_pdf))
+    order = factory.Sequence(int)
