@@ -7,7 +7,6 @@
 """
 
 import os
-import shutil
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -129,8 +128,3 @@ def shoot(artifacts_dir, request):
         return target
 
     return _shoot
-
-
-def pytest_sessionstart(session):
-    # Browser tests and CI artefacts start clean each run.
-    shutil.rmtree(ARTIFACTS / "screenshots", ignore_errors=True)

@@ -5,6 +5,7 @@ import pytest
 from ipms.core import demo_media
 from ipms.learning import demo
 from ipms.learning.models import Course, Courseware, Lesson
+from ipms.learning.selectors import course_credit_policy, course_detail
 from ipms.learning.tests.factories import TINY_VIDEO_SECONDS, tiny_pdf, tiny_png
 
 pytestmark = pytest.mark.django_db
@@ -62,8 +63,10 @@ def test_demo_load_creates_the_three_courses(generated, make_lecturer):
     assert lessons[0].title == "知识产权管理体系认证流程"
     assert lessons[1].title == "企业标准贯标流程——工作启动"
     assert lessons[2].title == "企业标准贯标流程——管理诊断(一)"
-    kinds = [lesson.kind for lesson in lessons]
-    assert kinds.count(Lesson.Kind.ELECTIVE) == 2
+    # All 15 are 必修, so the proof threshold X is 30 credits as PRODUCT.md §5 states.
+    assert {lesson.kind for lesson in lessons} == {Lesson.Kind.REQUIRED}
+    assert course_credit_policy(course=course_detail(pk=management.pk)).min_credits == 30
+    assert Lesson.objects.filter(kind=Lesson.Kind.ELECTIVE).exists()  # other courses have 选修
     assert list(management.lecturers.order_by("order", "id")) == lecturers[1:]
     for course in Course.objects.all():
         assert course.cover and course.lessons.count() >= 3
