@@ -12,6 +12,8 @@ from urllib.parse import urlparse
 
 import pytest
 
+from ipms.core.sms.testing import sms_clock, sms_outbox  # noqa: F401 - shared fixtures
+
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 ARTIFACTS = Path(__file__).resolve().parent / "var" / "test-artifacts"
@@ -37,6 +39,12 @@ def _fast_password_hashing(request, settings):
     """Argon2 costs ~0.25 s a hash; tests marked ``real_hashers`` keep it."""
     if request.node.get_closest_marker("real_hashers") is None:
         settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _sms_to_outbox(request):
+    """No test sends through the console backend; every message lands in the outbox."""
+    request.getfixturevalue("sms_outbox")
 
 
 @pytest.fixture(autouse=True)

@@ -6,6 +6,7 @@ console SMS. ``IPMS_MODE=production`` switches to the production mode, which ref
 start without a real ``SECRET_KEY`` and turns on every ``check --deploy`` protection.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -47,8 +48,10 @@ INSTALLED_APPS = [
     "django_htmx",
     "captcha",
     "csp",
+    "axes",
     "ipms.core",
     "ipms.accounts",
+    "ipms.enterprises",
     "ipms.content",
     "ipms.learning",
 ]
@@ -65,6 +68,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "ipms.accounts.middleware.SessionTimeoutMiddleware",
+    # Last, as django-axes requires: turns a lockout into our 429 login page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -106,6 +112,10 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# axes locks per phone only on purpose; the per-address cap is LOGIN_IP_RATE (see below),
+# looser than the per-phone limit so one office behind NAT is not locked out together.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
 # --- Cache and sessions -----------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
@@ -121,16 +131,40 @@ else:
     # One process in the embedded mode, so a local-memory counter is exact there.
     # Production sets REDIS_URL, which gives django-ratelimit the shared atomic cache
     # it checks for.
-    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+    SILENCED_SYSTEM_CHECKS += ["django_ratelimit.E003", "django_ratelimit.W001"]
 
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
-SESSION_COOKIE_AGE = 12 * 60 * 60
+SESSION_COOKIE_AGE = env.int("SESSION_ABSOLUTE_TIMEOUT", default=12 * 60 * 60)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
 
 # --- Auth ------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    # django-axes first: it refuses a locked-out phone before the password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Login lockout (ASVS 2.2.1, MLPS 8.1.4.1 b): 5 failures for one phone within 15 minutes
+# lock that phone for a 15-minute cool-off, never permanently; a success resets the count.
+# Every attempt is logged (axes AccessLog for successes, AccessFailureLog for failures).
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
+AXES_USE_ATTEMPT_EXPIRATION = True
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "ipms.accounts.lockout.username_from_request"
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_CLIENT_IP_CALLABLE = "ipms.core.http.axes_client_ip"
+AXES_LOCKOUT_CALLABLE = "ipms.accounts.lockout.lockout_response"
+AXES_VERBOSE = False
+# The per-IP cap is separate and looser (offices share one address behind NAT).
+LOGIN_IP_RATE = env.str("LOGIN_IP_RATE", default="30/15m")
+# Sessions end after 30 idle minutes and at the latest 12 hours after login (ASVS 3.3.2).
+SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=30 * 60)
+SESSION_ABSOLUTE_TIMEOUT = env.int("SESSION_ABSOLUTE_TIMEOUT", default=12 * 60 * 60)
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "content:home"
 LOGOUT_REDIRECT_URL = "content:home"
@@ -265,5 +299,47 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
+# Member invitation links (账号确认) stay valid this many days, and work once.
+INVITATION_TTL_DAYS = env.int("INVITATION_TTL_DAYS", default=7)
+
 # Apps whose models the operators' group may manage in the console.
-OPERATOR_APP_LABELS = ["content", "learning"]
+OPERATOR_APP_LABELS = ["content", "learning", "enterprises"]
+
+# --- SMS and verification codes (ipms.core.sms, ipms.accounts.sms; docs/sms.md) ---------
+SMS_BACKEND = env.str("SMS_BACKEND", default="ipms.core.sms.backends.console.SmsBackend")
+# The signature every text starts with: 【贯标认证学习平台】
+SMS_SIGNATURE = env.str("SMS_SIGNATURE", default="贯标认证学习平台")
+# Prefix of the invitation link in SMS texts (the provider template contains it literally).
+SMS_LINK_BASE = env.str("SMS_LINK_BASE", default="http://127.0.0.1:8000/j/")
+# Full phone numbers, codes and links in the console backend's log: embedded mode only.
+# Production never logs them, whatever the environment says.
+SMS_LOG_SECRETS = env.bool("SMS_LOG_SECRETS", default=True) and not PRODUCTION
+SMS_FILE_PATH = env.str("SMS_FILE_PATH", default="") or str(VAR_DIR / "sms")
+SMS_TIMEOUT = env.int("SMS_TIMEOUT", default=10)
+SMS_TENCENT_SECRET_ID = env.str("SMS_TENCENT_SECRET_ID", default="")
+SMS_TENCENT_SECRET_KEY = env.str("SMS_TENCENT_SECRET_KEY", default="")
+SMS_TENCENT_SDK_APP_ID = env.str("SMS_TENCENT_SDK_APP_ID", default="")
+SMS_TENCENT_SIGN_NAME = env.str("SMS_TENCENT_SIGN_NAME", default=SMS_SIGNATURE)
+SMS_TENCENT_REGION = env.str("SMS_TENCENT_REGION", default="ap-guangzhou")
+SMS_TENCENT_ENDPOINT = env.str("SMS_TENCENT_ENDPOINT", default="sms.tencentcloudapi.com")
+# Our template ids -> Tencent TemplateIds, e.g. "verification_code=1234567,member_invitation=…"
+SMS_TENCENT_TEMPLATES = env.dict("SMS_TENCENT_TEMPLATES", default={})
+# Verification codes: lifetime, wrong tries before the code is void, rows kept (days).
+SMS_CODE_TTL = env.int("SMS_CODE_TTL", default=300)
+SMS_CODE_MAX_ATTEMPTS = env.int("SMS_CODE_MAX_ATTEMPTS", default=5)
+SMS_CODE_RETENTION_DAYS = env.int("SMS_CODE_RETENTION_DAYS", default=180)
+# Sending limits, kept in the shared cache (Redis in production).
+SMS_COOLDOWN_SECONDS = env.int("SMS_COOLDOWN_SECONDS", default=60)
+SMS_PHONE_HOURLY_LIMIT = env.int("SMS_PHONE_HOURLY_LIMIT", default=5)
+SMS_PHONE_DAILY_LIMIT = env.int("SMS_PHONE_DAILY_LIMIT", default=10)
+SMS_IP_HOURLY_LIMIT = env.int("SMS_IP_HOURLY_LIMIT", default=10)
+SMS_IP_DAILY_LIMIT = env.int("SMS_IP_DAILY_LIMIT", default=20)
+# Platform-wide messages per day: a warning is logged past the budget; past the hard
+# limit (0 = none) codes are refused until midnight.
+SMS_DAILY_BUDGET = env.int("SMS_DAILY_BUDGET", default=2000)
+SMS_DAILY_HARD_LIMIT = env.int("SMS_DAILY_HARD_LIMIT", default=0)
+# Server-verified slider check (ipms.core.slider).
+SLIDER_CHALLENGE_TTL = env.int("SLIDER_CHALLENGE_TTL", default=300)
+SLIDER_PASS_TTL = env.int("SLIDER_PASS_TTL", default=600)
+SLIDER_MIN_DRAG_MS = env.int("SLIDER_MIN_DRAG_MS", default=300)
+SLIDER_RATE = env.str("SLIDER_RATE", default="30/m")

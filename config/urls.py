@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("ipms.content.urls")),
     path("courses/", include("ipms.learning.urls")),
     path("accounts/", include("ipms.accounts.urls")),
+    path("core/", include("ipms.core.urls")),
     path("captcha/", include("captcha.urls")),
     path("console/", admin.site.urls),
 ]

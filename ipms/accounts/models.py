@@ -57,3 +57,55 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.name or self.masked_phone
+
+
+class SmsCodePurpose(models.TextChoices):
+    """What a verification code may be used for (PRODUCT.md §3)."""
+
+    REGISTER = "register", "注册"
+    RESET_PASSWORD = "reset_password", "找回密码"
+    CHANGE_PHONE = "change_phone", "更换手机"
+
+
+class SmsCode(models.Model):
+    """One SMS verification code, bound to a phone number and a purpose.
+
+    Only a keyed hash of the code is stored (``ipms.accounts.sms``). A code is *live* until
+    it is used or voided (superseded by a newer code, or too many wrong tries); the
+    database keeps at most one live code per phone and purpose. Rows are written and
+    consumed only through the services in ``ipms.accounts.sms``, with conditional
+    UPDATEs so concurrent requests can neither use a code twice nor get extra tries.
+    """
+
+    phone = models.CharField("手机号", max_length=11, validators=[validate_mobile])
+    purpose = models.CharField("用途", max_length=20, choices=SmsCodePurpose.choices)
+    code_hash = models.CharField("验证码摘要", max_length=64)
+    created_at = models.DateTimeField("发送时间")
+    expires_at = models.DateTimeField("过期时间")
+    attempts = models.PositiveSmallIntegerField("已尝试次数", default=0)
+    used_at = models.DateTimeField("使用时间", null=True, blank=True)
+    voided_at = models.DateTimeField("作废时间", null=True, blank=True)
+    sent_at = models.DateTimeField("短信发出时间", null=True, blank=True)
+    ip = models.GenericIPAddressField("请求IP", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "短信验证码"
+        verbose_name_plural = "短信验证码"
+        indexes = [
+            models.Index(fields=["phone", "purpose", "-created_at"], name="smscode_phone_purpose"),
+            models.Index(fields=["created_at"], name="smscode_created"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["phone", "purpose"],
+                condition=models.Q(used_at__isnull=True, voided_at__isnull=True),
+                name="smscode_one_live_per_phone_purpose",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(expires_at__gt=models.F("created_at")),
+                name="smscode_expires_after_creation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{mask_mobile(self.phone)} {self.get_purpose_display()}"

@@ -8,6 +8,12 @@ class LoginView(auth_views.LoginView):
     authentication_form = PhoneLoginForm
     redirect_authenticated_user = True
 
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if form.ip_limited:
+            response.status_code = 429
+        return response
+
 
 class LogoutView(auth_views.LogoutView):
     """安全退出: POST only, back to 首页."""

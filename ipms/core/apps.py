@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class CoreConfig(AppConfig):
     name = "ipms.core"
     verbose_name = "平台基础"
+
+    def ready(self):
+        from .sms import checks  # noqa: F401 - registers the SMS deployment checks

@@ -59,3 +59,11 @@ def client_ip_key(group: str, request: HttpRequest) -> str:
         mask = getattr(settings, "RATELIMIT_IPV6_MASK", 64)
         return str(ipaddress.ip_network(f"{ip}/{mask}", strict=False).network_address)
     return ip
+
+
+def axes_client_ip(request: HttpRequest) -> str | None:
+    """django-axes reads the client address through the same trusted-proxy rule.
+
+    None when unknown: axes stores it in an IP-address column, which refuses text.
+    """
+    return client_ip(request)

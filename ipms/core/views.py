@@ -1,4 +1,20 @@
+import json
+
+from django.conf import settings
+from django.http import HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import render
+from django.utils.cache import add_never_cache_headers
+from django_ratelimit.core import is_ratelimited
+
+from .http import client_ip_key
+from .slider import (
+    FAILED,
+    UNAVAILABLE,
+    SliderError,
+    pass_ttl,
+    slider_challenge_issue,
+    slider_challenge_verify,
+)
 
 
 def page_not_found(request, exception=None):
@@ -19,3 +35,80 @@ def server_error(request):
     from django.template import loader
 
     return HttpResponseServerError(loader.get_template("errors/500.html").render())
+
+
+# --- Slider check (ipms.core.slider) ---------------------------------------------------
+
+SLIDER_RATE_GROUP = "core:slider"
+_SLIDER_MAX_BODY = 32 * 1024
+
+
+def _slider_json(data: dict, status: int = 200) -> JsonResponse:
+    response = JsonResponse(data, status=status)
+    add_never_cache_headers(response)
+    return response
+
+
+def _slider_refused(request) -> JsonResponse | None:
+    """A JSON refusal when this client asks too often (per IP, SLIDER_RATE), else None."""
+    try:
+        limited = is_ratelimited(
+            request,
+            group=SLIDER_RATE_GROUP,
+            key=client_ip_key,
+            rate=getattr(settings, "SLIDER_RATE", "30/m"),
+            increment=True,
+        )
+    except Exception:  # the shared cache is down: refuse rather than run unlimited
+        return _slider_json({"ok": False, "message": UNAVAILABLE}, status=503)
+    if limited:
+        return _slider_json({"ok": False, "message": "操作过于频繁,请稍后再试。"}, status=429)
+    return None
+
+
+def slider_challenge(request):
+    """GET: a new signed challenge ``{token, target, expires_in}`` for the slider."""
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
+    refused = _slider_refused(request)
+    if refused:
+        return refused
+    try:
+        challenge = slider_challenge_issue(scope=request.GET.get("scope") or "default")
+    except SliderError as exc:
+        return _slider_json({"ok": False, "message": exc.message}, status=400)
+    return _slider_json(
+        {
+            "ok": True,
+            "token": challenge.token,
+            "target": challenge.target,
+            "expires_in": challenge.expires_in,
+        }
+    )
+
+
+def slider_verify(request):
+    """POST JSON ``{token, position, duration_ms, trace}``: a pass token or a message."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    refused = _slider_refused(request)
+    if refused:
+        return refused
+    if len(request.body) > _SLIDER_MAX_BODY:
+        return _slider_json({"ok": False, "message": FAILED}, status=400)
+    try:
+        data = json.loads(request.body.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        data = None
+    if not isinstance(data, dict):
+        return _slider_json({"ok": False, "message": FAILED}, status=400)
+    try:
+        pass_token = slider_challenge_verify(
+            token=data.get("token"),
+            position=data.get("position"),
+            duration_ms=data.get("duration_ms"),
+            trace=data.get("trace"),
+        )
+    except SliderError as exc:
+        return _slider_json({"ok": False, "message": exc.message}, status=400)
+    return _slider_json({"ok": True, "pass_token": pass_token, "expires_in": pass_ttl()})

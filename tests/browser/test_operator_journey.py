@@ -50,7 +50,9 @@ def test_operator_publishes_a_policy_and_a_course_with_video_and_courseware(
     page.locator("#id_attachments-0-file").set_input_files(str(attachment))
     page.get_by_role("button", name="保存", exact=True).first.click()
     expect(page.get_by_text("地方政策必须填写地区")).to_be_visible()
-    expect(page.locator("#id_title")).to_have_value("关于开展2026年度知识产权贯标资助申报工作的通知")
+    expect(page.locator("#id_title")).to_have_value(
+        "关于开展2026年度知识产权贯标资助申报工作的通知"
+    )
     shoot(page, "policy-refused")
     page.locator("#id_region").fill("苏州")
     # The browser forgets a chosen file after a refused submit; choose it again.

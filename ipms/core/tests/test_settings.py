@@ -44,9 +44,25 @@ def test_production_passes_check_deploy():
         SECRET_KEY="k" * 10 + "a-long-random-production-key-0123456789abcdefghij",
         ALLOWED_HOSTS="study.example.cn",
         REDIS_URL="redis://127.0.0.1:6379/15",
+        SMS_BACKEND="ipms.core.sms.backends.tencent.SmsBackend",
+        SMS_TENCENT_SECRET_ID="AKIDexample",
+        SMS_TENCENT_SECRET_KEY="example-secret",
+        SMS_TENCENT_SDK_APP_ID="1400000000",
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_production_warns_when_sms_would_only_be_logged():
+    result = run_manage(
+        "check",
+        "--deploy",
+        IPMS_MODE="production",
+        SECRET_KEY="k" * 10 + "a-long-random-production-key-0123456789abcdefghij",
+        ALLOWED_HOSTS="study.example.cn",
+        REDIS_URL="redis://127.0.0.1:6379/15",
+    )
+    assert "ipms.sms.W001" in result.stdout + result.stderr
 
 
 @pytest.mark.real_hashers

@@ -1,0 +1,1 @@
+"""SMS backends. Each has ``send(message) -> provider id`` and raises ``SmsSendError``."""

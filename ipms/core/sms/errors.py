@@ -1,0 +1,46 @@
+"""Errors raised by the SMS layer, each with a message a Chinese user can read."""
+
+from __future__ import annotations
+
+from ipms.core.errors import DomainError, RateLimited
+
+SERVICE_UNAVAILABLE = "短信服务暂时不可用,请稍后再试。"
+
+
+class SmsError(DomainError):
+    """Base of every SMS failure."""
+
+
+class SmsSendError(SmsError):
+    """The provider refused the message.
+
+    ``code`` is the provider's error code (kept for logs and support, never shown);
+    ``retryable`` says whether sending the same message again later may succeed.
+    """
+
+    retryable = False
+
+    def __init__(self, message: str, *, code: str = "", field: str | None = None) -> None:
+        super().__init__(message, field=field)
+        self.code = code
+
+
+class SmsTemporaryError(SmsSendError):
+    """Network trouble, a timeout or a provider-side hiccup: worth retrying."""
+
+    retryable = True
+
+
+class SmsUnavailable(SmsError):
+    """The shared limiter cannot be reached; sending is refused (fail closed)."""
+
+    def __init__(self, message: str = SERVICE_UNAVAILABLE) -> None:
+        super().__init__(message)
+
+
+class SmsRateLimited(RateLimited):
+    """A sending limit was hit; ``retry_after`` is the wait in seconds."""
+
+    def __init__(self, message: str, *, retry_after: int, field: str | None = "phone") -> None:
+        super().__init__(message, field=field)
+        self.retry_after = retry_after

@@ -1,0 +1,105 @@
+"""Concurrent accepts on PostgreSQL: exactly one wins (ASVS 11.1.6, notes R2).
+
+Threads each use their own database connection and really commit, so these tests need
+``transaction=True`` and a server database. SQLite serialises writers on one file lock,
+which proves nothing about row locks, so they are skipped there.
+"""
+
+import threading
+
+import pytest
+from django.db import close_old_connections, connection
+
+from ipms.core.errors import DomainError
+from ipms.enterprises.models import Invitation, Membership
+from ipms.enterprises.services import invitation_accept, membership_invite
+
+from .factories import EnterpriseFactory, MembershipFactory, UserFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+THREADS = 8
+
+
+@pytest.fixture(autouse=True)
+def _postgresql_only():
+    if connection.vendor != "postgresql":
+        pytest.skip(
+            "needs PostgreSQL row locks; SQLite serialises all writers, so a race cannot "
+            "happen there (run with DATABASE_URL=postgres://…)"
+        )
+
+
+def run_together(calls):
+    """Run each callable in its own thread, released at the same moment; return outcomes."""
+    barrier = threading.Barrier(len(calls))
+    outcomes: list[object] = [None] * len(calls)
+
+    def worker(index, call):
+        try:
+            barrier.wait(timeout=10)
+            outcomes[index] = call()
+        except DomainError as error:
+            outcomes[index] = error
+        except Exception as error:  # surfaced by the assertion below, not swallowed
+            outcomes[index] = error
+        finally:
+            close_old_connections()
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return outcomes
+
+
+def new_enterprise():
+    admin = UserFactory()
+    enterprise = EnterpriseFactory(created_by=admin)
+    MembershipFactory(enterprise=enterprise, user=admin, admin=True)
+    return enterprise, admin
+
+
+def test_the_same_link_accepted_concurrently_succeeds_once():
+    enterprise, admin = new_enterprise()
+    membership, token = membership_invite(
+        enterprise=enterprise, by=admin, phone="13600002925", position="other"
+    )
+    user = UserFactory(phone="13600002925")
+
+    outcomes = run_together([lambda: invitation_accept(token=token, user=user)] * THREADS)
+
+    wins = [o for o in outcomes if isinstance(o, Membership)]
+    losses = [o for o in outcomes if isinstance(o, DomainError)]
+    assert len(wins) == 1, outcomes
+    assert len(losses) == THREADS - 1, outcomes
+    assert all("已使用" in error.message for error in losses)
+    invitation = Invitation.objects.get(membership=membership)
+    assert invitation.used_by == user
+    membership.refresh_from_db()
+    assert membership.status == Membership.Status.VERIFIED
+
+
+def test_two_enterprises_accepted_concurrently_leave_one_membership():
+    invites = []
+    for _ in range(2):
+        enterprise, admin = new_enterprise()
+        invites.append(
+            membership_invite(enterprise=enterprise, by=admin, phone="13600002926", position="rnd")
+        )
+    user = UserFactory(phone="13600002926")
+
+    calls = [
+        (lambda token=token: invitation_accept(token=token, user=user))
+        for _, token in invites
+        for _ in range(THREADS // 2)
+    ]
+    outcomes = run_together(calls)
+
+    wins = [o for o in outcomes if isinstance(o, Membership)]
+    assert len(wins) == 1, outcomes
+    assert all(isinstance(o, Membership | DomainError) for o in outcomes), outcomes
+    assert Membership.objects.filter(user=user, status=Membership.Status.VERIFIED).count() == 1
+    assert Invitation.objects.filter(used_at__isnull=False).count() == 1
