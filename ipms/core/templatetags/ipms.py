@@ -1,4 +1,5 @@
 from django import template
+from django.conf import settings
 from django.urls import reverse
 
 from ipms.core.navigation import PUBLIC_NAV
@@ -20,3 +21,10 @@ def public_nav(context):
         for label, url_name, prefixes in PUBLIC_NAV
     ]
     return {"items": items}
+
+
+@register.filter
+def page_title(value: str) -> str:
+    """“政策文件 - 知识产权贯标认证学习平台”; the platform name alone on pages without a title."""
+    value = (value or "").strip()
+    return f"{value} - {settings.PLATFORM_NAME}" if value else settings.PLATFORM_NAME
