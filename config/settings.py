@@ -296,7 +296,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # One INFO line per task run is noise; failures still log at WARNING and above.
+        "celery.app.trace": {"level": "WARNING"},
+    },
 }
 
 # Member invitation links (账号确认) stay valid this many days, and work once.

@@ -13,7 +13,10 @@ from ipms.accounts.services import operator_create, operator_group_ensure
 DEMO_LOADERS = [
     "ipms.content.demo.load",
     "ipms.learning.demo.load",
+    "ipms.enterprises.demo.load",
 ]
+# (role, phone, password, where) rows printed after loading, besides the operator's.
+DEMO_ACCOUNT_LISTS = ["ipms.enterprises.demo.ACCOUNTS"]
 
 DEMO_OPERATOR = {"phone": "13800000000", "password": "Demo2026ops", "name": "平台运营"}
 
@@ -37,9 +40,11 @@ class Command(BaseCommand):
 
     def _print_accounts(self):
         rows = [("平台运营", DEMO_OPERATOR["phone"], DEMO_OPERATOR["password"], "/console/")]
+        for path in DEMO_ACCOUNT_LISTS:
+            rows += import_string(path)
         self.stdout.write("")
         self.stdout.write(self.style.MIGRATE_HEADING("演示账号(仅供本机演示,生产环境请勿载入):"))
         for role, phone, password, where in rows:
-            self.stdout.write(f"  {role:<8} 手机号 {phone}  密码 {password}  入口 {where}")
+            self.stdout.write(f"  {role:<10} 手机号 {phone}  密码 {password}  入口 {where}")
         if settings.PRODUCTION:
             self.stdout.write(self.style.WARNING("当前为生产模式:请立即修改或删除演示账号。"))
