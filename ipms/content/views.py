@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 from django_ratelimit.core import get_usage, is_ratelimited
@@ -48,6 +49,19 @@ def home(request):
 # --- 政策文件 ------------------------------------------------------------------------------
 
 
+def _section_page(request, *, section, page_obj, parent, row_template, empty_text):
+    parent_label, parent_url_name = parent
+    context = {
+        "section": section,
+        "page_obj": page_obj,
+        "parent_label": parent_label,
+        "parent_url": reverse(parent_url_name),
+        "row_template": row_template,
+        "empty_text": empty_text,
+    }
+    return render(request, "content/section_page.html", context)
+
+
 @require_safe
 def policy_list(request):
     return render(request, "content/policy_list.html", {"sections": selectors.policy_sections()})
@@ -61,8 +75,13 @@ def policy_section(request, scope: str):
     page_obj = paginate(
         request, selectors.policies_published(scope=section.value), per_page=PAGE_SIZE
     )
-    return render(
-        request, "content/policy_section.html", {"section": section, "page_obj": page_obj}
+    return _section_page(
+        request,
+        section=section,
+        page_obj=page_obj,
+        parent=("政策文件", "content:policy_list"),
+        row_template="content/partials/policy_row.html",
+        empty_text=f"暂无{section.label}。",
     )
 
 
@@ -100,8 +119,13 @@ def material_section(request, section: str):
     page_obj = paginate(
         request, selectors.materials_published(section=found.value), per_page=PAGE_SIZE
     )
-    return render(
-        request, "content/material_section.html", {"section": found, "page_obj": page_obj}
+    return _section_page(
+        request,
+        section=found,
+        page_obj=page_obj,
+        parent=("学习资料", "content:material_list"),
+        row_template="content/partials/material_row.html",
+        empty_text=f"暂无{found.label}资料。",
     )
 
 
