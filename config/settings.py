@@ -305,6 +305,13 @@ LOGGING = {
 
 # Member invitation links (账号确认) stay valid this many days, and work once.
 INVITATION_TTL_DAYS = env.int("INVITATION_TTL_DAYS", default=7)
+# Invitation SMS one enterprise may send per 24 h (single adds and 批量导入 together).
+MEMBER_INVITE_DAILY_LIMIT = env.int("MEMBER_INVITE_DAILY_LIMIT", default=5000)
+# 批量导入: upload size, rows per file, how long a preview waits for 确认导入, uploads per admin.
+MEMBER_IMPORT_MAX_SIZE = env.int("MEMBER_IMPORT_MAX_SIZE", default=5 * 1024 * 1024)
+MEMBER_IMPORT_MAX_ROWS = env.int("MEMBER_IMPORT_MAX_ROWS", default=10000)
+MEMBER_IMPORT_PREVIEW_TTL = env.int("MEMBER_IMPORT_PREVIEW_TTL", default=3600)
+MEMBER_IMPORT_UPLOAD_RATE = env.str("MEMBER_IMPORT_UPLOAD_RATE", default="30/h")
 
 # Apps whose models the operators' group may manage in the console.
 OPERATOR_APP_LABELS = ["content", "learning", "enterprises"]
@@ -347,3 +354,54 @@ SLIDER_CHALLENGE_TTL = env.int("SLIDER_CHALLENGE_TTL", default=300)
 SLIDER_PASS_TTL = env.int("SLIDER_PASS_TTL", default=600)
 SLIDER_MIN_DRAG_MS = env.int("SLIDER_MIN_DRAG_MS", default=300)
 SLIDER_RATE = env.str("SLIDER_RATE", default="30/m")
+
+# --- Accounts: personal data, consent, account pages (ipms.core.crypto, ipms.accounts) ---
+# Fernet keys for personal data at rest (身份证), comma-separated: the first encrypts,
+# all decrypt (rotation: add the new key first, run `manage.py field_encryption_rotate`,
+# then drop the old one). FIELD_DIGEST_KEY keys the lookup digests. Both are derived from
+# SECRET_KEY in the embedded mode when left empty; production refuses to start without.
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
+FIELD_DIGEST_KEY = env.str("FIELD_DIGEST_KEY", default="")
+if PRODUCTION and not (FIELD_ENCRYPTION_KEYS and FIELD_DIGEST_KEY):
+    raise ImproperlyConfigured("Production mode needs FIELD_ENCRYPTION_KEYS and FIELD_DIGEST_KEY.")
+# Version of the 《用户协议》 text (accounts/partials/agreement_text.html); bump it whenever
+# the text changes: consents record the version they were given to.
+USER_AGREEMENT_VERSION = "2026-11"
+# Wrong current-password entries (密码修改, 更换手机) per user before a cool-off.
+PASSWORD_CHECK_RATE = env.str("PASSWORD_CHECK_RATE", default="5/15m")
+# 身份证 changes per user (a registered number is refused, so this caps probing).
+ID_NUMBER_CHANGE_RATE = env.str("ID_NUMBER_CHANGE_RATE", default="5/d")
+# Successful registrations (企业注册 and 个人注册 together) per client address.
+REGISTER_IP_RATE = env.str("REGISTER_IP_RATE", default="20/h")
+
+# --- Learning time, lesson videos (ipms.learning; docs/learning.md) ---------------------
+# The player sends a heartbeat this often (seconds) while a lesson plays.
+LEARNING_HEARTBEAT_INTERVAL = env.int("LEARNING_HEARTBEAT_INTERVAL", default=15)
+# At most this many seconds are credited for one interval between two heartbeats; a view
+# silent for longer also loses its claim to accrue (another window may take over).
+LEARNING_HEARTBEAT_CAP = env.int("LEARNING_HEARTBEAT_CAP", default=30)
+# A lesson is completed when the credited time reaches this share of its length.
+LESSON_COMPLETION_SHARE = env.float("LESSON_COMPLETION_SHARE", default=0.95)
+# “您还在学习吗?” after this many minutes without any interaction; 0 turns it off.
+IDLE_PROMPT_MINUTES = env.int("IDLE_PROMPT_MINUTES", default=0)
+# Heartbeats accepted per learner (django-ratelimit's syntax); normal play needs ~6/m.
+LEARNING_HEARTBEAT_RATE = env.str("LEARNING_HEARTBEAT_RATE", default="60/m")
+# A lesson page's playback id stops working after this many seconds (then: reload), and
+# playback rows are deleted after the retention (purge_playback_views).
+PLAYBACK_VIEW_MAX_AGE = env.int("PLAYBACK_VIEW_MAX_AGE", default=SESSION_ABSOLUTE_TIMEOUT)
+PLAYBACK_VIEW_RETENTION_DAYS = env.int("PLAYBACK_VIEW_RETENTION_DAYS", default=30)
+# How lesson videos reach the browser after the access check:
+#   django     - streamed by the app with HTTP Range support (embedded mode)
+#   x-accel    - X-Accel-Redirect to an nginx `internal` location (VIDEO_ACCEL_PREFIX)
+#   signed-url - redirect to a short-lived signed URL of the private object storage
+VIDEO_DELIVERY = env.str("VIDEO_DELIVERY", default="django")
+VIDEO_ACCEL_PREFIX = env.str("VIDEO_ACCEL_PREFIX", default="/_private/")
+VIDEO_URL_EXPIRY = env.int("VIDEO_URL_EXPIRY", default=3600)
+
+# SQLite under an app server: keep connections open between requests, as PostgreSQL's are
+# (above). When the last connection to a WAL database closes, SQLite checkpoints the WAL
+# into the database file and deletes it, with an fsync, so with per-request connections
+# every request that wrote (each heartbeat) paid a checkpoint: `make bench` (one worker)
+# measured the heartbeat at 0.32x an empty request without this, 0.68x with it.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)

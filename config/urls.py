@@ -3,6 +3,8 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve
 
+from ipms.enterprises.views import invitation_link
+
 admin.site.site_header = "知识产权贯标认证学习平台 · 运营后台"
 admin.site.site_title = "运营后台"
 admin.site.index_title = "内容管理"
@@ -11,6 +13,8 @@ urlpatterns = [
     path("", include("ipms.content.urls")),
     path("courses/", include("ipms.learning.urls")),
     path("accounts/", include("ipms.accounts.urls")),
+    path("enterprise/", include("ipms.enterprises.urls")),
+    path("j/<str:token>/", invitation_link, name="invitation_link"),
     path("core/", include("ipms.core.urls")),
     path("captcha/", include("captcha.urls")),
     path("console/", admin.site.urls),

@@ -1,8 +1,26 @@
+import logging
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
+from ipms.core import crypto, regions
+from ipms.enterprises.models import Membership
+
+from .idcard import mask_id_number, normalize_id_number
 from .validators import mask_mobile, normalize_mobile, validate_mobile
+
+logger = logging.getLogger("ipms.accounts")
+
+# Digest purpose of the 身份证 number (ipms.core.crypto.digest).
+ID_NUMBER_DIGEST_PURPOSE = "accounts.user.id_number"
+ID_NUMBER_UNREADABLE = "(无法解密)"
+
+# 职位: the same list the enterprise admin picks from on 添加成员, so the two agree.
+Position = Membership.Position
 
 
 class UserManager(BaseUserManager):
@@ -32,6 +50,19 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     phone = models.CharField("手机号", max_length=11, unique=True, validators=[validate_mobile])
     name = models.CharField("姓名", max_length=50, blank=True)
+    # 身份证: only a Fernet token and a keyed digest are stored (ipms.core.crypto), never
+    # the number. Write through set_id_number(); read with reveal_id_number() (owner's
+    # profile and document generation only) or masked_id_number (everywhere else).
+    id_number_encrypted = models.TextField("身份证号码(密文)", blank=True, editable=False)
+    id_number_digest = models.CharField("身份证号码摘要", max_length=64, blank=True, editable=False)
+    id_number_agreed_at = models.DateTimeField(
+        "身份证单独同意时间", null=True, blank=True, editable=False
+    )
+    position = models.CharField("职位", max_length=32, choices=Position, blank=True)
+    province = models.CharField("省份", max_length=6, blank=True, help_text="GB/T 2260 代码。")
+    city = models.CharField("城市", max_length=6, blank=True, help_text="GB/T 2260 代码。")
+    agreement_version = models.CharField("同意的用户协议版本", max_length=20, blank=True)
+    agreed_at = models.DateTimeField("同意用户协议时间", null=True, blank=True)
     is_active = models.BooleanField("有效", default=True)
     is_staff = models.BooleanField("运营人员", default=False, help_text="可以登录运营后台。")
     date_joined = models.DateTimeField("注册时间", default=timezone.now)
@@ -44,9 +75,109 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Meta:
         verbose_name = "用户"
         verbose_name_plural = "用户"
+        constraints = [
+            # One 身份证 number, one account (PRODUCT.md §1: one person is one user).
+            models.UniqueConstraint(
+                fields=["id_number_digest"],
+                condition=~models.Q(id_number_digest=""),
+                name="user_unique_id_number",
+                violation_error_message="该身份证号码已登记在其他账号下。",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(id_number_digest="", id_number_encrypted="")
+                | (~models.Q(id_number_digest="") & ~models.Q(id_number_encrypted="")),
+                name="user_id_number_digest_with_value",
+                violation_error_message="身份证号码的密文与摘要必须同时存在。",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name or self.masked_phone
+
+    def clean(self) -> None:
+        super().clean()
+        if self.province and not regions.is_province(self.province):
+            raise ValidationError({"province": "请选择有效的省份。"})
+        if self.city and not regions.is_valid_pair(self.province, self.city):
+            raise ValidationError({"city": "所选城市不属于所选省份,请重新选择。"})
+
+    # --- 身份证 --------------------------------------------------------------------
+
+    @staticmethod
+    def id_number_digest_for(number: str) -> str:
+        """The lookup digest of a number (normalised first), as stored in the column."""
+        return crypto.digest(normalize_id_number(number), purpose=ID_NUMBER_DIGEST_PURPOSE)
+
+    def set_id_number(self, number: str) -> None:
+        """Store ``number`` (already validated) encrypted; an empty value clears it.
+
+        Does not save: services call it and then save, inside their transaction.
+        """
+        number = normalize_id_number(number)
+        if not number:
+            self.id_number_encrypted = ""
+            self.id_number_digest = ""
+            return
+        self.id_number_encrypted = crypto.encrypt(number)
+        self.id_number_digest = self.id_number_digest_for(number)
+
+    def reveal_id_number(self) -> str:
+        """The plain number, for its owner's own page and for document generation only.
+
+        ``alters_data`` keeps templates from calling it: ``{{ user.reveal_id_number }}``
+        renders nothing, so no template can leak the number by accident.
+        """
+        if not self.id_number_encrypted:
+            return ""
+        try:
+            return crypto.decrypt(self.id_number_encrypted)
+        except crypto.DecryptionError:
+            logger.error("id number of user %s cannot be decrypted (keys?)", self.pk)
+            return ""
+
+    reveal_id_number.alters_data = True
+
+    @property
+    def has_id_number(self) -> bool:
+        return bool(self.id_number_encrypted)
+
+    @property
+    def masked_id_number(self) -> str:
+        """``110101********1234``; empty when none is registered."""
+        if not self.id_number_encrypted:
+            return ""
+        number = self.reveal_id_number()
+        return mask_id_number(number) if number else ID_NUMBER_UNREADABLE
+
+    # --- profile display --------------------------------------------------------------
+
+    @property
+    def province_name(self) -> str:
+        return regions.region_name(self.province) or self.province
+
+    @property
+    def city_name(self) -> str:
+        return regions.region_name(self.city) or self.city
+
+    # --- sessions ---------------------------------------------------------------------
+
+    def _session_auth_hash(self, secret=None) -> str:
+        # Django keys the hash on the password hash only; the phone number joins it, so
+        # changing either ends every other session (ASVS 7.5.1 / 3.3.x). The view that
+        # makes the change keeps its own session with update_session_auth_hash().
+        return salted_hmac(
+            "ipms.accounts.User.get_session_auth_hash",
+            f"{self.password}\x00{self.phone}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
+
+    def get_session_auth_hash(self) -> str:
+        return self._session_auth_hash()
+
+    def get_session_auth_fallback_hash(self):
+        for fallback_secret in settings.SECRET_KEY_FALLBACKS:
+            yield self._session_auth_hash(secret=fallback_secret)
 
     @property
     def masked_phone(self) -> str:

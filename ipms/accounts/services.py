@@ -1,11 +1,26 @@
+"""Every write to accounts: operators, registration, passwords, profile, phone change.
+
+Services take keyword-only arguments, run in one transaction and raise ``DomainError``
+with a Chinese message (and the form field it belongs to). SMS codes are verified by the
+views *before* calling them (``ipms.accounts.sms.sms_code_verify`` commits its own
+bookkeeping and refuses to run inside a transaction).
+"""
+
+from __future__ import annotations
+
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
-from django.db import transaction
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 
+from ipms.core import regions
 from ipms.core.errors import DomainError
 
-from .models import User
-from .validators import normalize_mobile
+from .idcard import parse_id_number
+from .models import Position, User
+from .validators import MOBILE_RE, normalize_mobile
 
 OPERATOR_GROUP = "平台运营"
 
@@ -42,3 +57,270 @@ def operator_create(*, phone: str, password: str, name: str = "") -> User:
         user.save(update_fields=["is_staff", "name"])
     user.groups.add(group)
     return user
+
+
+# --- account pages (PRODUCT.md §3) ---------------------------------------------------------
+
+PHONE_INVALID = "请输入正确的11位手机号码(1开头)。"
+PHONE_REGISTERED = "该手机号已注册,请直接登录或找回密码。"
+PHONE_REGISTERED_ENTERPRISE = (
+    "该手机号已注册。如需以该手机号注册企业,请先登录,再打开“企业注册”(无需再填手机号和密码)。"
+)
+PHONE_TAKEN = "该手机号已被其他账号使用。"
+PHONE_UNCHANGED = "新手机号与当前手机号相同。"
+AGREEMENT_REQUIRED = "请阅读并勾选同意《用户协议》。"
+ACCOUNT_DISABLED = "该账号已停用,请联系平台客服。"
+ID_NUMBER_TAKEN = "该身份证号码已登记在其他账号下。如确属本人,请联系平台客服处理。"
+ID_NUMBER_CONSENT_REQUIRED = "登记身份证号码需要您的单独同意,请勾选后再提交。"
+POSITION_INVALID = "请从列表中选择职位。"
+PROVINCE_INVALID = "请选择有效的省份。"
+CITY_NEEDS_PROVINCE = "请先选择省份,再选择城市。"
+CITY_INVALID = "所选城市不属于所选省份,请重新选择。"
+NAME_TOO_LONG = "姓名不能超过50个字符。"
+
+
+def _domain_error_from(error: ValidationError, *, default_field: str | None = None) -> DomainError:
+    """The first message of a ValidationError as a DomainError on its field."""
+    if hasattr(error, "error_dict"):
+        field, errors = next(iter(error.error_dict.items()))
+        message = errors[0].messages[0]
+        return DomainError(message, field=None if field == NON_FIELD_ERRORS else field)
+    return DomainError(error.messages[0], field=default_field)
+
+
+def _clean_phone(phone: str) -> str:
+    phone = normalize_mobile(phone)
+    if not MOBILE_RE.match(phone):
+        raise DomainError(PHONE_INVALID, field="phone")
+    return phone
+
+
+def password_check_policy(password: str, *, user: User | None = None, field: str = "password"):
+    """AUTH_PASSWORD_VALIDATORS, all messages at once, as a DomainError on ``field``."""
+    try:
+        validate_password(password, user=user)
+    except ValidationError as error:
+        raise DomainError("".join(error.messages), field=field) from None
+
+
+def _consent_now(user: User) -> None:
+    user.agreement_version = settings.USER_AGREEMENT_VERSION
+    user.agreed_at = timezone.now()
+
+
+@transaction.atomic
+def user_register(*, phone: str, password: str, agreement_accepted: bool, name: str = "") -> User:
+    """个人注册 (after the SMS code was verified) and the account part of 企业注册.
+
+    The consent to the current 《用户协议》 is recorded with its version and time (PIPL
+    Art. 14: explicit, informed). The caller logs the user in.
+    """
+    phone = _clean_phone(phone)
+    if not agreement_accepted:
+        raise DomainError(AGREEMENT_REQUIRED, field="agree")
+    if User.objects.filter(phone=phone).exists():
+        raise DomainError(PHONE_REGISTERED, field="phone")
+    candidate = User(phone=phone, name=(name or "").strip())
+    password_check_policy(password, user=candidate)
+    candidate.set_password(password)
+    _consent_now(candidate)
+    try:
+        candidate.full_clean(exclude=["password"])
+    except ValidationError as error:
+        raise _domain_error_from(error) from None
+    try:
+        with transaction.atomic():
+            candidate.save()
+    except IntegrityError:
+        # The same phone registered a moment ago by a concurrent request.
+        raise DomainError(PHONE_REGISTERED, field="phone") from None
+    return candidate
+
+
+@transaction.atomic
+def user_agreement_accept(*, user: User) -> User:
+    """Record consent to the current 《用户协议》 (idempotent for the same version)."""
+    if user.agreement_version != settings.USER_AGREEMENT_VERSION or user.agreed_at is None:
+        _consent_now(user)
+        user.save(update_fields=["agreement_version", "agreed_at"])
+    return user
+
+
+@transaction.atomic
+def enterprise_signup(
+    *,
+    user: User | None,
+    phone: str = "",
+    password: str = "",
+    agreement_accepted: bool,
+    name: str,
+    credit_code: str,
+    address: str = "",
+    scale: str = "",
+    industry: str = "",
+    type: str = "",  # the Enterprise field's name, passed by keyword only
+):
+    """企业注册: one transaction for the admin's account and the enterprise.
+
+    ``user`` is the signed-in user registering their enterprise (no phone or password
+    then), or None for a visitor, whose account is created from ``phone`` and
+    ``password``. A phone that already has an account is refused for visitors, with a
+    hint to log in first: registering an enterprise must not let anyone claim someone
+    else's existing account. Returns ``(user, enterprise)``.
+    """
+    from ipms.enterprises.services import enterprise_register
+
+    if not agreement_accepted:
+        raise DomainError(AGREEMENT_REQUIRED, field="agree")
+    if user is None:
+        phone = _clean_phone(phone)
+        if User.objects.filter(phone=phone).exists():
+            raise DomainError(PHONE_REGISTERED_ENTERPRISE, field="phone")
+        user = user_register(phone=phone, password=password, agreement_accepted=True)
+    else:
+        if not user.is_active:
+            raise DomainError(ACCOUNT_DISABLED)
+        user_agreement_accept(user=user)
+    enterprise = enterprise_register(
+        name=name,
+        credit_code=credit_code,
+        admin_user=user,
+        address=address,
+        scale=scale,
+        industry=industry,
+        type=type,
+    )
+    return user, enterprise
+
+
+@transaction.atomic
+def user_password_reset(*, phone: str, password: str) -> User | None:
+    """找回密码 (after the SMS code was verified): set a new password.
+
+    Returns the user, or None when the phone has no active account (the page then says
+    the same as for a wrong code, so it never tells who is registered). The new password
+    hash ends every session of the user (Django checks the hash on each request), and the
+    login lock on the phone is lifted: the SMS code proved control of the phone.
+    """
+    from axes.utils import reset as axes_reset
+
+    phone = _clean_phone(phone)
+    user = User.objects.select_for_update().filter(phone=phone, is_active=True).first()
+    if user is None:
+        return None
+    password_check_policy(password, user=user, field="new_password1")
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    axes_reset(username=phone)
+    return user
+
+
+@transaction.atomic
+def user_password_change(*, user: User, password: str) -> User:
+    """密码修改 (after the current password was checked). The view keeps its session."""
+    password_check_policy(password, user=user, field="new_password1")
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    return user
+
+
+def _clean_region(province: str, city: str) -> tuple[str, str]:
+    province, city = (province or "").strip(), (city or "").strip()
+    if province and not regions.is_province(province):
+        raise DomainError(PROVINCE_INVALID, field="province")
+    if city and not province:
+        raise DomainError(CITY_NEEDS_PROVINCE, field="city")
+    if city and not regions.is_valid_pair(province, city):
+        raise DomainError(CITY_INVALID, field="city")
+    return province, city
+
+
+@transaction.atomic
+def user_profile_update(
+    *,
+    user: User,
+    name: str,
+    position: str,
+    province: str,
+    city: str,
+    id_number: str | None = None,
+    id_number_consent: bool = False,
+    clear_id_number: bool = False,
+) -> User:
+    """个人资料 → 提交.
+
+    ``id_number`` None (or the number already stored) leaves the 身份证 as it is; a new
+    number needs the separate consent of PIPL Art. 29 (``id_number_consent``) and must not
+    be registered on another account (one person, one account). ``clear_id_number``
+    erases it (PIPL Art. 47). The number is never logged, not even when refused.
+    """
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    name = (name or "").strip()
+    if len(name) > 50:
+        raise DomainError(NAME_TOO_LONG, field="name")
+    position = position or ""
+    if position and position not in Position.values:
+        raise DomainError(POSITION_INVALID, field="position")
+    province, city = _clean_region(province, city)
+    locked.name, locked.position, locked.province, locked.city = name, position, province, city
+
+    update_fields = ["name", "position", "province", "city"]
+    if clear_id_number:
+        locked.set_id_number("")
+        locked.id_number_agreed_at = None
+        update_fields += ["id_number_encrypted", "id_number_digest", "id_number_agreed_at"]
+    elif id_number:
+        try:
+            number = parse_id_number(id_number).number
+        except ValidationError as error:
+            raise DomainError(error.messages[0], field="id_number") from None
+        digest = User.id_number_digest_for(number)
+        if digest != locked.id_number_digest:
+            if not id_number_consent:
+                raise DomainError(ID_NUMBER_CONSENT_REQUIRED, field="id_number_consent")
+            if User.objects.filter(id_number_digest=digest).exclude(pk=locked.pk).exists():
+                raise DomainError(ID_NUMBER_TAKEN, field="id_number")
+            locked.set_id_number(number)
+            locked.id_number_agreed_at = timezone.now()
+            update_fields += ["id_number_encrypted", "id_number_digest", "id_number_agreed_at"]
+    try:
+        locked.full_clean(exclude=["password", "phone"], validate_constraints=False)
+    except ValidationError as error:
+        raise _domain_error_from(error) from None
+    try:
+        with transaction.atomic():
+            locked.save(update_fields=update_fields)
+    except IntegrityError:
+        raise DomainError(ID_NUMBER_TAKEN, field="id_number") from None
+    return locked
+
+
+@transaction.atomic
+def user_phone_change(*, user: User, new_phone: str) -> User:
+    """更换手机 (after the SMS code to the new number and the current password were checked).
+
+    The member lists follow the account (``membership_phone_changed``). The phone is part
+    of the session hash (``User.get_session_auth_hash``), so every other session ends;
+    the view keeps its own with ``update_session_auth_hash``.
+    """
+    new_phone = _clean_phone(new_phone)
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    if not locked.is_active:
+        raise DomainError(ACCOUNT_DISABLED)
+    if new_phone == locked.phone:
+        raise DomainError(PHONE_UNCHANGED, field="phone")
+    if User.objects.filter(phone=new_phone).exclude(pk=locked.pk).exists():
+        raise DomainError(PHONE_TAKEN, field="phone")
+    locked.phone = new_phone
+    try:
+        with transaction.atomic():
+            locked.save(update_fields=["phone"])
+    except IntegrityError:
+        raise DomainError(PHONE_TAKEN, field="phone") from None
+
+    from ipms.enterprises import services as enterprise_services
+
+    follow = getattr(enterprise_services, "membership_phone_changed", None)
+    if follow is not None:
+        follow(user=locked)
+    return locked

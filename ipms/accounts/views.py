@@ -1,6 +1,117 @@
-from django.contrib.auth import views as auth_views
+"""Account pages (PRODUCT.md §3): 登录, 注册 (企业 / 个人), 找回密码, 《用户协议》, 个人设置,
+身份切换. Views are thin: forms check input, services write, ``DomainError`` becomes a
+field message.
 
-from .forms import PhoneLoginForm
+Every view that receives a password, an SMS code or a 身份证 number is wrapped in
+``sensitive_post_parameters`` (Django then masks them in error reports), and every page
+that shows personal data is ``never_cache``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login, update_session_auth_hash
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.safestring import mark_safe
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+
+from ipms.core.errors import DomainError
+from ipms.core.http import client_ip
+from ipms.core.slider import SliderWidget
+from ipms.core.sms import SmsRateLimited
+
+from . import limits, selectors, services
+from .forms import (
+    SMS_SLIDER_SCOPE,
+    EnterpriseRegisterForm,
+    PasswordChangeForm,
+    PasswordResetForm,
+    PersonalRegisterForm,
+    PhoneChangeForm,
+    PhoneLoginForm,
+    ProfileForm,
+    SmsSendForm,
+)
+from .identity import Identity, identity_get, identity_set
+from .models import SmsCodePurpose, User
+from .sms import VOID, code_ttl, sms_code_send, sms_code_verify
+from .validators import mask_mobile
+
+logger = logging.getLogger("ipms.accounts")
+
+MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+REGISTERED = "注册成功,欢迎使用{platform}!"
+ENTERPRISE_REGISTERED = "企业注册成功!您是“{name}”的企业管理员,可以开始添加企业成员。"
+PENDING_INVITATIONS = "您有 {count} 个企业邀请等待确认,请点击邀请短信中的链接确认加入。"
+ALREADY_SIGNED_IN = "您已登录,无需再注册。如需注册企业,请使用“企业注册”。"
+RESET_DONE = "密码已重置,请使用新密码登录。该账号在其他设备上的登录已全部退出。"
+CHANGED_DONE = "密码已修改。该账号在其他设备上的登录已全部退出。"
+PHONE_CHANGED = "手机号已更换为 {phone},请以后使用新手机号登录。其他设备上的登录已全部退出。"
+PROFILE_SAVED = "个人资料已保存。"
+AGREEMENT_ACCEPTED = "已记录您对《用户协议》({version}版)的同意。"
+SWITCHED_TO_ADMIN = "已切换为管理员身份。"
+SWITCHED_TO_LEARNER = "已切换为学员身份。"
+NOT_ADMIN = "您不是企业管理员,无需切换身份。"
+SMS_SENT = "验证码已发送至 {phone},{minutes}分钟内有效。"
+# 找回密码 answers alike whether or not the phone has an account.
+SMS_SENT_IF_REGISTERED = "如该手机号已注册,验证码已发送至 {phone},{minutes}分钟内有效。"
+SMS_LOGIN_REQUIRED = "请先登录。"
+
+
+# The enterprise admin's home (成员管理), under whichever name the enterprises app gives it.
+ADMIN_HOME_URL_NAMES = ("enterprises:index", "enterprises:members", "enterprises:member_list")
+
+
+def _admin_home_url() -> str:
+    """The enterprise admin's home once that app provides it, else 首页."""
+    for name in ADMIN_HOME_URL_NAMES:
+        try:
+            return reverse(name)
+        except NoReverseMatch:
+            continue
+    return reverse("content:home")
+
+
+def _apply(form, error: DomainError) -> None:
+    """Show a service's refusal next to its field (or above the form)."""
+    field = error.field if error.field in form.fields else None
+    form.add_error(field, error.message)
+
+
+def _login(request, user: User) -> None:
+    # Several backends are configured (django-axes first), so name the one that applies.
+    login(request, user, backend=MODEL_BACKEND)
+
+
+_NOSCRIPT = re.compile(r"<noscript>.*?</noscript>", re.S)
+
+
+def _sms_slider(*, swapped_in: bool = False) -> str:
+    """A fresh slider for 获取验证码 (each send spends a pass).
+
+    ``swapped_in``: for an htmx answer. htmx parses answers with scripting off, so a
+    <noscript> inside would become visible text ("需要启用 JavaScript") once inserted;
+    a page that made an htmx request runs scripts, so the notice is dropped.
+    """
+    html = SliderWidget(scope=SMS_SLIDER_SCOPE).render("slider", None, attrs={"id": "id_slider"})
+    return mark_safe(_NOSCRIPT.sub("", html)) if swapped_in else html  # noqa: S308 - our widget
+
+
+def _sms_context(purpose: SmsCodePurpose) -> dict:
+    return {"sms_purpose": purpose.value, "sms_slider": _sms_slider()}
+
+
+# --- 登录 / 安全退出 ------------------------------------------------------------------------
 
 
 class LoginView(auth_views.LoginView):
@@ -17,3 +128,341 @@ class LoginView(auth_views.LoginView):
 
 class LogoutView(auth_views.LogoutView):
     """安全退出: POST only, back to 首页."""
+
+
+# --- 注册 -------------------------------------------------------------------------------
+
+
+def _register_limited(request, form) -> bool:
+    refused = limits.register_refused(request, count=False)
+    if refused:
+        form.add_error(None, refused)
+        return True
+    return False
+
+
+@sensitive_post_parameters("password")
+@never_cache
+def register_enterprise(request):
+    """企业注册. A signed-in user registers their enterprise with their own account."""
+    user = request.user if request.user.is_authenticated else None
+    form = EnterpriseRegisterForm(request.POST or None, user=user)
+    status = 200
+    if request.method == "POST":
+        limited = _register_limited(request, form)
+        if limited:
+            status = 429
+        elif form.is_valid() and not _enterprise_conflicts(form):
+            data = form.cleaned_data
+            try:
+                admin, enterprise = services.enterprise_signup(
+                    user=user,
+                    phone=data.get("phone", ""),
+                    password=data.get("password", ""),
+                    agreement_accepted=data["agree"],
+                    name=data["name"],
+                    credit_code=data["credit_code"],
+                    address=data["address"],
+                    scale=data["scale"],
+                    industry=data["industry"],
+                    type=data["type"],
+                )
+            except DomainError as error:
+                _apply(form, error)
+            else:
+                limits.register_refused(request, count=True)
+                if user is None:
+                    _login(request, admin)
+                else:
+                    # A new privilege for this session: give it a new key.
+                    request.session.cycle_key()
+                identity_set(request, Identity.ADMIN)
+                messages.success(request, ENTERPRISE_REGISTERED.format(name=enterprise.name))
+                return redirect(_admin_home_url())
+    return render(
+        request,
+        "accounts/register_enterprise.html",
+        {"form": form, "tab": "enterprise"},
+        status=status,
+    )
+
+
+def _enterprise_conflicts(form) -> bool:
+    """Both "already registered" answers at once, before the service is asked."""
+    data = form.cleaned_data
+    conflict = False
+    if "phone" in form.fields and User.objects.filter(phone=data["phone"]).exists():
+        form.add_error("phone", services.PHONE_REGISTERED_ENTERPRISE)
+        conflict = True
+    if selectors.enterprise_code_taken(data["credit_code"]):
+        from ipms.enterprises.models import MSG_CREDIT_CODE_TAKEN
+
+        form.add_error("credit_code", MSG_CREDIT_CODE_TAKEN)
+        conflict = True
+    return conflict
+
+
+@sensitive_post_parameters("password", "code")
+@never_cache
+def register_personal(request):
+    """个人注册: phone, SMS code, password, consent."""
+    if request.user.is_authenticated:
+        messages.info(request, ALREADY_SIGNED_IN)
+        return redirect("content:home")
+    form = PersonalRegisterForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if _register_limited(request, form):
+            status = 429
+        elif form.is_valid():
+            data = form.cleaned_data
+            try:
+                # Outside any transaction: a wrong try is committed even if we stop here.
+                sms_code_verify(
+                    phone=data["phone"], purpose=SmsCodePurpose.REGISTER, code=data["code"]
+                )
+                user = services.user_register(
+                    phone=data["phone"],
+                    password=data["password"],
+                    agreement_accepted=data["agree"],
+                )
+            except DomainError as error:
+                _apply(form, error)
+            else:
+                limits.register_refused(request, count=True)
+                _login(request, user)
+                messages.success(request, REGISTERED.format(platform=settings.PLATFORM_NAME))
+                pending = selectors.pending_invitation_count(user.phone)
+                if pending:
+                    messages.info(request, PENDING_INVITATIONS.format(count=pending))
+                return redirect("content:home")
+    context = {"form": form, "tab": "personal", **_sms_context(SmsCodePurpose.REGISTER)}
+    return render(request, "accounts/register_personal.html", context, status=status)
+
+
+# --- 获取验证码 ----------------------------------------------------------------------------
+
+
+@require_POST
+@sensitive_post_parameters("slider")
+def sms_send(request):
+    """获取验证码 (htmx): spends a slider pass, then issues a code for the purpose.
+
+    Returns the button (with the cool-down in ``data-countdown``), the status line and a
+    fresh slider. htmx gets 200 whatever happened (it does not swap error responses);
+    other clients get 400/403/429 as appropriate.
+    """
+    form = SmsSendForm(request.POST, user=request.user)
+    status, countdown, message, is_error = 200, 0, "", True
+    purpose = request.POST.get("purpose", "")
+    if purpose == SmsCodePurpose.CHANGE_PHONE and not request.user.is_authenticated:
+        status, message = 403, SMS_LOGIN_REQUIRED
+    elif not form.is_valid():
+        status = 400
+        for name in ("phone", "purpose", "slider"):
+            if name in form.errors:
+                message = form.errors[name][0]
+                break
+    else:
+        data = form.cleaned_data
+        try:
+            issued = sms_code_send(
+                phone=data["phone"], purpose=data["purpose"], ip=client_ip(request)
+            )
+        except SmsRateLimited as error:
+            status, message = 429, error.message
+            # A short wait (the 60 s cool-down) runs on the button; longer ones are told.
+            wait = int(error.retry_after or 0)
+            countdown = wait if 0 < wait <= 60 else 0
+        except DomainError as error:
+            status, message = 400, error.message
+        else:
+            template = (
+                SMS_SENT_IF_REGISTERED
+                if data["purpose"] == SmsCodePurpose.RESET_PASSWORD
+                else SMS_SENT
+            )
+            minutes = max(1, code_ttl() // 60)
+            message = template.format(phone=issued.masked_phone, minutes=minutes)
+            countdown, is_error = issued.resend_after, False
+    context = {
+        "sms_purpose": purpose if purpose in SmsSendForm.PURPOSES else "",
+        "sms_message": message,
+        "sms_error": is_error,
+        "countdown": countdown,
+        "sms_slider": _sms_slider(swapped_in=True),
+        "oob": True,
+    }
+    response = render(request, "accounts/partials/sms_send.html", context)
+    if not request.htmx:
+        response.status_code = status
+    return response
+
+
+# --- 找回密码 ----------------------------------------------------------------------------
+
+
+@sensitive_post_parameters("code", "new_password1", "new_password2")
+@never_cache
+def password_reset(request):
+    """找回密码: phone + SMS code + new password; never says whether the phone is known."""
+    form = PasswordResetForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            sms_code_verify(
+                phone=data["phone"], purpose=SmsCodePurpose.RESET_PASSWORD, code=data["code"]
+            )
+            user = services.user_password_reset(phone=data["phone"], password=data["new_password1"])
+        except DomainError as error:
+            _apply(form, error)
+        else:
+            if user is None:
+                # Only when the account was disabled between sending and now.
+                form.add_error("code", VOID)
+            else:
+                messages.success(request, RESET_DONE)
+                return redirect("accounts:login")
+    context = {"form": form, **_sms_context(SmsCodePurpose.RESET_PASSWORD)}
+    return render(request, "accounts/password_reset.html", context)
+
+
+# --- 《用户协议》 --------------------------------------------------------------------------
+
+
+def agreement(request):
+    """《用户协议》 (public)."""
+    return render(request, "accounts/agreement.html", selectors.agreement_context())
+
+
+# --- 个人设置 ----------------------------------------------------------------------------
+
+
+def _profile_initial(user: User, membership) -> dict:
+    profile = selectors.profile_defaults(user, membership)
+    return {
+        "name": profile.name,
+        "position": profile.position,
+        "province": profile.province,
+        "city": profile.city,
+    }
+
+
+@login_required
+@sensitive_post_parameters("id_number")
+@never_cache
+def settings_profile(request):
+    """个人设置 → 个人资料."""
+    user = request.user
+    membership = selectors.membership_of(user)
+    form = ProfileForm(request.POST or None, user=user, initial=_profile_initial(user, membership))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        number = data.get("id_number") or ""
+        changing_id = bool(number) and User.id_number_digest_for(number) != user.id_number_digest
+        refused = (
+            limits.id_number_change_refused(request, count=changing_id) if changing_id else None
+        )
+        if refused:
+            form.add_error("id_number", refused)
+        else:
+            try:
+                services.user_profile_update(
+                    user=user,
+                    name=data["name"],
+                    position=data["position"],
+                    province=data["province"],
+                    city=data["city"],
+                    id_number=number or None,
+                    id_number_consent=data.get("id_number_consent", False),
+                    clear_id_number=data.get("clear_id_number", False),
+                )
+            except DomainError as error:
+                _apply(form, error)
+            else:
+                messages.success(request, PROFILE_SAVED)
+                return redirect("accounts:settings")
+    context = {
+        "form": form,
+        "tab": "profile",
+        # 公司 (read-only): the enterprise the user is a verified member of.
+        "enterprise": membership.enterprise.name if membership is not None else "",
+    }
+    return render(request, "accounts/settings/profile.html", context)
+
+
+@login_required
+@sensitive_post_parameters("old_password", "new_password1", "new_password2")
+@never_cache
+def settings_password(request):
+    """个人设置 → 密码修改: this session stays, every other one ends."""
+    form = PasswordChangeForm(request.POST or None, user=request.user, request=request)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.user_password_change(
+                user=request.user, password=form.cleaned_data["new_password1"]
+            )
+        except DomainError as error:
+            _apply(form, error)
+        else:
+            update_session_auth_hash(request, user)
+            messages.success(request, CHANGED_DONE)
+            return redirect("accounts:settings_password")
+    return render(request, "accounts/settings/password.html", {"form": form, "tab": "password"})
+
+
+@login_required
+@sensitive_post_parameters("code", "password")
+@never_cache
+def settings_phone(request):
+    """个人设置 → 更换手机: SMS code to the new number and the current password."""
+    form = PhoneChangeForm(request.POST or None, user=request.user, request=request)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            sms_code_verify(
+                phone=data["phone"], purpose=SmsCodePurpose.CHANGE_PHONE, code=data["code"]
+            )
+            user = services.user_phone_change(user=request.user, new_phone=data["phone"])
+        except DomainError as error:
+            _apply(form, error)
+        else:
+            update_session_auth_hash(request, user)
+            messages.success(request, PHONE_CHANGED.format(phone=mask_mobile(user.phone)))
+            return redirect("accounts:settings")
+    context = {"form": form, "tab": "profile", **_sms_context(SmsCodePurpose.CHANGE_PHONE)}
+    return render(request, "accounts/settings/phone.html", context)
+
+
+@login_required
+@never_cache
+def settings_agreement(request):
+    """个人设置 → 用户协议: the text, the user's consent record, and 同意 for a new version."""
+    if request.method == "POST":
+        user = services.user_agreement_accept(user=request.user)
+        messages.success(request, AGREEMENT_ACCEPTED.format(version=user.agreement_version))
+        return redirect("accounts:settings_agreement")
+    context = {"tab": "agreement", **selectors.agreement_context(request.user)}
+    return render(request, "accounts/settings/agreement.html", context)
+
+
+# --- 身份切换 ----------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def identity_switch(request):
+    """身份切换 between 学员 and 管理员 (enterprise admins only)."""
+    from ipms.enterprises.selectors import is_enterprise_admin
+
+    if not is_enterprise_admin(request.user):
+        identity_set(request, Identity.LEARNER)
+        messages.info(request, NOT_ADMIN)
+        return redirect("content:home")
+    if identity_get(request) == Identity.ADMIN:
+        identity_set(request, Identity.LEARNER)
+        messages.info(request, SWITCHED_TO_LEARNER)
+        return redirect("content:home")
+    identity_set(request, Identity.ADMIN)
+    messages.info(request, SWITCHED_TO_ADMIN)
+    return redirect(_admin_home_url())

@@ -4,8 +4,10 @@ from django.conf import settings
 from django.http import HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
+from django.views.decorators.http import require_safe
 from django_ratelimit.core import is_ratelimited
 
+from . import regions
 from .http import client_ip_key
 from .slider import (
     FAILED,
@@ -112,3 +114,19 @@ def slider_verify(request):
     except SliderError as exc:
         return _slider_json({"ok": False, "message": exc.message}, status=400)
     return _slider_json({"ok": True, "pass_token": pass_token, "expires_in": pass_ttl()})
+
+
+# --- 省份 → 城市 --------------------------------------------------------------------------
+
+
+@require_safe
+def city_options(request):
+    """The <option>s of a 城市 select for ``?province=`` (htmx; empty for a bad code).
+
+    Public: the GB/T 2260 list is public data, and registration forms need it too.
+    """
+    province = (request.GET.get("province") or "").strip()
+    cities = regions.city_choices(province) if regions.is_province(province) else []
+    response = render(request, "core/partials/city_options.html", {"cities": cities})
+    response["Cache-Control"] = "public, max-age=86400"
+    return response

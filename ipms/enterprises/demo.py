@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from ipms.accounts.models import User
+from ipms.accounts.services import user_agreement_accept
 
 from .models import Enterprise, Membership
 from .services import enterprise_register, invitation_accept, membership_invite
@@ -25,7 +26,7 @@ ENTERPRISE = {
     "type": Enterprise.Type.PRIVATE,
 }
 ADMIN = {"phone": "18600002641", "password": "Demo2026adm", "name": "王明远"}
-MEMBER_PASSWORD = "Demo2026stu"
+MEMBER_PASSWORD = "Demo2026stu"  # noqa: S105 - public demo password, printed by make run
 INDIVIDUAL = {"phone": "13700000005", "password": MEMBER_PASSWORD, "name": "周晓岚"}
 
 
@@ -58,7 +59,11 @@ ACCOUNTS = [
 
 def _user(phone: str, password: str, name: str) -> User:
     user = User.objects.filter(phone=phone).first()
-    return user or User.objects.create_user(phone=phone, password=password, name=name)
+    if user is None:
+        user = User.objects.create_user(phone=phone, password=password, name=name)
+        # Demo people have "read" the 《用户协议》, so logging in shows no reminder.
+        user_agreement_accept(user=user)
+    return user
 
 
 @transaction.atomic

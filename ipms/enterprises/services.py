@@ -18,9 +18,10 @@ import datetime
 import logging
 from typing import NamedTuple
 
+from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Model
+from django.db.models import Count, Model, Q
 from django.utils import timezone
 
 from ipms.accounts.models import User
@@ -69,6 +70,32 @@ INVITATION_WRONG_PHONE = "该邀请是发给手机号 {phone} 的,请使用该�
 INVITATION_OTHER_ENTERPRISE = (
     "您已是“{enterprise}”的成员,同一时间只能加入一家企业。请先联系该企业管理员将您移除。"
 )
+
+
+ENTERPRISE_DAILY_LIMIT = "本企业今日发送的邀请短信已达上限({limit}条),请明天再邀请其余成员。"
+ACCOUNT_EXISTS = "该手机号已有账号,请先登录该账号再确认加入。"
+BULK_CONFLICT = "成员列表刚刚发生了变化,请重新点击“确认导入”。"
+# Invitation SMS one enterprise may trigger per 24 hours (settings.MEMBER_INVITE_DAILY_LIMIT).
+# Anyone can register an enterprise, so without a cap 批量导入 would be an SMS cannon
+# aimed at strangers' phones, at the platform's cost. The default lets a 5,000-person
+# enterprise invite everyone in one day.
+DEFAULT_MEMBER_INVITE_DAILY_LIMIT = 5000
+
+
+def member_invite_daily_limit() -> int:
+    return int(getattr(settings, "MEMBER_INVITE_DAILY_LIMIT", DEFAULT_MEMBER_INVITE_DAILY_LIMIT))
+
+
+def enterprise_daily_limit_message() -> str:
+    return ENTERPRISE_DAILY_LIMIT.format(limit=member_invite_daily_limit())
+
+
+def _enterprise_invitations_left(enterprise_id: int, *, now: datetime.datetime) -> int:
+    sent = Invitation.objects.filter(
+        membership__enterprise_id=enterprise_id,
+        created_at__gte=now - datetime.timedelta(days=1),
+    ).count()
+    return member_invite_daily_limit() - sent
 
 
 class Invited(NamedTuple):
@@ -155,6 +182,8 @@ def _issue_invitation(*, membership: Membership, by: User | None) -> str:
     ).count()
     if sent_today >= INVITATIONS_PER_PHONE_PER_DAY:
         raise DomainError(TOO_MANY_INVITATIONS, field="phone")
+    if _enterprise_invitations_left(membership.enterprise_id, now=now) < 1:
+        raise DomainError(enterprise_daily_limit_message())
     Invitation.objects.filter(
         membership=membership, used_at__isnull=True, revoked_at__isnull=True
     ).update(revoked_at=now, updated_at=now)
@@ -308,7 +337,9 @@ def membership_invite(
     """
     _admin_membership(enterprise, by)
     # The gate reads the current row, not a copy the caller may have kept from before.
-    current = Enterprise.objects.get(pk=enterprise.pk)
+    # The row lock queues this invite behind a running bulk import of the same
+    # enterprise (membership_invite_bulk), so the two never insert the same phone.
+    current = Enterprise.objects.select_for_update().get(pk=enterprise.pk)
     if not current.is_profile_complete:
         raise DomainError(PROFILE_INCOMPLETE)
     phone = normalize_mobile(phone)
@@ -503,3 +534,254 @@ def membership_phone_changed(*, user: User) -> int:
         row.save(update_fields=["phone", "updated_at"])
         updated += 1
     return updated
+
+
+# --- 批量导入 -------------------------------------------------------------------------------
+
+BULK_CHUNK = 500
+
+
+class InviteRow(NamedTuple):
+    """One member to invite in bulk; ``ref`` identifies it to the caller (the Excel row)."""
+
+    ref: int
+    phone: str
+    position: str
+    name: str = ""
+    province: str = ""
+    city: str = ""
+
+
+class BulkInviteResult(NamedTuple):
+    invited: list[tuple[int, Membership]]  # (ref, the new 待验证 row)
+    skipped: list[tuple[int, str]]  # (ref, why): already in this enterprise's list
+    failed: list[tuple[int, str]]  # (ref, the refusal a single invite would give)
+
+
+def _chunks(items: list, size: int = BULK_CHUNK):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _bulk_row_error(row: InviteRow) -> tuple[InviteRow, str | None]:
+    """The row with its values normalised, and the first problem a single invite finds."""
+    phone = normalize_mobile(row.phone)
+    row = row._replace(phone=phone, name=(row.name or "").strip())
+    if not MOBILE_RE.match(phone):
+        return row, PHONE_INVALID
+    if row.position not in Membership.Position.values:
+        return row, POSITION_INVALID
+    try:
+        province, city = _clean_region(row.province, row.city)
+    except DomainError as error:
+        return row, error.message
+    if len(row.name) > Membership._meta.get_field("name").max_length:
+        return row, "姓名不能超过50个字。"
+    return row._replace(province=province, city=city), None
+
+
+@transaction.atomic
+def membership_invite_bulk(
+    *, enterprise: Enterprise, by: User, rows: list[InviteRow]
+) -> BulkInviteResult:
+    """批量导入 → 确认导入: ``membership_invite`` for many phones at once, same rules.
+
+    Sized for thousands of rows: the checks run as a handful of queries per 500 phones
+    (existing members, accounts, memberships elsewhere, invitations of the last day)
+    instead of a dozen per row, and rows and links are written with ``bulk_create``.
+
+    Differences from inviting one by one, on purpose:
+
+    * a phone already on this enterprise's list (待验证 or 已验证) is *skipped*, not
+      re-sent: importing the same file twice sends nothing twice;
+    * a phone listed twice counts once (the first row wins);
+    * rows beyond the enterprise's daily invitation cap fail with a message saying so,
+      and can be imported the next day (the rows already done are then skipped).
+
+    All rows are written in one transaction and every SMS leaves after it commits.
+    """
+    _admin_membership(enterprise, by)
+    # Locked: a second import (or a single invite) of this enterprise waits for this one,
+    # so the existence checks below stay true until commit.
+    current = Enterprise.objects.select_for_update().get(pk=enterprise.pk)
+    if not current.is_profile_complete:
+        raise DomainError(PROFILE_INCOMPLETE)
+    now = timezone.now()
+    skipped: list[tuple[int, str]] = []
+    failed: list[tuple[int, str]] = []
+
+    candidates: list[InviteRow] = []
+    seen: set[str] = set()
+    for raw in rows:
+        row, error = _bulk_row_error(raw)
+        if error is not None:
+            failed.append((row.ref, error))
+        elif row.phone in seen:
+            skipped.append((row.ref, "与前面的行手机号重复"))
+        else:
+            seen.add(row.phone)
+            candidates.append(row)
+
+    phones = [row.phone for row in candidates]
+    here: set[str] = set()
+    accounts: dict[str, User] = {}
+    elsewhere: set[str] = set()
+    sent_today: dict[str, int] = {}
+    since = now - datetime.timedelta(days=1)
+    for chunk in _chunks(phones):
+        here.update(
+            phone
+            for pair in Membership.objects.filter(
+                enterprise=current, status__in=Membership.ACTIVE_STATUSES
+            )
+            .filter(models_q_phone_or_user_phone(chunk))
+            .values_list("phone", "user__phone")
+            for phone in pair
+            if phone
+        )
+        accounts.update(
+            (user.phone, user)
+            for user in User.objects.filter(phone__in=chunk).only("id", "phone", "is_active")
+        )
+        elsewhere.update(
+            Membership.objects.filter(user__phone__in=chunk, status=Membership.Status.VERIFIED)
+            .exclude(enterprise=current)
+            .values_list("user__phone", flat=True)
+        )
+        sent_today.update(
+            Invitation.objects.filter(membership__phone__in=chunk, created_at__gte=since)
+            .values("membership__phone")
+            .annotate(n=Count("id"))
+            .values_list("membership__phone", "n")
+        )
+
+    budget = _enterprise_invitations_left(current.pk, now=now)
+    to_create: list[tuple[int, Membership]] = []
+    for row in candidates:
+        user = accounts.get(row.phone)
+        if row.phone in here:
+            skipped.append((row.ref, PHONE_ALREADY_MEMBER))
+        elif user is not None and not user.is_active:
+            failed.append((row.ref, ACCOUNT_DISABLED))
+        elif row.phone in elsewhere:
+            failed.append((row.ref, PHONE_IN_OTHER_ENTERPRISE))
+        elif sent_today.get(row.phone, 0) >= INVITATIONS_PER_PHONE_PER_DAY:
+            failed.append((row.ref, TOO_MANY_INVITATIONS))
+        elif len(to_create) >= budget:
+            failed.append((row.ref, enterprise_daily_limit_message()))
+        else:
+            membership = Membership(
+                enterprise=current,
+                user=user,
+                phone=row.phone,
+                name=row.name,
+                position=row.position,
+                province=row.province,
+                city=row.city,
+                role=Membership.Role.LEARNER,
+                status=Membership.Status.PENDING,
+                invited_by=by,
+            )
+            # Field and region checks only: the foreign keys are known to exist and the
+            # constraints are the database's job (one query per row otherwise).
+            _full_clean(
+                membership,
+                exclude=["enterprise", "user", "invited_by", "removed_by"],
+                validate_unique=False,
+                validate_constraints=False,
+            )
+            to_create.append((row.ref, membership))
+
+    tokens: list[str] = []
+    invitations: list[Invitation] = []
+    try:
+        with transaction.atomic():
+            Membership.objects.bulk_create([m for _, m in to_create], batch_size=BULK_CHUNK)
+            for _, membership in to_create:
+                token = Invitation.new_token()
+                tokens.append(token)
+                invitations.append(
+                    Invitation(
+                        membership=membership,
+                        token_hash=Invitation.hash_token(token),
+                        created_by=by,
+                        expires_at=now + _invitation_ttl(),
+                    )
+                )
+            Invitation.objects.bulk_create(invitations, batch_size=BULK_CHUNK)
+    except IntegrityError as error:
+        # A member was added outside this enterprise's lock (e.g. verified elsewhere a
+        # moment ago); nothing was written, the admin may simply confirm again.
+        raise DomainError(BULK_CONFLICT) from error
+
+    for (_, membership), token in zip(to_create, tokens, strict=True):
+        _send_invitation_sms(membership, token)
+    if to_create:
+        logger.info(
+            "bulk invite: enterprise=%s invited=%s skipped=%s failed=%s",
+            current.pk,
+            len(to_create),
+            len(skipped),
+            len(failed),
+        )
+    return BulkInviteResult(invited=to_create, skipped=skipped, failed=failed)
+
+
+def models_q_phone_or_user_phone(phones: list[str]):
+    """Rows invited under one of ``phones``, or linked to an account that now has one."""
+    return Q(phone__in=phones) | Q(user__phone__in=phones)
+
+
+def _invitation_ttl() -> datetime.timedelta:
+    from .models import invitation_ttl
+
+    return invitation_ttl()
+
+
+# --- 账号激活 -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def invitation_accept_new_account(
+    *, token: str, password: str, agreement_accepted: bool, name: str = ""
+) -> Membership:
+    """账号激活 → 确认加入 for a phone with no account yet: create it, then accept.
+
+    The account is made by the accounts app's ``user_register`` (password policy, consent
+    to the 《用户协议》 with its version) for the invited phone; its 姓名 is the one the
+    admin entered, else ``name``. Everything rolls back together if the acceptance is
+    refused. A second submit (double click) finds the account and is told to log in.
+    """
+    from ipms.accounts.services import user_register
+
+    invitation = _invitation_for_token(token)
+    invitation_check(invitation)
+    membership = invitation.membership
+    if User.objects.filter(phone=membership.phone).exists():
+        raise DomainError(ACCOUNT_EXISTS)
+    name = (membership.name or name or "").strip()
+    try:
+        user = user_register(
+            phone=membership.phone,
+            password=password,
+            agreement_accepted=agreement_accepted,
+            name=name,
+        )
+    except DomainError as error:
+        if error.field == "phone":  # registered by a concurrent request a moment ago
+            raise DomainError(ACCOUNT_EXISTS) from error
+        raise
+    membership = invitation_accept(token=token, user=user)
+    _profile_fill_from_membership(user, membership)
+    return membership
+
+
+def _profile_fill_from_membership(user: User, membership: Membership) -> None:
+    """A new account starts with the 职位 and 城市 its admin entered (个人设置 shows them)."""
+    changed = []
+    for field in ("position", "province", "city"):
+        if hasattr(user, field) and not getattr(user, field) and getattr(membership, field):
+            setattr(user, field, getattr(membership, field))
+            changed.append(field)
+    if changed:
+        user.save(update_fields=changed)

@@ -17,6 +17,9 @@ def run_manage(*args, **env):
         if key
         not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "IPMS_MODE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     }
+    # Production refuses to start without field-encryption keys; tests give valid ones.
+    environment["FIELD_ENCRYPTION_KEYS"] = "x4yZ0Vd5oHc7Q2b9Jm3Kq8Lr1Ts6Uv0Wx2Yz4Ab6Cd8="
+    environment["FIELD_DIGEST_KEY"] = "d" * 64
     environment.update(env)
     return subprocess.run(  # noqa: S603 - fixed arguments, our own manage.py
         [sys.executable, "manage.py", *args],

@@ -36,3 +36,18 @@ def other_enterprise(other_admin):
     enterprise = EnterpriseFactory(created_by=other_admin)
     MembershipFactory(enterprise=enterprise, user=other_admin, admin=True)
     return enterprise
+
+
+@pytest.fixture
+def committing(client, django_capture_on_commit_callbacks):
+    """``client`` whose requests run their after-commit callbacks (the SMS)."""
+    from .helpers import CommittingClient
+
+    return CommittingClient(client, django_capture_on_commit_callbacks)
+
+
+@pytest.fixture
+def admin_client(committing, admin_user, enterprise):
+    """The admin of ``enterprise``, logged in; SMS are sent as after a real commit."""
+    committing.force_login(admin_user)
+    return committing

@@ -13,9 +13,7 @@ def test_demo_enterprise_has_an_admin_verified_and_pending_members():
     demo.load(stdout=io.StringIO())
     enterprise = Enterprise.objects.get(credit_code=demo.CREDIT_CODE)
     assert enterprise.is_profile_complete
-    statuses = dict(
-        Membership.objects.filter(enterprise=enterprise).values_list("phone", "status")
-    )
+    statuses = dict(Membership.objects.filter(enterprise=enterprise).values_list("phone", "status"))
     assert statuses[demo.ADMIN["phone"]] == Membership.Status.VERIFIED
     verified = [m.phone for m in demo.MEMBERS if m.verified]
     pending = [m.phone for m in demo.MEMBERS if not m.verified]

@@ -1,0 +1,280 @@
+"""Forms of the enterprise admin pages and the 账号激活 page.
+
+Forms check what a user typed and say what is wrong next to the field; the services
+decide (and re-check) the rules. A ``DomainError`` from a service lands on the field it
+names through :func:`add_domain_error`.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from ipms.accounts.models import User
+from ipms.accounts.validators import MOBILE_RE, normalize_mobile
+from ipms.core import regions
+from ipms.core.errors import DomainError
+from ipms.core.forms import BootstrapFormMixin
+
+from .models import (
+    MSG_CITY_INVALID,
+    MSG_CITY_NEEDS_PROVINCE,
+    MSG_PROVINCE_INVALID,
+    CreditCodeFormField,
+    Enterprise,
+    Membership,
+)
+from .validators import MSG_REQUIRED as MSG_CREDIT_CODE_REQUIRED
+
+MSG_PHONE_REQUIRED = "请填写手机号码。"
+MSG_PHONE_INVALID = "请输入正确的11位手机号码(1开头)。"
+MSG_POSITION_REQUIRED = "请选择职位。"
+MSG_NAME_REQUIRED = "请填写姓名。"
+MSG_MISMATCH = "两次输入的密码不一致。"
+MSG_AGREEMENT_REQUIRED = "请阅读并勾选同意《用户协议》。"
+MSG_FILE_REQUIRED = "请选择要上传的Excel文件。"
+
+
+def add_domain_error(form: forms.Form, error: DomainError, *, fields: dict | None = None) -> None:
+    """Show a service's refusal next to its field (mapped through ``fields``), else on top."""
+    field = (fields or {}).get(error.field, error.field)
+    form.add_error(field if field in form.fields else None, error.message)
+
+
+def _choices(placeholder: str, choices) -> list[tuple[str, str]]:
+    return [("", placeholder), *choices]
+
+
+class EnterpriseProfileForm(BootstrapFormMixin, forms.Form):
+    """企业信息: the registration fields, all needed for a complete profile."""
+
+    name = forms.CharField(
+        label="公司名称",
+        max_length=100,
+        error_messages={"required": "请填写公司名称。"},
+        help_text="与营业执照上的企业名称一致。",
+        widget=forms.TextInput(attrs={"placeholder": "请填写公司名称(营业执照上的企业名)"}),
+    )
+    credit_code = CreditCodeFormField(
+        label="营业执照注册号/统一社会信用代码",
+        max_length=18,
+        error_messages={"required": MSG_CREDIT_CODE_REQUIRED},
+        widget=forms.TextInput(
+            attrs={"placeholder": "请填写15位营业执照注册号或18位统一社会信用代码"}
+        ),
+    )
+    address = forms.CharField(
+        label="企业实际经营地址",
+        max_length=200,
+        error_messages={"required": "请填写企业实际经营地址。"},
+        widget=forms.TextInput(attrs={"placeholder": "请填写企业实际经营地址"}),
+    )
+    scale = forms.ChoiceField(
+        label="企业规模",
+        choices=_choices("请选择企业规模", Enterprise.Scale.choices),
+        error_messages={"required": "请选择企业规模。", "invalid_choice": "请选择企业规模。"},
+    )
+    industry = forms.ChoiceField(
+        label="企业所属行业",
+        choices=_choices("请选择企业所属行业", Enterprise.Industry.choices),
+        error_messages={
+            "required": "请选择企业所属行业。",
+            "invalid_choice": "请选择企业所属行业。",
+        },
+    )
+    type = forms.ChoiceField(
+        label="企业类型",
+        choices=_choices("请选择企业类型", Enterprise.Type.choices),
+        error_messages={"required": "请选择企业类型。", "invalid_choice": "请选择企业类型。"},
+    )
+
+    @classmethod
+    def initial_for(cls, enterprise: Enterprise) -> dict[str, str]:
+        return {name: getattr(enterprise, name) for name in cls.base_fields}
+
+
+class RegionFieldsMixin:
+    """省份 → 城市: the city select offers the cities of the chosen province.
+
+    The browser fills the city options through htmx; the server checks the pair anyway,
+    since a request can carry any value.
+    """
+
+    def _setup_region(self) -> None:
+        province = ""
+        if self.is_bound:
+            province = (self.data.get(self.add_prefix("province")) or "").strip()
+        else:
+            province = self.initial.get("province") or ""
+        self.fields["city"].widget.choices = _choices(
+            "请选择城市", regions.city_choices(province) if regions.is_province(province) else []
+        )
+
+    def clean_province(self) -> str:
+        province = (self.cleaned_data.get("province") or "").strip()
+        if province and not regions.is_province(province):
+            raise ValidationError(MSG_PROVINCE_INVALID, code="province")
+        return province
+
+    def _clean_region_pair(self, cleaned: dict) -> None:
+        province = cleaned.get("province") or ""
+        city = (cleaned.get("city") or "").strip()
+        if "province" in self.errors:
+            return
+        if city and not province:
+            self.add_error("city", MSG_CITY_NEEDS_PROVINCE)
+        elif city and not regions.is_valid_pair(province, city):
+            self.add_error("city", MSG_CITY_INVALID)
+
+
+class MemberAddForm(RegionFieldsMixin, BootstrapFormMixin, forms.Form):
+    """添加成员: 姓名, *手机, *职位, 城市 (省份 → 城市)."""
+
+    name = forms.CharField(
+        label="姓名",
+        max_length=50,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "请填写姓名", "autocomplete": "off"}),
+        error_messages={"max_length": "姓名不能超过50个字。"},
+    )
+    phone = forms.CharField(
+        label="手机",
+        max_length=20,
+        error_messages={"required": MSG_PHONE_REQUIRED, "max_length": MSG_PHONE_INVALID},
+        widget=forms.TextInput(
+            attrs={
+                "placeholder": "请填写手机号码",
+                "inputmode": "numeric",
+                "autocomplete": "off",
+            }
+        ),
+    )
+    position = forms.ChoiceField(
+        label="职位",
+        choices=_choices("请选择职位", Membership.Position.choices),
+        error_messages={"required": MSG_POSITION_REQUIRED, "invalid_choice": MSG_POSITION_REQUIRED},
+    )
+    province = forms.ChoiceField(
+        label="省份",
+        required=False,
+        choices=_choices("请选择省份", regions.province_choices()),
+        error_messages={"invalid_choice": MSG_PROVINCE_INVALID},
+    )
+    # A CharField with a select: its options depend on the province, checked in clean().
+    city = forms.CharField(label="城市", required=False, widget=forms.Select)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._setup_region()
+        # htmx swaps in the cities of the chosen province (GET, no side effects).
+        self.fields["province"].widget.attrs.update(
+            {
+                "hx-get": reverse("core:city_options"),
+                "hx-target": f"#{self['city'].auto_id}",
+                "hx-trigger": "change",
+                "hx-swap": "innerHTML",
+            }
+        )
+
+    def clean_name(self) -> str:
+        from .imports import FORMULA_PREFIXES
+
+        name = self.cleaned_data["name"]
+        if name.startswith(FORMULA_PREFIXES):
+            raise ValidationError("姓名不能以 = + - @ 等符号开头。", code="formula")
+        return name
+
+    def clean_phone(self) -> str:
+        phone = normalize_mobile(self.cleaned_data["phone"])
+        if not MOBILE_RE.match(phone):
+            raise ValidationError(MSG_PHONE_INVALID, code="invalid_mobile")
+        return phone
+
+    def clean(self):
+        cleaned = super().clean()
+        self._clean_region_pair(cleaned)
+        return cleaned
+
+
+class InvitationSignupForm(BootstrapFormMixin, forms.Form):
+    """账号激活 for a phone without an account: 姓名 (when the admin left it empty) and a
+    password typed twice, checked by the platform's password validators."""
+
+    name = forms.CharField(
+        label="姓名",
+        max_length=50,
+        error_messages={"required": MSG_NAME_REQUIRED, "max_length": "姓名不能超过50个字。"},
+        widget=forms.TextInput(attrs={"placeholder": "请填写您的姓名", "autocomplete": "name"}),
+    )
+    password1 = forms.CharField(
+        label="设置登录密码",
+        strip=False,
+        max_length=128,
+        help_text="至少8位,须同时包含字母和数字。",
+        error_messages={"required": "请设置登录密码。"},
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password2 = forms.CharField(
+        label="确认登录密码",
+        strip=False,
+        max_length=128,
+        error_messages={"required": "请再次输入登录密码。"},
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    agree = forms.BooleanField(
+        label="我已阅读并同意《用户协议》",
+        error_messages={"required": MSG_AGREEMENT_REQUIRED},
+    )
+
+    def __init__(self, *args, phone: str, name: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.phone = phone
+        self.preset_name = (name or "").strip()
+        if self.preset_name:
+            # The admin already entered the name; the invitee need not type it again.
+            del self.fields["name"]
+
+    def clean(self):
+        cleaned = super().clean()
+        password1, password2 = cleaned.get("password1"), cleaned.get("password2")
+        if password1 and password2 and password1 != password2:
+            self.add_error("password2", MSG_MISMATCH)
+        elif password1:
+            name = cleaned.get("name") or self.preset_name
+            try:
+                validate_password(password1, user=User(phone=self.phone, name=name))
+            except ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned
+
+    @property
+    def member_name(self) -> str:
+        return self.preset_name or self.cleaned_data.get("name", "")
+
+
+class MemberImportForm(BootstrapFormMixin, forms.Form):
+    """批量导入: the filled-in template (.xlsx); the file checks live in ``imports``."""
+
+    file = forms.FileField(
+        label="选择文件",
+        help_text="仅支持用模板填写的 .xlsx 文件。",
+        error_messages={
+            "required": MSG_FILE_REQUIRED,
+            "empty": "文件是空的,请重新选择。",
+            "invalid": MSG_FILE_REQUIRED,
+        },
+        widget=forms.FileInput(
+            attrs={
+                "accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            }
+        ),
+    )
+
+    def clean_file(self):
+        from .imports import validate_import_file
+
+        upload = self.cleaned_data["file"]
+        validate_import_file(upload)
+        return upload

@@ -1,0 +1,590 @@
+"""批量导入: the Excel template, reading a filled-in file, and the stored preview.
+
+The flow (views in ``views.py``):
+
+1. 下载模板 — :func:`build_template`: sheet 成员 with the headers 姓名 · 手机 · 职位 · 省份 ·
+   城市, drop-down lists for 职位, 省份 and 城市 (the city list follows the province), a
+   hidden sheet 选项 holding the lists, and a sheet 填写说明 with an example.
+2. Upload — :func:`validate_import_file` (extension, size, ZIP signature, a workbook
+   inside, bounded uncompressed size), then :func:`parse_workbook` reads the rows with
+   openpyxl's read-only (streaming) mode and :func:`check_rows` finds each row's
+   problems, asking the database about all phones at once.
+3. Preview — :func:`preview_store` keeps the checked rows in the cache under a random id
+   bound to the enterprise; the page shows per-row errors and the counts.
+4. 确认导入 — the view takes the rows *from the cache* (never from the browser) and hands
+   the valid ones to ``services.membership_invite_bulk``; a claim key makes a double
+   click or a re-submit import once.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import secrets
+import unicodedata
+import zipfile
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+
+import filetype
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from openpyxl import Workbook, load_workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from ipms.accounts.validators import MOBILE_RE, normalize_mobile
+from ipms.core import regions
+
+from .models import Enterprise, Membership
+
+logger = logging.getLogger("ipms.enterprises.imports")
+
+SHEET_MEMBERS = "成员"
+SHEET_OPTIONS = "选项"
+SHEET_HELP = "填写说明"
+HEADERS = ("姓名", "手机", "职位", "省份", "城市")
+REQUIRED_HEADERS = ("手机", "职位")
+FIELD_FOR_HEADER = {
+    "姓名": "name",
+    "手机": "phone",
+    "职位": "position",
+    "省份": "province",
+    "城市": "city",
+}
+TEMPLATE_FILENAME = "成员批量导入模板.xlsx"
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+# Defaults of the settings MEMBER_IMPORT_MAX_SIZE / _MAX_ROWS / _PREVIEW_TTL.
+DEFAULT_MAX_SIZE = 5 * 1024 * 1024  # a 10,000-row file is about 0.3 MB
+DEFAULT_MAX_ROWS = 10_000
+DEFAULT_PREVIEW_TTL = 60 * 60
+# A ZIP bomb is a small file that inflates to gigabytes; the sheets of a 10,000-row file
+# inflate to a few MB, so anything past this is not a member list.
+MAX_UNCOMPRESSED = 60 * 1024 * 1024
+# Reading stops after this many empty rows in a row (a sheet formatted down to row
+# 1,048,576 would otherwise be read to the end).
+MAX_EMPTY_RUN = 500
+NAME_MAX_LENGTH = 50
+
+MSG_EXTENSION = "请上传 .xlsx 格式的Excel文件(可先下载模板,按模板填写)。"
+MSG_TOO_BIG = "文件过大({size}),不能超过 {limit}。请分批导入。"
+MSG_EMPTY = "文件是空的,请重新选择。"
+MSG_BROKEN = (
+    "无法读取该文件:文件已损坏或不是有效的 .xlsx 文件。"
+    "请用Excel或WPS按模板填写后另存为 .xlsx 再上传。"
+)
+MSG_NO_HEADER = "文件第1行缺少“{missing}”列。请使用下载的模板,不要修改第1行的列标题。"
+MSG_NO_ROWS = "文件中没有成员数据,请从第2行开始填写。"
+MSG_TOO_MANY_ROWS = "文件中的成员超过 {limit} 行,请分批导入。"
+
+ERR_PHONE_EMPTY = "手机号为空"
+ERR_PHONE_INVALID = "手机号格式不正确(应为11位手机号码)"
+ERR_POSITION_EMPTY = "职位为空"
+ERR_POSITION_UNKNOWN = "职位“{value}”不在可选列表中"
+ERR_PROVINCE_UNKNOWN = "省份“{value}”不正确"
+ERR_CITY_UNKNOWN = "城市“{value}”不属于{province}"
+ERR_CITY_NO_PROVINCE = "城市“{value}”无法确定所属省份,请填写省份"
+ERR_NAME_TOO_LONG = "姓名超过50个字"
+ERR_NAME_FORMULA = "姓名不能以 = + - @ 等符号开头"
+# A cell starting with one of these is a formula to Excel (ASVS 5.0 1.2.10): no real name
+# does, and refusing them here keeps them out of later Excel exports too.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+ERR_DUPLICATE = "与第{row}行的手机号重复"
+ERR_OTHER_ENTERPRISE = "该手机号已是其他企业的成员"
+ERR_DISABLED = "该手机号的账号已停用"
+SKIP_MEMBER = "已是本企业成员"
+SKIP_PENDING = "已是本企业成员(待验证,无需重复邀请)"
+
+
+def _setting(name: str, default: int) -> int:
+    return int(getattr(settings, name, default))
+
+
+def max_size() -> int:
+    return _setting("MEMBER_IMPORT_MAX_SIZE", DEFAULT_MAX_SIZE)
+
+
+def max_rows() -> int:
+    return _setting("MEMBER_IMPORT_MAX_ROWS", DEFAULT_MAX_ROWS)
+
+
+def _human_size(size: int) -> str:
+    if size < 1024 * 1024:
+        return f"{max(1, round(size / 1024))} KB"
+    return f"{size / 1024 / 1024:.1f} MB"
+
+
+# --- 下载模板 ------------------------------------------------------------------------------
+
+
+def build_template() -> bytes:
+    """The .xlsx template: 成员 (to fill in), 填写说明, and the hidden 选项 lists."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = SHEET_MEMBERS
+    help_ws = wb.create_sheet(SHEET_HELP)
+    options = wb.create_sheet(SHEET_OPTIONS)
+    options.sheet_state = "hidden"
+
+    header_font = Font(bold=True, color="FFFFFF")
+    header_fill = PatternFill("solid", fgColor="9E1C26")
+    notes = {
+        "姓名": "选填:成员姓名,如 张三",
+        "手机": "必填:11位中国大陆手机号码,如 13600002925。同一手机号只填一行。",
+        "职位": "必填:请从下拉列表中选择。",
+        "省份": "选填:请从下拉列表中选择,如 上海市。",
+        "城市": "选填:先选省份,再从下拉列表中选择城市(直辖市的城市与省份相同)。",
+    }
+    widths = {"姓名": 14, "手机": 16, "职位": 18, "省份": 20, "城市": 22}
+    for column, header in enumerate(HEADERS, start=1):
+        cell = ws.cell(row=1, column=column, value=header)
+        cell.font = header_font
+        cell.fill = header_fill
+        cell.alignment = Alignment(horizontal="center")
+        cell.comment = Comment(notes[header], "贯标认证学习平台", width=260, height=80)
+        ws.column_dimensions[get_column_letter(column)].width = widths[header]
+    ws.freeze_panes = "A2"
+    last = max_rows() + 1
+    # 手机 as text, so Excel shows 13600002925 rather than 1.36E+10.
+    ws.column_dimensions["B"].number_format = "@"
+
+    positions = [label for _, label in Membership.Position.choices]
+    provinces = list(regions.provinces())
+    for index, label in enumerate(positions, start=1):
+        options.cell(row=index, column=1, value=label)
+    for index, province in enumerate(provinces, start=1):
+        options.cell(row=index, column=2, value=province.name)
+    sheet_ref = quote_sheetname(SHEET_OPTIONS)
+    for offset, province in enumerate(provinces):
+        column = 3 + offset
+        cities = regions.cities(province.code)
+        for index, city in enumerate(cities, start=1):
+            options.cell(row=index, column=column, value=city.name)
+        letter = get_column_letter(column)
+        # The city drop-down is =INDIRECT(省份 cell): one defined name per province.
+        wb.defined_names[province.name] = DefinedName(
+            province.name, attr_text=f"{sheet_ref}!${letter}$1:${letter}${max(1, len(cities))}"
+        )
+
+    # Lists through defined names (and no leading "="), the form Excel itself writes and
+    # every version since 2007 reads; WPS and LibreOffice read it too.
+    wb.defined_names["职位列表"] = DefinedName(
+        "职位列表", attr_text=f"{sheet_ref}!$A$1:$A${len(positions)}"
+    )
+    wb.defined_names["省份列表"] = DefinedName(
+        "省份列表", attr_text=f"{sheet_ref}!$B$1:$B${len(provinces)}"
+    )
+    validations = [
+        ("C", "职位列表", "职位", "请从下拉列表中选择职位。"),
+        ("D", "省份列表", "省份", "请从下拉列表中选择省份。"),
+        ("E", "INDIRECT($D2)", "城市", "请先选择省份,再从下拉列表中选择城市。"),
+    ]
+    for letter, formula, title, message in validations:
+        rule = DataValidation(type="list", formula1=formula, allow_blank=True)
+        rule.error, rule.errorTitle = message, title
+        rule.prompt, rule.promptTitle = message, title
+        rule.showErrorMessage = True
+        rule.showInputMessage = True
+        ws.add_data_validation(rule)
+        rule.add(f"{letter}2:{letter}{last}")
+
+    lines = [
+        ("成员批量导入填写说明", None),
+        ("1. 在“成员”工作表中从第2行开始填写,每行一位成员;不要修改第1行的列标题。", None),
+        ("2. 手机、职位为必填;姓名、省份、城市为选填。", None),
+        ("3. 职位、省份、城市请从下拉列表中选择;城市须属于所选省份。", None),
+        ("4. 同一手机号只填一行;已在本企业成员列表中的手机号会自动跳过。", None),
+        ("5. 已是其他企业成员的手机号无法导入,需先由原企业管理员将其移除。", None),
+        (
+            f"6. 每个文件最多 {max_rows()} 行;导入后成员状态为“待验证”,"
+            "成员收到短信并确认加入后变为“已验证”。",
+            None,
+        ),
+        ("", None),
+        ("示例(请勿把示例填入“成员”工作表):", None),
+        (None, HEADERS),
+        (None, ("张三", "13600002925", "知识产权管理员", "上海市", "上海市")),
+        (None, ("李四", "13800001234", "研发/技术", "江苏省", "苏州市")),
+    ]
+    for row, (text, values) in enumerate(lines, start=1):
+        if values is None:
+            help_ws.cell(row=row, column=1, value=text)
+        else:
+            for column, value in enumerate(values, start=1):
+                help_ws.cell(row=row, column=column, value=value)
+    help_ws["A1"].font = Font(bold=True, size=14)
+    help_ws.column_dimensions["A"].width = 16
+    for letter in "BCDE":
+        help_ws.column_dimensions[letter].width = 16
+
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+# --- upload checks ------------------------------------------------------------------------
+
+
+def validate_import_file(upload) -> None:
+    """Refuse anything but a real, reasonably sized .xlsx (ASVS 5.2.1/5.2.2).
+
+    Extension, size, the ZIP signature, a workbook part inside, and the inflated size of
+    the archive (against ZIP bombs); openpyxl's own errors are caught when parsing.
+    """
+    name = (getattr(upload, "name", "") or "").lower()
+    if not name.endswith(".xlsx"):
+        raise ValidationError(MSG_EXTENSION, code="file_type")
+    size = getattr(upload, "size", 0) or 0
+    if size == 0:
+        raise ValidationError(MSG_EMPTY, code="file_empty")
+    if size > max_size():
+        raise ValidationError(
+            MSG_TOO_BIG.format(size=_human_size(size), limit=_human_size(max_size())),
+            code="file_size",
+        )
+    upload.seek(0)
+    head = upload.read(8192)
+    upload.seek(0)
+    kind = filetype.guess(head)
+    if kind is None or kind.mime not in ("application/zip", XLSX_MIME):
+        raise ValidationError(MSG_BROKEN, code="file_magic")
+    try:
+        with zipfile.ZipFile(upload) as archive:
+            names = set(archive.namelist())
+            inflated = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        raise ValidationError(MSG_BROKEN, code="file_broken") from None
+    finally:
+        upload.seek(0)
+    if "xl/workbook.xml" not in names:
+        raise ValidationError(MSG_BROKEN, code="file_not_workbook")
+    if inflated > MAX_UNCOMPRESSED:
+        raise ValidationError(
+            MSG_TOO_BIG.format(size=_human_size(inflated), limit=_human_size(MAX_UNCOMPRESSED)),
+            code="file_inflated",
+        )
+
+
+# --- parsing ------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportRow:
+    """One data row of the file as read, what it means, and what is wrong with it."""
+
+    row: int  # the Excel row number (the header is row 1)
+    name: str = ""
+    phone: str = ""  # normalised when valid, else as typed
+    position: str = ""  # the Membership.Position value when valid
+    position_label: str = ""  # as typed
+    province: str = ""  # GB/T 2260 code when valid
+    province_label: str = ""
+    city: str = ""
+    city_label: str = ""
+    errors: list[str] = field(default_factory=list)
+    skip: str = ""  # why a valid row is left out (already a member here)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and not self.skip
+
+    @property
+    def status(self) -> str:
+        if self.errors:
+            return "error"
+        return "skip" if self.skip else "ok"
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be used; ``message`` says why, in Chinese."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _text(value) -> str:
+    """A cell as the text a person typed: 13600002925.0 → "13600002925", full-width →
+    half-width, no surrounding spaces."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, datetime | date):
+        value = value.isoformat()
+    return unicodedata.normalize("NFKC", str(value)).strip()
+
+
+def _header_key(value) -> str:
+    return _text(value).replace("*", "").replace(" ", "")
+
+
+def parse_workbook(upload) -> list[ImportRow]:
+    """The non-empty data rows of the 成员 sheet (or the first sheet), streamed.
+
+    Raises ``ImportFileError`` for a file that cannot be read, lacks a required column,
+    holds no rows or too many.
+    """
+    limit = max_rows()
+    upload.seek(0)
+    try:
+        wb = load_workbook(upload, read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds for damaged files
+        logger.info("member import: unreadable workbook (%s)", type(error).__name__)
+        raise ImportFileError(MSG_BROKEN) from None
+    try:
+        ws = wb[SHEET_MEMBERS] if SHEET_MEMBERS in wb.sheetnames else wb.worksheets[0]
+        rows = ws.iter_rows(values_only=True)
+        try:
+            header = next(rows, None) or ()
+            columns = {}
+            for index, value in enumerate(header):
+                key = _header_key(value)
+                if key in FIELD_FOR_HEADER and key not in columns:
+                    columns[key] = index
+            missing = [name for name in REQUIRED_HEADERS if name not in columns]
+            if missing:
+                raise ImportFileError(MSG_NO_HEADER.format(missing="”“".join(missing)))
+            parsed: list[ImportRow] = []
+            empty_run = 0
+            for number, values in enumerate(rows, start=2):
+                cells = {
+                    FIELD_FOR_HEADER[key]: _text(values[index]) if index < len(values) else ""
+                    for key, index in columns.items()
+                }
+                if not any(cells.values()):
+                    empty_run += 1
+                    if empty_run >= MAX_EMPTY_RUN:
+                        break
+                    continue
+                empty_run = 0
+                if len(parsed) >= limit:
+                    raise ImportFileError(MSG_TOO_MANY_ROWS.format(limit=limit))
+                parsed.append(
+                    ImportRow(
+                        row=number,
+                        name=cells.get("name", ""),
+                        phone=cells.get("phone", ""),
+                        position_label=cells.get("position", ""),
+                        province_label=cells.get("province", ""),
+                        city_label=cells.get("city", ""),
+                    )
+                )
+        except ImportFileError:
+            raise
+        except Exception as error:  # a sheet damaged past the header
+            logger.info("member import: unreadable sheet (%s)", type(error).__name__)
+            raise ImportFileError(MSG_BROKEN) from None
+    finally:
+        wb.close()
+    if not parsed:
+        raise ImportFileError(MSG_NO_ROWS)
+    return parsed
+
+
+# --- row checks ---------------------------------------------------------------------------
+
+_POSITIONS = {label: value for value, label in Membership.Position.choices}
+
+
+def _match_region(text: str, options) -> tuple[str, str] | None:
+    """(code, name) for a typed name: exact, or a unique prefix (上海 → 上海市), or a code."""
+    if not text:
+        return None
+    for region in options:
+        if text in (region.name, region.code):
+            return region.code, region.name
+    prefixed = [region for region in options if region.name.startswith(text)]
+    if len(prefixed) == 1:
+        return prefixed[0].code, prefixed[0].name
+    return None
+
+
+def _city_anywhere(text: str) -> tuple[str, str, str] | None:
+    """(province code, city code, city name) when a city name is unique in the country."""
+    found = []
+    for province in regions.provinces():
+        match = _match_region(text, regions.cities(province.code))
+        if match:
+            found.append((province.code, *match))
+    return found[0] if len(found) == 1 else None
+
+
+def _check_fields(item: ImportRow) -> None:
+    if len(item.name) > NAME_MAX_LENGTH:
+        item.errors.append(ERR_NAME_TOO_LONG)
+    elif item.name.startswith(FORMULA_PREFIXES):
+        item.errors.append(ERR_NAME_FORMULA)
+    if not item.phone:
+        item.errors.append(ERR_PHONE_EMPTY)
+    else:
+        phone = normalize_mobile(item.phone)
+        if MOBILE_RE.match(phone):
+            item.phone = phone
+        else:
+            item.errors.append(ERR_PHONE_INVALID)
+    if not item.position_label:
+        item.errors.append(ERR_POSITION_EMPTY)
+    elif item.position_label in _POSITIONS:
+        item.position = _POSITIONS[item.position_label]
+    elif item.position_label in Membership.Position.values:
+        item.position = item.position_label
+    else:
+        item.errors.append(ERR_POSITION_UNKNOWN.format(value=item.position_label))
+
+    province = _match_region(item.province_label, regions.provinces())
+    if item.province_label and province is None:
+        item.errors.append(ERR_PROVINCE_UNKNOWN.format(value=item.province_label))
+        return
+    if province is not None:
+        item.province = province[0]
+    if not item.city_label:
+        return
+    if province is None:
+        found = _city_anywhere(item.city_label)
+        if found is None:
+            item.errors.append(ERR_CITY_NO_PROVINCE.format(value=item.city_label))
+        else:
+            item.province, item.city = found[0], found[1]
+        return
+    city = _match_region(item.city_label, regions.cities(province[0]))
+    if city is None:
+        item.errors.append(ERR_CITY_UNKNOWN.format(value=item.city_label, province=province[1]))
+    else:
+        item.city = city[0]
+
+
+def check_rows(enterprise: Enterprise, rows: list[ImportRow]) -> list[ImportRow]:
+    """Fill each row's ``errors`` (or ``skip``), asking the database once per 500 phones."""
+    from . import selectors
+
+    first_row: dict[str, int] = {}
+    for item in rows:
+        _check_fields(item)
+        if item.errors or not item.phone:
+            continue
+        if item.phone in first_row:
+            item.errors.append(ERR_DUPLICATE.format(row=first_row[item.phone]))
+        else:
+            first_row[item.phone] = item.row
+
+    facts = selectors.import_phone_facts(enterprise, list(first_row))
+    for item in rows:
+        if item.errors:
+            continue
+        fact = facts.get(item.phone)
+        if fact == selectors.PHONE_MEMBER_HERE:
+            item.skip = SKIP_MEMBER
+        elif fact == selectors.PHONE_PENDING_HERE:
+            item.skip = SKIP_PENDING
+        elif fact == selectors.PHONE_ELSEWHERE:
+            item.errors.append(ERR_OTHER_ENTERPRISE)
+        elif fact == selectors.PHONE_DISABLED:
+            item.errors.append(ERR_DISABLED)
+    return rows
+
+
+# --- stored preview -----------------------------------------------------------------------
+
+
+@dataclass
+class Preview:
+    id: str
+    enterprise_id: int
+    user_id: int
+    filename: str
+    created_at: str
+    rows: list[ImportRow]
+
+    @property
+    def ok_rows(self) -> list[ImportRow]:
+        return [row for row in self.rows if row.ok]
+
+    @property
+    def error_rows(self) -> list[ImportRow]:
+        return [row for row in self.rows if row.errors]
+
+    @property
+    def skip_rows(self) -> list[ImportRow]:
+        return [row for row in self.rows if row.skip and not row.errors]
+
+
+def _key(enterprise_id: int, preview_id: str, part: str = "rows") -> str:
+    return f"member-import:{enterprise_id}:{preview_id}:{part}"
+
+
+def preview_ttl() -> int:
+    return _setting("MEMBER_IMPORT_PREVIEW_TTL", DEFAULT_PREVIEW_TTL)
+
+
+def preview_store(*, enterprise: Enterprise, user, filename: str, rows: list[ImportRow]) -> str:
+    """Keep the checked rows server-side; returns the random id the pages refer to."""
+    preview_id = secrets.token_urlsafe(16)
+    data = {
+        "id": preview_id,
+        "enterprise_id": enterprise.pk,
+        "user_id": user.pk,
+        "filename": filename[:200],
+        "created_at": timezone.now().isoformat(),
+        "rows": [asdict(row) for row in rows],
+    }
+    cache.set(_key(enterprise.pk, preview_id), data, preview_ttl())
+    return preview_id
+
+
+def _valid_id(preview_id: str) -> bool:
+    return (
+        bool(preview_id)
+        and len(preview_id) <= 64
+        and preview_id.replace("-", "a").replace("_", "a").isalnum()
+    )
+
+
+def preview_load(*, enterprise: Enterprise, preview_id: str) -> Preview | None:
+    """The stored preview, only for the enterprise it was made for (else None)."""
+    if not _valid_id(preview_id):
+        return None
+    data = cache.get(_key(enterprise.pk, preview_id))
+    if not data or data.get("enterprise_id") != enterprise.pk:
+        return None
+    rows = [ImportRow(**row) for row in data["rows"]]
+    return Preview(
+        id=data["id"],
+        enterprise_id=data["enterprise_id"],
+        user_id=data["user_id"],
+        filename=data["filename"],
+        created_at=data["created_at"],
+        rows=rows,
+    )
+
+
+def import_claim(*, enterprise: Enterprise, preview_id: str) -> bool:
+    """True for the first 确认导入 of a preview; a double click or re-submit gets False."""
+    return cache.add(_key(enterprise.pk, preview_id, "claim"), 1, preview_ttl())
+
+
+def import_release(*, enterprise: Enterprise, preview_id: str) -> None:
+    """Let the admin confirm again (the import was refused and wrote nothing)."""
+    cache.delete(_key(enterprise.pk, preview_id, "claim"))
+
+
+def result_store(*, enterprise: Enterprise, preview_id: str, result: dict) -> None:
+    cache.set(_key(enterprise.pk, preview_id, "result"), result, preview_ttl())
+
+
+def result_load(*, enterprise: Enterprise, preview_id: str) -> dict | None:
+    if not _valid_id(preview_id):
+        return None
+    return cache.get(_key(enterprise.pk, preview_id, "result"))
+
+
+def import_claimed(*, enterprise: Enterprise, preview_id: str) -> bool:
+    return _valid_id(preview_id) and cache.get(_key(enterprise.pk, preview_id, "claim")) is not None

@@ -1,0 +1,49 @@
+"""The enterprise admin layout: its navigation, and links to pages that may not exist yet."""
+
+from django import template
+from django.urls import NoReverseMatch, reverse
+
+register = template.Library()
+
+# 成员管理 · 学习管理 · 企业信息 · 监督反馈 (PRODUCT.md §4). Each entry: label, URL name, and
+# the view-name prefixes that mark it as the current page. 学习管理 and 监督反馈 come with
+# later issues; an entry whose URL name does not resolve yet is left out, so the menu never
+# links to a missing page. The later views should use these names (or change them here).
+ADMIN_NAV = [
+    ("成员管理", "enterprises:member_list", ("enterprises:member", "enterprises:index")),
+    ("学习管理", "learning:enterprise_report", ("learning:enterprise_report",)),
+    ("企业信息", "enterprises:profile", ("enterprises:profile",)),
+    ("监督反馈", "reviews:enterprise_review", ("reviews:enterprise",)),
+]
+
+
+def _reverse_or_none(name: str) -> str | None:
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return None
+
+
+@register.inclusion_tag("partials/nav_items.html", takes_context=True)
+def admin_nav(context):
+    request = context.get("request")
+    match = getattr(request, "resolver_match", None)
+    current = match.view_name if match else ""
+    items = []
+    for label, url_name, prefixes in ADMIN_NAV:
+        url = _reverse_or_none(url_name)
+        if url is not None:
+            items.append(
+                {
+                    "label": label,
+                    "url": url,
+                    "active": any(current.startswith(prefix) for prefix in prefixes),
+                }
+            )
+    return {"items": items}
+
+
+@register.simple_tag
+def url_or_none(name: str) -> str | None:
+    """``{% url_or_none "accounts:agreement" as link %}``: the URL, or None if not built yet."""
+    return _reverse_or_none(name)

@@ -1,0 +1,449 @@
+"""Enterprise admin pages (PRODUCT.md §4) and the invitation link (账号确认 / 账号激活).
+
+Views stay thin: ``enterprise_admin_required`` resolves the admin's enterprise from the
+signed-in user, selectors read (scoped to that enterprise), services write, and a
+service's ``DomainError`` becomes a field error or a message.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import content_disposition_header, urlencode
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django_ratelimit.core import is_ratelimited
+
+from ipms.accounts.validators import mask_mobile
+from ipms.core.errors import DomainError
+from ipms.core.pagination import paginate
+
+from . import imports, selectors, services
+from .access import enterprise_admin_required
+from .forms import (
+    EnterpriseProfileForm,
+    InvitationSignupForm,
+    MemberAddForm,
+    MemberImportForm,
+    add_domain_error,
+)
+from .models import Membership
+
+MEMBERS_PER_PAGE = 20
+IMPORT_PREVIEW_OK_ROWS = 100
+IMPORT_UPLOAD_RATE = "30/h"
+
+PROFILE_SAVED = "企业信息已保存。"
+MEMBER_ADDED = "已添加成员 {who},邀请短信已发送至 {phone}。"
+MEMBER_REMOVED = "已移除成员 {who}。其学习记录仍保留在其个人账号中。"
+MEMBER_ALREADY_REMOVED = "该成员已移除。"
+INVITATION_RESENT = "已重新发送邀请短信至 {phone},之前的链接已失效。"
+IMPORT_LIMITED = "上传过于频繁,请稍后再试。"
+IMPORT_EXPIRED = "导入预览已过期或不存在,请重新上传文件。"
+IMPORT_NOTHING = "没有可导入的成员。"
+IMPORT_INCOMPLETE = services.PROFILE_INCOMPLETE
+
+
+def _posted(request):
+    """Form data for a POST (even an empty one, which must show "required"), else None."""
+    return request.POST if request.method == "POST" else None
+
+
+def _who(member: Membership) -> str:
+    name = member.display_name
+    return f"{name}({member.masked_phone})" if name else member.masked_phone
+
+
+def _safe_back(value: str | None) -> str:
+    """A query string of 成员管理 (``?q=…&page=…``) to return to, or "" for anything else."""
+    value = value or ""
+    if value.startswith("?") and len(value) <= 200 and not any(c in value for c in "\r\n\\"):
+        return value
+    return ""
+
+
+def _members_url(request) -> str:
+    """成员管理 with the search and page the admin came from."""
+    back = _safe_back(request.POST.get("back") or request.GET.get("back"))
+    return reverse("enterprises:member_list") + back
+
+
+# --- 企业管理员 ----------------------------------------------------------------------------
+
+
+@require_safe
+@enterprise_admin_required
+def index(request, enterprise):
+    return redirect("enterprises:member_list")
+
+
+@require_http_methods(["GET", "POST"])
+@enterprise_admin_required
+def profile(request, enterprise):
+    """企业信息: edit the registration fields; 提交 saves through the service."""
+    form = EnterpriseProfileForm(
+        _posted(request), initial=EnterpriseProfileForm.initial_for(enterprise)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.enterprise_update_profile(
+                enterprise=enterprise, by=request.user, **form.cleaned_data
+            )
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, PROFILE_SAVED)
+            return redirect("enterprises:profile")
+    return render(request, "enterprises/profile.html", {"enterprise": enterprise, "form": form})
+
+
+@require_safe
+@enterprise_admin_required
+def member_list(request, enterprise):
+    """成员管理: “+添加成员 共N个人”, the member table, search and pages."""
+    search = (request.GET.get("q") or "").strip()[: selectors.MEMBER_SEARCH_MAX_LENGTH]
+    page_obj = paginate(
+        request, selectors.member_rows(enterprise, search=search), per_page=MEMBERS_PER_PAGE
+    )
+    total = selectors.member_count(enterprise) if search else page_obj.paginator.count
+    context = {
+        "enterprise": enterprise,
+        "page_obj": page_obj,
+        "members": page_obj.object_list,
+        "total": total,
+        "search": search,
+        "now": timezone.now(),
+        "back": request.GET.urlencode() and f"?{request.GET.urlencode()}",
+    }
+    return render(request, "enterprises/member_list.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@enterprise_admin_required
+def member_add(request, enterprise):
+    """添加成员: 姓名, *手机, *职位, 城市 → 提交 → 待验证 and the SMS link."""
+    if not enterprise.is_profile_complete:
+        return render(
+            request, "enterprises/member_add.html", {"enterprise": enterprise, "blocked": True}
+        )
+    form = MemberAddForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            invited = services.membership_invite(
+                enterprise=enterprise,
+                by=request.user,
+                phone=data["phone"],
+                name=data["name"],
+                position=data["position"],
+                province=data["province"],
+                city=data["city"],
+            )
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            member = invited.membership
+            messages.success(
+                request, MEMBER_ADDED.format(who=_who(member), phone=member.masked_phone)
+            )
+            return redirect("enterprises:member_list")
+    return render(request, "enterprises/member_add.html", {"enterprise": enterprise, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@enterprise_admin_required
+def member_remove(request, enterprise, pk):
+    """移除: GET asks for confirmation, POST removes (the admin's own row never)."""
+    member = selectors.membership_in_enterprise(enterprise=enterprise, pk=pk, include_removed=True)
+    if member.status == Membership.Status.REMOVED:
+        messages.info(request, MEMBER_ALREADY_REMOVED)
+        return redirect(_members_url(request))
+    if member.is_admin:
+        messages.error(request, services.CANNOT_REMOVE_ADMIN)
+        return redirect(_members_url(request))
+    if request.method == "GET":
+        back = _safe_back(request.GET.get("back"))
+        context = {"enterprise": enterprise, "member": member, "back": back}
+        return render(request, "enterprises/member_remove.html", context)
+    try:
+        services.membership_remove(membership=member, by=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, MEMBER_REMOVED.format(who=_who(member)))
+    return redirect(_members_url(request))
+
+
+@require_POST
+@enterprise_admin_required
+def member_resend(request, enterprise, pk):
+    """重新发送邀请 for a 待验证 member: a new link; the previous one stops working."""
+    member = selectors.membership_in_enterprise(enterprise=enterprise, pk=pk)
+    try:
+        services.invitation_resend(membership=member, by=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, INVITATION_RESENT.format(phone=member.masked_phone))
+    return redirect(_members_url(request))
+
+
+# --- 批量导入 -------------------------------------------------------------------------------
+
+
+@require_safe
+@enterprise_admin_required
+def member_import_template(request, enterprise):
+    """下载模板: the .xlsx to fill in (the file name is chosen here, never by a user)."""
+    response = HttpResponse(imports.build_template(), content_type=imports.XLSX_MIME)
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=imports.TEMPLATE_FILENAME
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+@enterprise_admin_required
+def member_import(request, enterprise):
+    """批量导入: upload the filled-in template; the checked rows go to the preview."""
+    blocked = not enterprise.is_profile_complete
+    form = MemberImportForm(_posted(request), request.FILES if request.method == "POST" else None)
+    if request.method == "POST" and not blocked:
+        limited = is_ratelimited(
+            request,
+            group="enterprises:member_import",
+            key="user",
+            rate=getattr(settings, "MEMBER_IMPORT_UPLOAD_RATE", IMPORT_UPLOAD_RATE),
+            increment=True,
+        )
+        if limited:
+            form.add_error(None, IMPORT_LIMITED)
+        elif form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                rows = imports.parse_workbook(upload)
+            except imports.ImportFileError as error:
+                form.add_error("file", error.message)
+            else:
+                imports.check_rows(enterprise, rows)
+                preview_id = imports.preview_store(
+                    enterprise=enterprise, user=request.user, filename=upload.name, rows=rows
+                )
+                return redirect("enterprises:member_import_preview", preview_id=preview_id)
+    context = {"enterprise": enterprise, "form": form, "blocked": blocked}
+    return render(request, "enterprises/member_import.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@enterprise_admin_required
+def member_import_preview(request, enterprise, preview_id):
+    """The per-row check of an upload; POST (确认导入) imports its valid rows once."""
+    if imports.result_load(enterprise=enterprise, preview_id=preview_id) is not None:
+        return redirect("enterprises:member_import_result", preview_id=preview_id)
+    preview = imports.preview_load(enterprise=enterprise, preview_id=preview_id)
+    if preview is None:
+        return render(
+            request,
+            "enterprises/member_import_missing.html",
+            {"enterprise": enterprise, "message": IMPORT_EXPIRED},
+            status=404,
+        )
+    if request.method == "POST":
+        return _import_confirm(request, enterprise, preview)
+    ok_rows = preview.ok_rows
+    context = {
+        "enterprise": enterprise,
+        "preview": preview,
+        "ok_rows": ok_rows[:IMPORT_PREVIEW_OK_ROWS],
+        "ok_count": len(ok_rows),
+        "ok_hidden": max(0, len(ok_rows) - IMPORT_PREVIEW_OK_ROWS),
+        "error_rows": preview.error_rows,
+        "skip_rows": preview.skip_rows,
+        "in_progress": imports.import_claimed(enterprise=enterprise, preview_id=preview.id),
+    }
+    return render(request, "enterprises/member_import_preview.html", context)
+
+
+def _import_confirm(request, enterprise, preview):
+    preview_url = reverse("enterprises:member_import_preview", args=[preview.id])
+    if not enterprise.is_profile_complete:
+        messages.error(request, IMPORT_INCOMPLETE)
+        return redirect(preview_url)
+    rows = [
+        services.InviteRow(
+            ref=row.row,
+            phone=row.phone,
+            position=row.position,
+            name=row.name,
+            province=row.province,
+            city=row.city,
+        )
+        for row in preview.ok_rows
+    ]
+    if not rows:
+        messages.error(request, IMPORT_NOTHING)
+        return redirect(preview_url)
+    if not imports.import_claim(enterprise=enterprise, preview_id=preview.id):
+        # A double click or a re-submit: the first request imports, this one waits for it.
+        return redirect("enterprises:member_import_result", preview_id=preview.id)
+    try:
+        result = services.membership_invite_bulk(enterprise=enterprise, by=request.user, rows=rows)
+    except DomainError as error:
+        imports.import_release(enterprise=enterprise, preview_id=preview.id)
+        messages.error(request, error.message)
+        return redirect(preview_url)
+    except Exception:
+        imports.import_release(enterprise=enterprise, preview_id=preview.id)
+        raise
+    by_row = {row.row: row for row in preview.rows}
+
+    def described(pairs):
+        return [
+            {"row": ref, "phone": by_row[ref].phone, "name": by_row[ref].name, "reason": reason}
+            for ref, reason in pairs
+        ]
+
+    imports.result_store(
+        enterprise=enterprise,
+        preview_id=preview.id,
+        result={
+            "filename": preview.filename,
+            "invited": len(result.invited),
+            "skipped": described(result.skipped),
+            "failed": described(result.failed),
+            "preview_skipped": len(preview.skip_rows),
+            "preview_errors": len(preview.error_rows),
+        },
+    )
+    return redirect("enterprises:member_import_result", preview_id=preview.id)
+
+
+@require_safe
+@enterprise_admin_required
+def member_import_result(request, enterprise, preview_id):
+    result = imports.result_load(enterprise=enterprise, preview_id=preview_id)
+    if result is None:
+        if imports.import_claimed(enterprise=enterprise, preview_id=preview_id):
+            context = {"enterprise": enterprise, "in_progress": True}
+            return render(request, "enterprises/member_import_result.html", context)
+        raise Http404(IMPORT_EXPIRED)
+    context = {"enterprise": enterprise, "result": result, "preview_id": preview_id}
+    return render(request, "enterprises/member_import_result.html", context)
+
+
+# --- 账号确认 / 账号激活 --------------------------------------------------------------------
+
+TOKEN_MAX_LENGTH = 100
+LINK_INVALID_TITLE = "邀请链接无效"
+WRONG_ACCOUNT = (
+    "该邀请是发给手机号 {invited} 的,您当前登录的账号是 {current}。"
+    "请先安全退出,再用该手机号登录后打开此链接。"
+)
+OTHER_ENTERPRISE = services.INVITATION_OTHER_ENTERPRISE
+
+
+def _invitation_page(request, template: str, context: dict, status: int = 200):
+    # The URL carries a one-time token: never_cache keeps it out of caches, and the site's
+    # Referrer-Policy (same-origin) out of other sites' logs. Not "no-referrer": browsers
+    # then send "Origin: null" with the form, which Django's CSRF check rightly refuses.
+    return render(request, f"enterprises/invitation/{template}.html", context, status=status)
+
+
+def _refused(request, message: str, *, status: int = 410, invitation=None):
+    context = {"message": message, "invitation": invitation}
+    return _invitation_page(request, "refused", context, status=status)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def invitation_link(request, token: str):
+    """/j/<token>/: 账号确认 (the phone has an account) or 账号激活 (set a password first).
+
+    Link preview bots and SMS apps fetch links with GET, so GET never changes anything.
+    """
+    invitation = selectors.invitation_for_token(token) if len(token) <= TOKEN_MAX_LENGTH else None
+    if invitation is None:
+        return _refused(request, services.INVITATION_INVALID, status=404)
+    membership = invitation.membership
+    user = request.user if request.user.is_authenticated else None
+    if invitation.used_at is not None and user is not None and invitation.used_by_id == user.pk:
+        # Replayed or double-clicked by the person who already joined: that is success.
+        return redirect("enterprises:joined")
+    try:
+        services.invitation_check(invitation)
+    except DomainError as error:
+        return _refused(request, error.message, invitation=invitation)
+
+    context = {
+        "invitation": invitation,
+        "enterprise": membership.enterprise,
+        "masked_phone": mask_mobile(membership.phone),
+        "token": token,
+    }
+    account = selectors.account_for_phone(membership.phone)
+    if account is None:
+        if user is not None:
+            return _wrong_account(request, context, user)
+        return _signup(request, context, membership, token)
+    if not account.is_active:
+        return _refused(request, services.ACCOUNT_DISABLED, status=403, invitation=invitation)
+    if user is None:
+        login_url = f"{reverse('accounts:login')}?{urlencode({'next': request.path})}"
+        return _invitation_page(request, "login", {**context, "login_url": login_url})
+    if user.pk != account.pk:
+        return _wrong_account(request, context, user)
+    other = selectors.membership_of(user)
+    if other is not None and other.enterprise_id != membership.enterprise_id:
+        message = OTHER_ENTERPRISE.format(enterprise=other.enterprise.name)
+        return _refused(request, message, status=409, invitation=invitation)
+    if request.method == "POST":
+        try:
+            services.invitation_accept(token=token, user=user)
+        except DomainError as error:
+            return _refused(request, error.message, invitation=invitation)
+        return redirect("enterprises:joined")
+    return _invitation_page(request, "confirm", context)
+
+
+def _wrong_account(request, context: dict, user):
+    """Signed in as someone else: a forwarded link never joins the wrong account."""
+    message = WRONG_ACCOUNT.format(invited=context["masked_phone"], current=user.masked_phone)
+    return _invitation_page(request, "wrong_account", {**context, "message": message}, 403)
+
+
+def _signup(request, context: dict, membership: Membership, token: str):
+    form = InvitationSignupForm(_posted(request), phone=membership.phone, name=membership.name)
+    if request.method == "POST" and form.is_valid():
+        try:
+            joined = services.invitation_accept_new_account(
+                token=token,
+                password=form.cleaned_data["password1"],
+                agreement_accepted=form.cleaned_data["agree"],
+                name=form.member_name,
+            )
+        except DomainError as error:
+            if error.message == services.ACCOUNT_EXISTS:
+                return redirect(request.path)
+            add_domain_error(form, error, fields={"password": "password1"})
+        else:
+            login(request, joined.user, backend="django.contrib.auth.backends.ModelBackend")
+            return redirect("enterprises:joined")
+    return _invitation_page(request, "signup", {**context, "form": form})
+
+
+@require_safe
+@login_required
+def joined(request):
+    """激活成功: where the invitation page sends a member who has just joined."""
+    membership = selectors.membership_of(request.user)
+    if membership is None:
+        return redirect("content:home")
+    return render(request, "enterprises/joined.html", {"membership": membership})
