@@ -45,3 +45,12 @@ format: install-test
 
 clean:
 	rm -rf $(VENV) var/staticfiles var/test-artifacts
+
+# Heartbeat throughput against an authenticated no-op on gunicorn (issue 4, bench/): always
+# on SQLite, and on PostgreSQL when BENCH_DATABASE_URL answers (a dedicated database, made
+# if missing; the bench adds and removes only its own rows). BENCH_REDIS_URL adds Redis.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ipms_bench
+BENCH_REDIS_URL ?=
+bench: install
+	BENCH_DATABASE_URL="$(BENCH_DATABASE_URL)" BENCH_REDIS_URL="$(BENCH_REDIS_URL)" \
+		$(BIN)/python bench/heartbeat.py

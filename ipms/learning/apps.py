@@ -6,4 +6,4 @@ class LearningConfig(AppConfig):
     verbose_name = "课程学习"
 
     def ready(self) -> None:
-        from ipms.learning import signals  # noqa: F401 - connects the receivers
+        from ipms.learning import checks, signals  # noqa: F401 - registers them

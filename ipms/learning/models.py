@@ -3,11 +3,18 @@
 Lesson videos and courseware live in private storage: only users allowed to learn may
 fetch them (issue 4 adds the access-checked views). Course covers are public images.
 
-Enrolments, per-lesson progress and heartbeats (issue 4) will point at ``Course`` and
-``Lesson`` by foreign key; the credit policy that turns progress into 学分 lives on the
-course and is interpreted in one place, :mod:`ipms.learning.policy`.
+Learning records (issue 4, docs/learning.md): an :class:`Enrollment` per learner and
+course, a :class:`LessonProgress` per learner and lesson holding the credited time, a
+:class:`PlaybackView` per opened lesson page (the heartbeats' identity), one
+:class:`AccrualLease` per learner (only one view accrues at a time) and a
+:class:`StudyDay` per learner, course and day with credited time. The credit policy
+that turns progress into 学分 lives on the course and is interpreted in one place,
+:mod:`ipms.learning.policy`.
 """
 
+import uuid
+
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -220,3 +227,199 @@ class Courseware(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.title
+
+
+# --- learning records (issue 4; docs/learning.md) --------------------------------------
+#
+# Learning time is evidence a certification body relies on, so records never disappear
+# with the content they belong to: deleting a course or lesson that has records is
+# refused (PROTECT); the operator unpublishes it instead. Deleting a user deletes their
+# records (personal data).
+
+
+class Enrollment(models.Model):
+    """在学课程: a learner started a course (立即学习, or opened one of its lessons)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="enrollments",
+        verbose_name="学员",
+    )
+    course = models.ForeignKey(
+        Course, on_delete=models.PROTECT, related_name="enrollments", verbose_name="课程"
+    )
+    enrolled_at = models.DateTimeField("开始学习时间")
+    # “上次学习到 课时N”: the lesson page opened last. Written when a page opens, never by
+    # heartbeats (the resume position lives on the lesson's progress row).
+    last_lesson = models.ForeignKey(
+        Lesson,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="上次学习的课时",
+    )
+    last_opened_at = models.DateTimeField("上次学习时间")
+
+    class Meta:
+        verbose_name = "在学课程"
+        verbose_name_plural = "在学课程"
+        ordering = ["-last_opened_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "course"], name="enrollment_unique_user_course")
+        ]
+        indexes = [models.Index(fields=["course", "user"], name="enrollment_course_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.course}"
+
+
+class LessonProgress(models.Model):
+    """One learner's progress in one lesson: the credited time and the positions.
+
+    ``credited_seconds`` only grows, through :func:`ipms.learning.progress.heartbeat_record`,
+    and never beyond the lesson's length; ``completed_at`` is set once, when it reaches the
+    completion share. ``course`` repeats ``lesson.course`` so per-course figures need no
+    join.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="lesson_progress",
+        verbose_name="学员",
+    )
+    lesson = models.ForeignKey(
+        Lesson, on_delete=models.PROTECT, related_name="progress", verbose_name="课时"
+    )
+    course = models.ForeignKey(
+        Course, on_delete=models.PROTECT, related_name="lesson_progress", verbose_name="课程"
+    )
+    credited_seconds = models.FloatField("已计学习时长(秒)", default=0)
+    furthest_position = models.FloatField("最远观看位置(秒)", default=0)
+    last_position = models.FloatField("上次观看位置(秒)", default=0)
+    completed_at = models.DateTimeField("完成时间", null=True, blank=True)
+    created_at = models.DateTimeField("开始时间")
+    updated_at = models.DateTimeField("更新时间")
+
+    class Meta:
+        verbose_name = "课时学习进度"
+        verbose_name_plural = "课时学习进度"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "lesson"], name="progress_unique_user_lesson"),
+            models.CheckConstraint(
+                condition=Q(credited_seconds__gte=0)
+                & Q(furthest_position__gte=0)
+                & Q(last_position__gte=0),
+                name="progress_non_negative",
+            ),
+        ]
+        indexes = [models.Index(fields=["course", "user"], name="progress_course_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.lesson}"
+
+    @property
+    def is_completed(self) -> bool:
+        return self.completed_at is not None
+
+
+class PlaybackView(models.Model):
+    """One opened lesson page: the identity its heartbeats carry.
+
+    The id is random (UUID4, 122 bits) and issued by the server when the page renders; a
+    heartbeat names it, and is refused unless the id belongs to the signed-in user, to the
+    lesson named in the request, and is younger than ``PLAYBACK_VIEW_MAX_AGE``.
+    ``last_seq`` and ``last_beat_at`` let the engine refuse replays and measure the
+    wall-clock time between accepted beats; ``accruing`` records whether the interval
+    that started at the last beat counts (playing, visible, not idle, holding the lease).
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name="学员"
+    )
+    progress = models.ForeignKey(
+        LessonProgress, on_delete=models.CASCADE, related_name="views", verbose_name="学习进度"
+    )
+    created_at = models.DateTimeField("打开时间")
+    last_seq = models.PositiveIntegerField("最后序号", default=0)
+    last_beat_at = models.DateTimeField("最后心跳时间", null=True, blank=True)
+    last_position = models.FloatField("最后位置(秒)", default=0)
+    accruing = models.BooleanField("计时中", default=False)
+    interacted_at = models.DateTimeField("最后操作时间")
+
+    class Meta:
+        verbose_name = "播放记录"
+        verbose_name_plural = "播放记录"
+        indexes = [models.Index(fields=["created_at"], name="playbackview_created")]
+
+    def __str__(self) -> str:
+        return str(self.id)
+
+
+class AccrualLease(models.Model):
+    """Which of a learner's views may accrue time right now (at most one per learner).
+
+    One row per learner, made when they first open a lesson page; heartbeats only UPDATE
+    it, with conditions that make taking, renewing and releasing it race-free.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="+",
+        verbose_name="学员",
+    )
+    view = models.ForeignKey(
+        PlaybackView,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="计时中的播放",
+    )
+    renewed_at = models.DateTimeField("续期时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "计时租约"
+        verbose_name_plural = "计时租约"
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.view_id or '-'}"
+
+
+class StudyDay(models.Model):
+    """A (Asia/Shanghai) day on which a learner was credited time in a course.
+
+    累计学习天数 is the number of these rows; ``seconds`` is the time credited that day
+    (it sums to the course's credited time, written in the same transaction).
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="study_days",
+        verbose_name="学员",
+    )
+    course = models.ForeignKey(
+        Course, on_delete=models.PROTECT, related_name="study_days", verbose_name="课程"
+    )
+    day = models.DateField("日期")
+    seconds = models.FloatField("当日学习时长(秒)", default=0)
+
+    class Meta:
+        verbose_name = "学习日"
+        verbose_name_plural = "学习日"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "course", "day"], name="studyday_unique_user_course_day"
+            ),
+            models.CheckConstraint(condition=Q(seconds__gte=0), name="studyday_non_negative"),
+        ]
+        indexes = [models.Index(fields=["course", "user"], name="studyday_course_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.course} · {self.day}"

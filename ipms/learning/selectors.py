@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404
 
 from ipms.content.models import Lecturer
-from ipms.learning.models import Course, Lesson
+from ipms.learning.access import learner_may_learn
+from ipms.learning.models import Course, Courseware, Enrollment, Lesson, LessonProgress
 from ipms.learning.policy import CreditPolicy
 
 _PUBLISHED_LESSONS = Q(lessons__is_published=True)
@@ -62,3 +67,90 @@ def course_credit_policy(*, course: Course) -> CreditPolicy:
     if required is None:
         required = course.lessons.published().filter(kind=Lesson.Kind.REQUIRED).count()
     return CreditPolicy.for_course(course, required_lesson_count=required)
+
+
+# --- the lesson page (issue 4 point 2) -------------------------------------------------
+
+
+def get_lesson_for_learner(*, user, course_pk: int, lesson_pk: int) -> Lesson:
+    """A published lesson of a published course, for a user allowed to learn.
+
+    PermissionDenied for anyone who may not learn (PRODUCT.md §1, ``learner_may_learn``);
+    Http404 for a lesson that is missing, unpublished, or not in that course.
+    """
+    if not learner_may_learn(user):
+        raise PermissionDenied("当前账号不能参加课程学习。")
+    lesson = (
+        Lesson.objects.published()
+        .select_related("course")
+        .filter(pk=lesson_pk, course_id=course_pk, course__is_published=True)
+        .first()
+    )
+    if lesson is None:
+        raise Http404("课时不存在或尚未发布。")
+    return lesson
+
+
+def get_courseware_for_learner(*, user, course_pk: int, lesson_pk: int, pk: int) -> Courseware:
+    """A courseware file of a lesson the user may open (same rules as the lesson page)."""
+    lesson = get_lesson_for_learner(user=user, course_pk=course_pk, lesson_pk=lesson_pk)
+    courseware = Courseware.objects.filter(pk=pk, lesson=lesson).first()
+    if courseware is None:
+        raise Http404("课件不存在。")
+    courseware.lesson = lesson
+    return courseware
+
+
+@dataclass(frozen=True)
+class LessonRow:
+    """One line of the lesson list beside the player."""
+
+    lesson: Lesson
+    credited_seconds: float
+    completed: bool
+
+    @property
+    def percent(self) -> int:
+        if self.completed:
+            return 100
+        duration = self.lesson.duration or 0
+        if duration <= 0:
+            return 0
+        return min(99, int(self.credited_seconds * 100 / duration))
+
+    @property
+    def started(self) -> bool:
+        return self.credited_seconds > 0
+
+
+def lesson_rows(*, user, course: Course) -> list[LessonRow]:
+    """The course's published lessons with the user's progress: two queries in all."""
+    lessons = list(course_lessons(course=course))
+    progress = {
+        row["lesson_id"]: row
+        for row in LessonProgress.objects.filter(user=user, course=course).values(
+            "lesson_id", "credited_seconds", "completed_at"
+        )
+    }
+    rows = []
+    for lesson in lessons:
+        mine = progress.get(lesson.pk)
+        rows.append(
+            LessonRow(
+                lesson=lesson,
+                credited_seconds=mine["credited_seconds"] if mine else 0.0,
+                completed=bool(mine and mine["completed_at"]),
+            )
+        )
+    return rows
+
+
+def lesson_coursewares(*, lesson: Lesson) -> QuerySet[Courseware]:
+    return Courseware.objects.filter(lesson=lesson).only("id", "title", "file", "lesson_id")
+
+
+def learner_enrollment(*, user, course: Course) -> Enrollment | None:
+    """The user's enrolment in the course (with the last lesson opened), if any."""
+    if not learner_may_learn(user):
+        return None
+    return Enrollment.objects.select_related("last_lesson").filter(user=user, course=course).first()

@@ -1,10 +1,32 @@
-"""Public course pages (PRODUCT.md §2 课程列表, §5 course page)."""
+"""Course pages (PRODUCT.md §2 课程列表, §5), the lesson page, its video and courseware,
+and the heartbeat endpoint. Views stay thin: selectors check who may see what, the
+progress module does every write."""
 
-from django.http import Http404
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+import uuid
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.http import Http404, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST, require_safe
 
-from ipms.learning import selectors
+from ipms.core.errors import DomainError
+from ipms.core.files import download_response
+from ipms.learning import progress, selectors
+from ipms.learning.access import learner_may_learn
+from ipms.learning.delivery import video_response
 from ipms.learning.models import Course
+
+logger = logging.getLogger(__name__)
 
 
 def course_list(request):
@@ -17,9 +39,184 @@ def course_detail(request, pk: int):
         course = selectors.course_detail(pk=pk)
     except Course.DoesNotExist:
         raise Http404("课程不存在或尚未发布。") from None
+    lessons = selectors.course_lessons(course=course)
+    may_learn = learner_may_learn(request.user)
+    next_lesson = last = None
+    if may_learn:
+        lessons = list(lessons)
+        enrollment = selectors.learner_enrollment(user=request.user, course=course)
+        last = enrollment.last_lesson_id if enrollment else None
+        next_lesson = next((lesson for lesson in lessons if lesson.pk == last), None)
+        next_lesson = next_lesson or (lessons[0] if lessons else None)
     context = {
         "course": course,
-        "lessons": selectors.course_lessons(course=course),
+        "lessons": lessons,
         "policy": selectors.course_credit_policy(course=course),
+        "may_learn": may_learn,
+        "next_lesson": next_lesson,
+        "resuming": bool(next_lesson and next_lesson.pk == last),
     }
     return render(request, "learning/course_detail.html", context)
+
+
+# --- the lesson page -------------------------------------------------------------------
+
+
+@never_cache
+@login_required
+@require_safe
+def lesson_detail(request, course_pk: int, lesson_pk: int):
+    lesson = selectors.get_lesson_for_learner(
+        user=request.user, course_pk=course_pk, lesson_pk=lesson_pk
+    )
+    opening = progress.lesson_open(user=request.user, lesson=lesson)
+    mine = opening.progress
+    duration = lesson.duration or 0
+    resume = mine.last_position
+    if duration and resume >= duration - 3:
+        resume = 0.0  # watched to the end: start again from the beginning
+    rows = selectors.lesson_rows(user=request.user, course=lesson.course)
+    current = next((row for row in rows if row.lesson.pk == lesson.pk), None)
+    context = {
+        "course": lesson.course,
+        "lesson": lesson,
+        "rows": rows,
+        "current": current,
+        "coursewares": selectors.lesson_coursewares(lesson=lesson),
+        "outline": [line.strip() for line in lesson.outline.splitlines() if line.strip()],
+        "view": opening.view,
+        "progress": mine,
+        "resume": resume,
+        "completion_seconds": int(duration * progress.completion_share() + 0.999),
+        "heartbeat_interval": int(getattr(settings, "LEARNING_HEARTBEAT_INTERVAL", 15)),
+        "idle_minutes": int(getattr(settings, "IDLE_PROMPT_MINUTES", 0)),
+    }
+    return render(request, "learning/lesson_detail.html", context)
+
+
+@login_required
+@require_safe
+def lesson_video(request, course_pk: int, lesson_pk: int):
+    lesson = selectors.get_lesson_for_learner(
+        user=request.user, course_pk=course_pk, lesson_pk=lesson_pk
+    )
+    if not lesson.video:
+        raise Http404("该课时暂无视频。")
+    return video_response(request, lesson.video)
+
+
+@login_required
+@require_safe
+def courseware_download(request, course_pk: int, lesson_pk: int, pk: int):
+    courseware = selectors.get_courseware_for_learner(
+        user=request.user, course_pk=course_pk, lesson_pk=lesson_pk, pk=pk
+    )
+    name = f"课时{courseware.lesson.number} {courseware.title}"
+    response = download_response(courseware.file, download_name=name)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- the heartbeat ---------------------------------------------------------------------
+
+_MAX_BODY = 2048
+_MAX_SEQ = 2_000_000_000
+
+
+def _json(data: dict, status: int = 200) -> JsonResponse:
+    response = JsonResponse(data, status=status)
+    # What add_never_cache_headers says, without its date arithmetic on every beat.
+    response["Cache-Control"] = "max-age=0, no-cache, no-store, must-revalidate, private"
+    return response
+
+
+_RATE_RE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])\s*$")
+_PERIOD_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def _too_many(user) -> bool:
+    """Per-learner fixed-window limit (LEARNING_HEARTBEAT_RATE, django-ratelimit syntax).
+
+    Written out instead of ``django_ratelimit.is_ratelimited`` because that costs two
+    cache round trips per call (``add``, then ``incr``) and the heartbeat is the hot
+    path: here it is one ``incr``, and an ``add`` only on the window's first beat. Same
+    shared cache, same atomic counter, so it holds across app servers.
+    """
+    match = _RATE_RE.match(getattr(settings, "LEARNING_HEARTBEAT_RATE", "60/m") or "")
+    if not match:
+        return False
+    limit, multiplier, unit = int(match[1]), int(match[2] or 1), match[3]
+    period = _PERIOD_SECONDS[unit] * multiplier
+    window = int(time.time() // period)
+    key = f"learning:heartbeat:{user.pk}:{period}:{window}"
+    try:
+        try:
+            count = cache.incr(key)
+        except ValueError:  # the window's first beat
+            count = 1 if cache.add(key, 1, period + 5) else cache.incr(key)
+    except Exception:
+        # The limit protects the database from floods; it is not what keeps time honest
+        # (every beat is checked on its own). With the shared cache down, keep crediting.
+        logger.warning("Heartbeat rate limit unavailable; beat let through", exc_info=True)
+        return False
+    return count > limit
+
+
+def _parse_beat(body: bytes) -> dict | None:
+    if len(body) > _MAX_BODY:
+        return None
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    try:
+        beat = {
+            "view_id": uuid.UUID(str(data["view"])),
+            "seq": data["seq"],
+            "position": float(data["position"]),
+            "playing": data["playing"],
+            "visible": data["visible"],
+            "interacted": data.get("interacted", False),
+            "start": data.get("start", False),
+        }
+    except (KeyError, TypeError, ValueError):
+        return None
+    flags = ("playing", "visible", "interacted", "start")
+    if not all(isinstance(beat[flag], bool) for flag in flags):
+        return None
+    seq = beat["seq"]
+    if isinstance(seq, bool) or not isinstance(seq, int) or not 0 < seq < _MAX_SEQ:
+        return None
+    if beat["position"] != beat["position"] or abs(beat["position"]) > 1e7:  # NaN, huge
+        return None
+    return beat
+
+
+@require_POST
+def heartbeat(request, lesson_pk: int):
+    """POST JSON ``{view, seq, position, playing, visible, interacted, start}``.
+
+    The CSRF token travels in the ``X-CSRFToken`` header. Answers the lesson's credited
+    totals and the flags the player acts on (docs/learning.md).
+    """
+    if not request.user.is_authenticated:
+        return _json(
+            {"error": "登录已失效,请重新登录后继续学习。", "login_url": reverse("accounts:login")},
+            status=401,
+        )
+    if not learner_may_learn(request.user):
+        return _json({"error": progress.MSG_NOT_A_LEARNER}, status=403)
+    if _too_many(request.user):
+        return _json({"error": "请求过于频繁,请稍后再试。"}, status=429)
+    beat = _parse_beat(request.body)
+    if beat is None:
+        return _json({"error": "心跳数据格式不正确。"}, status=400)
+    try:
+        result = progress.heartbeat_record(user=request.user, lesson_id=lesson_pk, **beat)
+    except progress.InvalidView as error:
+        return _json({"error": error.message, "reload": True}, status=409)
+    except DomainError as error:
+        return _json({"error": error.message}, status=403)
+    return _json(result.as_json())

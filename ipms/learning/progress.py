@@ -1,0 +1,552 @@
+"""Enrolment, opening a lesson, and the heartbeat engine that credits learning time.
+
+Issue 4 point 3; the rules and their reasons are in docs/learning.md. In short, a lesson
+page gets a fresh :class:`PlaybackView` when it renders; while the video plays the player
+reports ``(view, seq, position, playing, visible)`` about every 15 seconds, and
+:func:`heartbeat_record` credits the *interval between two accepted beats of that view*:
+
+* only if the view was accruing since its previous beat — playing, visible, not idle and
+  holding the learner's :class:`AccrualLease` — and still holds the lease now;
+* at most the wall-clock time that really passed (server clock), at most
+  ``LEARNING_HEARTBEAT_CAP`` seconds, and at most the distance the position advanced;
+* never beyond the lesson's length in total;
+* nothing for a replayed, duplicated or out-of-order beat (``seq`` not above the last
+  accepted one), nor for an unknown, foreign, expired or other-lesson view id;
+* a beat whose position jumps past the furthest point watched (plus what playback could
+  have covered since the previous beat) is ignored: no credit, the furthest point stays.
+
+The beat is the hot write path: one primary-key SELECT, then a transaction of at most four
+single-row UPDATEs by key, each conditional so that concurrent beats cannot both win
+(compare-and-set on ``last_seq``, the lease's holder) and counters only move through
+``LEAST``/``GREATEST`` expressions evaluated by the database. Nothing it reads or writes
+grows with a learner's history.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+import uuid
+from dataclasses import asdict, dataclass
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from ipms.core.errors import DomainError
+from ipms.learning.access import learner_may_learn
+from ipms.learning.models import (
+    AccrualLease,
+    Course,
+    Enrollment,
+    Lesson,
+    LessonProgress,
+    PlaybackView,
+    StudyDay,
+)
+
+# Playback faster than this is slowed down by the player; a position may advance at most
+# this fast between two beats of an accruing view before it counts as a forward seek.
+MAX_PLAYBACK_RATE = 2.0
+# Positions within this many seconds past the furthest point are never a seek (keyframe
+# rounding, the resume jump, timer jitter). The player's own limit is tighter (1 s).
+SEEK_SLACK_SECONDS = 5.0
+
+MSG_NOT_A_LEARNER = "当前账号不能参加课程学习。"
+MSG_INVALID_VIEW = "本页面的学习记录已失效,请刷新页面后继续学习。"
+
+
+class InvalidView(DomainError):
+    """The heartbeat names no usable playback view (forged, foreign, expired, other lesson)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(MSG_INVALID_VIEW)
+        self.reason = reason
+
+
+# --- settings --------------------------------------------------------------------------
+
+
+def heartbeat_cap() -> float:
+    return float(getattr(settings, "LEARNING_HEARTBEAT_CAP", 30))
+
+
+def completion_share() -> float:
+    share = float(getattr(settings, "LESSON_COMPLETION_SHARE", 0.95))
+    return min(max(share, 0.01), 1.0)
+
+
+def idle_limit_seconds() -> float:
+    """Seconds without interaction after which accrual pauses; 0 when the prompt is off."""
+    return max(0, int(getattr(settings, "IDLE_PROMPT_MINUTES", 0))) * 60.0
+
+
+def view_max_age() -> datetime.timedelta:
+    return datetime.timedelta(seconds=int(getattr(settings, "PLAYBACK_VIEW_MAX_AGE", 43200)))
+
+
+def study_day_of(moment: datetime.datetime) -> datetime.date:
+    """The platform's calendar day (Asia/Shanghai) of an aware datetime."""
+    return moment.astimezone(ZoneInfo(settings.TIME_ZONE)).date()
+
+
+# --- enrolment and opening a lesson ----------------------------------------------------
+
+
+def enrollment_start(*, user, course: Course, now: datetime.datetime | None = None) -> Enrollment:
+    """Enrol ``user`` in ``course`` (立即学习); a second call returns the same enrolment."""
+    if not learner_may_learn(user):
+        raise DomainError(MSG_NOT_A_LEARNER)
+    now = now or timezone.now()
+    enrollment, _ = Enrollment.objects.get_or_create(
+        user=user, course=course, defaults={"enrolled_at": now, "last_opened_at": now}
+    )
+    return enrollment
+
+
+@dataclass(frozen=True)
+class LessonOpening:
+    enrollment: Enrollment
+    progress: LessonProgress
+    view: PlaybackView
+
+
+@transaction.atomic
+def lesson_open(*, user, lesson: Lesson, now: datetime.datetime | None = None) -> LessonOpening:
+    """A learner opens a lesson page: enrol them, make sure their progress row and lease
+    exist, remember the lesson as “上次学习到”, and issue a new playback view id.
+
+    Rows the heartbeat UPDATEs are created here, so the hot path never has to INSERT
+    (apart from the first credited beat of a day).
+    """
+    now = now or timezone.now()
+    enrollment = enrollment_start(user=user, course=lesson.course, now=now)
+    Enrollment.objects.filter(pk=enrollment.pk).update(last_lesson=lesson, last_opened_at=now)
+    enrollment.last_lesson = lesson
+    enrollment.last_opened_at = now
+    progress, _ = LessonProgress.objects.get_or_create(
+        user=user,
+        lesson=lesson,
+        defaults={"course_id": lesson.course_id, "created_at": now, "updated_at": now},
+    )
+    AccrualLease.objects.get_or_create(user=user)
+    view = PlaybackView.objects.create(
+        user=user,
+        progress=progress,
+        created_at=now,
+        interacted_at=now,
+        last_position=progress.last_position,
+    )
+    return LessonOpening(enrollment=enrollment, progress=progress, view=view)
+
+
+# --- the heartbeat ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HeartbeatResult:
+    accepted: bool  # the beat was new for its view (False: replay, duplicate, lost race)
+    credited: float  # seconds this beat added to the lesson
+    credited_total: float  # the lesson's credited seconds after this beat
+    duration: int
+    furthest: float
+    completed: bool
+    paused_other_view: bool  # wants to accrue, but another view of the learner holds the lease
+    idle_prompt: bool  # no interaction for IDLE_PROMPT_MINUTES: ask “您还在学习吗?”
+    seek_refused: bool  # the position jumped past the furthest point watched
+
+    def as_json(self) -> dict:
+        data = asdict(self)
+        for key in ("credited", "credited_total", "furthest"):
+            data[key] = round(data[key], 2)
+        return data
+
+
+# --- the hot path's SQL ------------------------------------------------------------------
+#
+# The statements are written out rather than built by the ORM: on this path compiling a
+# select_related query costs more than a millisecond, ten times what the database spends
+# on it, and the heartbeat must stay within a small factor of an empty request (make
+# bench). Every statement touches rows by key; table names come from the models; values
+# are bound parameters, adapted by the backend as the ORM would.
+#
+# On PostgreSQL the writes of one beat go as ONE statement (data-modifying CTEs), so a
+# beat costs two round trips (read, write) and needs no BEGIN/COMMIT: a single statement
+# is atomic. Each CTE is conditional on the one before it (``EXISTS (SELECT 1 FROM v)``),
+# so a lost compare-and-set writes nothing at all. SQLite has no data-modifying CTEs (and
+# no round trips: it runs in the process): there the same statements run one after the
+# other in one transaction.
+
+_SQL_TEMPLATES = {
+    "load": (
+        "SELECT v.last_seq, v.last_beat_at, v.last_position, v.accruing, v.interacted_at,"
+        " v.created_at, p.id, p.lesson_id, p.course_id, p.credited_seconds,"
+        " p.furthest_position, p.last_position, p.completed_at, l.duration,"
+        " l.is_published, c.is_published"
+        " FROM {view} v JOIN {progress} p ON p.id = v.progress_id"
+        " JOIN {lesson} l ON l.id = p.lesson_id JOIN {course} c ON c.id = l.course_id"
+        " WHERE v.id = %(view)s AND v.user_id = %(user)s"
+    ),
+    # Compare-and-set: only the beat that read ``last_seq`` as it still is moves it.
+    "view_cas": (
+        "UPDATE {view} SET last_seq = %(seq)s, last_beat_at = %(now)s,"
+        " last_position = %(last_position)s, accruing = %(accruing)s,"
+        " interacted_at = %(interacted_at)s"
+        " WHERE id = %(view)s AND last_seq = %(read_seq)s"
+    ),
+    "view_stop": "UPDATE {view} SET accruing = %(false)s WHERE id = %(view)s",
+    # The lease: one statement per case, chosen from what was read (see heartbeat_record).
+    "lease_take": (
+        "UPDATE {lease} SET view_id = %(view)s, renewed_at = %(now)s WHERE user_id = %(user)s"
+    ),
+    "lease_renew": (
+        "UPDATE {lease} SET renewed_at = %(now)s WHERE user_id = %(user)s AND view_id = %(view)s"
+    ),
+    "lease_acquire": (
+        "UPDATE {lease} SET view_id = %(view)s, renewed_at = %(now)s WHERE user_id = %(user)s"
+        " AND (view_id IS NULL OR view_id = %(view)s OR renewed_at < %(stale)s)"
+    ),
+    "lease_release": (
+        "UPDATE {lease} SET view_id = NULL, renewed_at = %(now)s"
+        " WHERE user_id = %(user)s AND view_id = %(view)s"
+    ),
+    # ``{credit}`` is the seconds to add: the bound value, or on PostgreSQL that value
+    # times the rows the lease statement matched (0 when the lease was lost meanwhile).
+    # The CASE sees the row as it was before this UPDATE (every SET expression is
+    # evaluated on the old row), so completion is decided on old + credit.
+    "progress": (
+        "UPDATE {progress} SET last_position = %(position)s,"
+        " furthest_position = {max}(furthest_position, %(position)s),"
+        " updated_at = %(now)s,"
+        " credited_seconds = {min}(credited_seconds + {credit}, %(duration)s),"
+        " completed_at = CASE WHEN completed_at IS NULL"
+        " AND credited_seconds + {credit} >= %(threshold)s AND {credit} > 0"
+        " THEN %(now)s ELSE completed_at END"
+        " WHERE id = %(progress)s"
+    ),
+    "day": (
+        "INSERT INTO {day} (user_id, course_id, day, seconds)"
+        " {day_source}"
+        " ON CONFLICT (user_id, course_id, day)"
+        " DO UPDATE SET seconds = {day}.seconds + excluded.seconds"
+    ),
+}
+
+_PG_BEAT = (
+    "WITH v AS ({view_cas} RETURNING id),"
+    " l AS ({lease} {lease_guard}),"
+    " p AS ({progress_pg} AND %(move)s AND EXISTS (SELECT 1 FROM v) RETURNING 1),"
+    " d AS ({day_pg} RETURNING 1)"
+    " SELECT (SELECT count(*) FROM v), (SELECT count(*) FROM l)"
+)
+_SQL_CACHE: dict[tuple[str, str], str] = {}
+
+
+def _sql(connection, name: str) -> str:
+    """One of the hot path's statements for this backend (built once, then cached)."""
+    key = (connection.vendor, name)
+    statement = _SQL_CACHE.get(key)
+    if statement is not None:
+        return statement
+    qn = connection.ops.quote_name
+    postgresql = connection.vendor == "postgresql"
+    names = {
+        "view": qn(PlaybackView._meta.db_table),
+        "progress": qn(LessonProgress._meta.db_table),
+        "lesson": qn(Lesson._meta.db_table),
+        "course": qn(Course._meta.db_table),
+        "lease": qn(AccrualLease._meta.db_table),
+        "day": qn(StudyDay._meta.db_table),
+        "max": "GREATEST" if postgresql else "MAX",
+        "min": "LEAST" if postgresql else "MIN",
+        "credit": "%(credit)s",
+        "day_source": "VALUES (%(user)s, %(course)s, %(day)s, %(credit)s)",
+    }
+    if name.startswith("beat_"):  # PostgreSQL: the whole beat as one statement
+        lease = name.removeprefix("beat_")
+        pg = {
+            **names,
+            "credit": "(SELECT %(credit)s * count(*) FROM l)",
+            "day_source": (
+                "SELECT %(user)s, %(course)s, %(day)s, %(credit)s FROM l WHERE %(credit)s > 0"
+            ),
+        }
+        lease_sql, lease_guard = "SELECT 1 WHERE FALSE", ""  # no lease statement
+        if lease != "none":
+            lease_sql = _SQL_TEMPLATES[f"lease_{lease}"].format(**pg)
+            lease_guard = "AND EXISTS (SELECT 1 FROM v) RETURNING 1"
+        statement = _PG_BEAT.format(
+            view_cas=_SQL_TEMPLATES["view_cas"].format(**pg),
+            lease=lease_sql,
+            lease_guard=lease_guard,
+            progress_pg=_SQL_TEMPLATES["progress"].format(**pg),
+            day_pg=_SQL_TEMPLATES["day"].format(**pg),
+        )
+    else:
+        statement = _SQL_TEMPLATES[name].format(**names)
+    _SQL_CACHE[key] = statement
+    return statement
+
+
+def _aware(value) -> datetime.datetime | None:
+    """A datetime column read by raw SQL, as the ORM would return it (aware, UTC)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.datetime.fromisoformat(value)
+    if timezone.is_naive(value):
+        value = value.replace(tzinfo=datetime.UTC)
+    return value
+
+
+@dataclass
+class _Beat:
+    """What one heartbeat reads: its view, the learner's progress and the lesson."""
+
+    view_key: object
+    last_seq: int
+    last_beat_at: datetime.datetime | None
+    last_position: float
+    accruing: bool
+    interacted_at: datetime.datetime
+    created_at: datetime.datetime
+    progress_id: int
+    lesson_id: int
+    course_id: int
+    credited_seconds: float
+    furthest_position: float
+    progress_position: float
+    completed_at: datetime.datetime | None
+    duration: int
+    published: bool
+
+
+def _load(*, user, view_id, lesson_id: int, now: datetime.datetime) -> _Beat:
+    """The beat's view with its progress and lesson, in one primary-key query."""
+    try:
+        key = view_id if isinstance(view_id, uuid.UUID) else uuid.UUID(str(view_id))
+    except (TypeError, ValueError, AttributeError):
+        raise InvalidView("malformed") from None
+    view_key = PlaybackView._meta.pk.get_db_prep_value(key, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(_sql(connection, "load"), {"view": view_key, "user": user.pk})
+        row = cursor.fetchone()
+    if row is None:
+        raise InvalidView("unknown")  # never issued, or issued to someone else
+    beat = _Beat(
+        view_key=view_key,
+        last_seq=int(row[0]),
+        last_beat_at=_aware(row[1]),
+        last_position=float(row[2]),
+        accruing=bool(row[3]),
+        interacted_at=_aware(row[4]),
+        created_at=_aware(row[5]),
+        progress_id=row[6],
+        lesson_id=row[7],
+        course_id=row[8],
+        credited_seconds=float(row[9]),
+        furthest_position=float(row[10]),
+        progress_position=float(row[11]),
+        completed_at=_aware(row[12]),
+        duration=int(row[13] or 0),
+        published=bool(row[14]) and bool(row[15]),
+    )
+    if beat.lesson_id != lesson_id:
+        raise InvalidView("other_lesson")
+    if now - beat.created_at > view_max_age():
+        raise InvalidView("expired")
+    if not beat.published:
+        raise InvalidView("unpublished")
+    return beat
+
+
+def _finite(value: float) -> float:
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError("position must be a finite number")
+    return value
+
+
+def _write(lease: str, params: dict) -> tuple[bool, bool]:
+    """Run the beat's writes; returns (the compare-and-set won, the lease statement matched).
+
+    ``lease`` names the lease statement (``take``, ``renew``, ``acquire``, ``release``) or
+    is empty. ``params["move"]`` says whether the progress row changes; ``params["credit"]``
+    is credited only if the lease statement matched.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_sql(connection, f"beat_{lease or 'none'}"), params)
+            won, matched = cursor.fetchone()
+        return bool(won), bool(matched)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(_sql(connection, "view_cas"), params)
+        if cursor.rowcount != 1:
+            return False, False
+        matched = False
+        if lease:
+            cursor.execute(_sql(connection, f"lease_{lease}"), params)
+            matched = cursor.rowcount == 1
+        if params["move"]:
+            credit = params["credit"] if matched else 0.0
+            cursor.execute(_sql(connection, "progress"), {**params, "credit": credit})
+            if credit > 0:
+                cursor.execute(_sql(connection, "day"), params)
+    return True, matched
+
+
+def heartbeat_record(
+    *,
+    user,
+    view_id,
+    lesson_id: int,
+    seq: int,
+    position: float,
+    playing: bool,
+    visible: bool,
+    interacted: bool = False,
+    start: bool = False,
+    now: datetime.datetime | None = None,
+) -> HeartbeatResult:
+    """Record one heartbeat and credit the interval it closes (rules in the module doc).
+
+    ``start`` marks the beat sent when the learner presses play: that view takes the
+    learner's lease over from any other view (the window where the learner last pressed
+    play is the one that accrues). ``interacted`` says the learner touched the page since
+    the previous beat (the idle prompt). ``now`` is injectable for tests; the real clock
+    is the server's, never the client's.
+
+    Raises :class:`InvalidView` for a view id the user may not use, ``DomainError`` for a
+    user who may not learn.
+    """
+    if not learner_may_learn(user):
+        raise DomainError(MSG_NOT_A_LEARNER)
+    now = now or timezone.now()
+    seq = int(seq)
+    position = max(0.0, _finite(position))
+    beat = _load(user=user, view_id=view_id, lesson_id=int(lesson_id), now=now)
+    duration = beat.duration
+    if duration:
+        position = min(position, float(duration))
+    share = completion_share()
+
+    def result(**changes) -> HeartbeatResult:
+        values = {
+            "accepted": False,
+            "credited": 0.0,
+            "credited_total": beat.credited_seconds,
+            "duration": duration,
+            "furthest": beat.furthest_position,
+            "completed": beat.completed_at is not None,
+            "paused_other_view": False,
+            "idle_prompt": False,
+            "seek_refused": False,
+        }
+        values.update(changes)
+        return HeartbeatResult(**values)
+
+    if seq <= beat.last_seq:
+        return result()  # replayed, duplicated or out of order: nothing is written
+
+    # --- decide, from what was read -------------------------------------------------
+    reference = beat.last_beat_at or beat.created_at
+    elapsed = max(0.0, (now - reference).total_seconds())  # app servers' clocks may differ
+    interval = elapsed if beat.last_beat_at else 0.0  # the first beat only starts the clock
+
+    reach = beat.furthest_position + SEEK_SLACK_SECONDS
+    if beat.accruing:
+        reach += elapsed * MAX_PLAYBACK_RATE
+    seek_refused = position > reach
+
+    idle_limit = idle_limit_seconds()
+    idle = bool(
+        idle_limit and not interacted and (now - beat.interacted_at).total_seconds() > idle_limit
+    )
+    wants_lease = bool(playing and visible and not idle and not seek_refused)
+
+    credit = 0.0
+    if beat.accruing and not start and not seek_refused and not idle:
+        # After a seek back (allowed) how far the video then played is unknown, so the
+        # wall clock and the cap alone bound that one interval.
+        moved_back = position < beat.last_position
+        advance = interval if moved_back else position - beat.last_position
+        remaining = max(0.0, duration - beat.credited_seconds)
+        credit = max(0.0, min(interval, heartbeat_cap(), advance, remaining))
+
+    if wants_lease and start:
+        lease = "take"  # pressing play here takes the lease from any other window
+    elif wants_lease and beat.accruing:
+        lease = "renew"  # still holding it? (only then does the interval count)
+    elif wants_lease:
+        # Resuming without pressing play (tab visible again, prompt answered): only a free
+        # lease, or one whose holder has gone silent, may be taken.
+        lease = "acquire"
+    elif beat.accruing:
+        lease = "release"  # paused, hidden, idle or seeking: another window may take over
+    else:
+        # Not accruing before and not now: this view holds no lease (only a beat that sets
+        # ``accruing`` can have taken it), so there is nothing to release.
+        lease = ""
+    if lease not in ("renew", "release"):
+        credit = 0.0  # the interval counts only if the lease was held all through it
+
+    ops = connection.ops
+    params = {
+        "view": beat.view_key,
+        "user": user.pk,
+        "seq": seq,
+        "read_seq": beat.last_seq,
+        "now": ops.adapt_datetimefield_value(now),
+        "last_position": beat.last_position if seek_refused else position,
+        "accruing": wants_lease,
+        "interacted_at": ops.adapt_datetimefield_value(now if interacted else beat.interacted_at),
+        "stale": ops.adapt_datetimefield_value(now - datetime.timedelta(seconds=heartbeat_cap())),
+        "false": False,
+        "progress": beat.progress_id,
+        "course": beat.course_id,
+        "position": position,
+        "duration": float(duration),
+        "credit": credit,
+        "threshold": share * duration,
+        "day": ops.adapt_datefield_value(study_day_of(now)),
+        "move": not seek_refused and (credit > 0 or position != beat.progress_position),
+    }
+    won, matched = _write(lease, params)
+    if not won:
+        return result()  # a concurrent beat of this view got there first
+    holds = wants_lease and matched
+    if wants_lease and not holds:
+        with connection.cursor() as cursor:
+            cursor.execute(_sql(connection, "view_stop"), params)
+    if not matched:
+        credit = 0.0
+
+    credited_total = min(beat.credited_seconds + credit, float(duration))
+    furthest = beat.furthest_position if seek_refused else max(beat.furthest_position, position)
+    completed = beat.completed_at is not None or (
+        duration > 0 and credited_total >= share * duration
+    )
+    return result(
+        accepted=True,
+        credited=credit,
+        credited_total=credited_total,
+        furthest=furthest,
+        completed=completed,
+        paused_other_view=wants_lease and not holds,
+        idle_prompt=idle,
+        seek_refused=seek_refused,
+    )
+
+
+# --- housekeeping ----------------------------------------------------------------------
+
+
+def playback_views_purge(*, before: datetime.datetime) -> int:
+    """Delete playback views issued before ``before`` (their progress stays); returns count.
+
+    Views are only the heartbeats' identity; the evidence is the progress and study-day
+    rows. A lease pointing at a deleted view is simply free.
+    """
+    deleted, _ = PlaybackView.objects.filter(created_at__lt=before).delete()
+    return deleted
