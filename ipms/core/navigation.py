@@ -11,3 +11,8 @@ PUBLIC_NAV = [
     ("讲师简介", "content:lecturer_list", ("content:lecturer",)),
     ("意见反馈", "content:feedback", ("content:feedback", "content:complaint")),
 ]
+
+# Added after 课程列表 for a signed-in user who may learn (PRODUCT.md §2: “logged in:
+# 在学课程 is added”); the template decides who that is (ipms.learning.access).
+LEARNER_NAV_AFTER = "learning:course_list"
+LEARNER_NAV = ("在学课程", "learning:my_courses", ("learning:my_courses",))

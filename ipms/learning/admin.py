@@ -13,7 +13,7 @@ from django.utils.html import format_html
 
 from ipms.core.files import download_response
 from ipms.learning import services
-from ipms.learning.models import Course, Courseware, Lesson
+from ipms.learning.models import Course, Courseware, Enrollment, Lesson, LessonProgress, StudyDay
 from ipms.learning.templatetags.learning import duration_cn
 
 # --- private files in the console ------------------------------------------------------
@@ -318,3 +318,80 @@ def _previous_file_name(model, obj, field: str) -> str:
     if obj.pk is None:
         return ""
     return model.objects.filter(pk=obj.pk).values_list(field, flat=True).first() or ""
+
+
+# --- learning records (read-only) ------------------------------------------------------
+# Operators inspect learning records here (a learner asks why a lesson is not complete, a
+# certification body questions a figure); nobody edits them: learning time is evidence,
+# written only by the heartbeat engine.
+
+
+class _ReadOnlyRecordAdmin(admin.ModelAdmin):
+    list_per_page = 50
+    show_full_result_count = False  # counting millions of rows on every page is wasted work
+    search_help_text = "按学员手机号(可输入部分号码)或姓名搜索。"
+    search_fields = ("user__phone", "user__name")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="学员", ordering="user__phone")
+    def learner(self, obj):
+        user = obj.user
+        return f"{user.name} {user.phone}" if user.name else user.phone
+
+
+@admin.register(Enrollment)
+class EnrollmentAdmin(_ReadOnlyRecordAdmin):
+    list_display = ("learner", "course", "last_lesson", "enrolled_at", "last_opened_at")
+    list_filter = ("course",)
+    list_select_related = ("user", "course", "last_lesson")
+    date_hierarchy = "enrolled_at"
+    ordering = ("-last_opened_at", "-id")
+
+
+@admin.register(LessonProgress)
+class LessonProgressAdmin(_ReadOnlyRecordAdmin):
+    list_display = (
+        "learner",
+        "course",
+        "lesson_label",
+        "credited_display",
+        "furthest_display",
+        "completed_at",
+        "updated_at",
+    )
+    list_filter = ("course", ("completed_at", admin.EmptyFieldListFilter))
+    list_select_related = ("user", "course", "lesson")
+    ordering = ("-updated_at", "-id")
+
+    @admin.display(description="课时", ordering="lesson__number")
+    def lesson_label(self, obj):
+        return str(obj.lesson)
+
+    @admin.display(description="已计学习时长", ordering="credited_seconds")
+    def credited_display(self, obj):
+        return duration_cn(obj.credited_seconds) or "0秒"
+
+    @admin.display(description="最远观看位置", ordering="furthest_position")
+    def furthest_display(self, obj):
+        return duration_cn(obj.furthest_position) or "0秒"
+
+
+@admin.register(StudyDay)
+class StudyDayAdmin(_ReadOnlyRecordAdmin):
+    list_display = ("learner", "course", "day", "seconds_display")
+    list_filter = ("course",)
+    list_select_related = ("user", "course")
+    date_hierarchy = "day"
+    ordering = ("-day", "-id")
+
+    @admin.display(description="当日学习时长", ordering="seconds")
+    def seconds_display(self, obj):
+        return duration_cn(obj.seconds) or "0秒"

@@ -1,4 +1,5 @@
-"""Demo courses (PRODUCT.md §5): three courses with lessons, videos, courseware and covers.
+"""Demo courses (PRODUCT.md §5): three courses with lessons, videos, courseware and covers,
+and the demo learners' progress (:func:`load_progress`).
 
 Idempotent by natural key: a course whose title already exists is left exactly as it is
 (the operator may have edited it, reordered or removed lessons), so a second run creates
@@ -8,11 +9,15 @@ transaction, so an interrupted run leaves either the full course or none of it.
 
 from __future__ import annotations
 
+import datetime
 import time
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils import timezone
 
 from ipms.content.models import Lecturer
 from ipms.core import demo_media
@@ -272,3 +277,94 @@ def _create_course(spec: DemoCourse, *, order: int, lecturers: list[Lecturer]) -
             file=ContentFile(demo_media.make_pdf(heading, paragraphs), name="courseware.pdf"),
         )
     return len(spec.lessons)
+
+
+# --- demo learning progress ---------------------------------------------------------------
+#
+# The demo enterprise's verified members and the individual learner (ipms.enterprises.demo)
+# get a believable history, so 本课程排行榜 and 学习管理 have something to show on the first
+# start: one finished the 15-lesson course over two weeks, others are midway. Written by
+# services.demo_progress_write (consistent rows, never heartbeats); a learner who already
+# has records in a course is left alone, so loading twice changes nothing.
+
+MANAGEMENT_COURSE = "知识产权管理人员课程"
+POLICY_COURSE = "贯标政策解读课程"
+
+
+@dataclass(frozen=True)
+class DemoHistory:
+    phone: str
+    course_title: str
+    completed: int  # lessons 1..completed watched to the end
+    partial: float  # share of the next lesson watched (0: none)
+    days: int  # number of study days the lessons are spread over
+    ended_days_ago: int  # the last study day, counted back from today
+
+
+_H = DemoHistory
+HISTORIES: tuple[DemoHistory, ...] = (
+    # 张总监: finished the 15 lessons over two weeks, and the policy course earlier.
+    _H("13600002925", MANAGEMENT_COURSE, completed=15, partial=0, days=14, ended_days_ago=2),
+    _H("13600002925", POLICY_COURSE, completed=3, partial=0, days=2, ended_days_ago=20),
+    # 周晓岚 (individual learner), 李研发, 陈法务: midway.
+    _H("13700000005", MANAGEMENT_COURSE, completed=12, partial=0.4, days=8, ended_days_ago=1),
+    _H("13600002926", MANAGEMENT_COURSE, completed=9, partial=0.5, days=6, ended_days_ago=1),
+    _H("13600002927", MANAGEMENT_COURSE, completed=4, partial=0.6, days=3, ended_days_ago=4),
+    # 王明远, the admin: has only just started.
+    _H("18600002641", MANAGEMENT_COURSE, completed=1, partial=0.3, days=1, ended_days_ago=6),
+)
+# Gaps between study days, cycled: people do not study every single day.
+_DAY_GAPS = (1, 1, 2, 1, 3, 1, 2)
+
+
+def _study_dates(history: DemoHistory, today: datetime.date) -> list[datetime.date]:
+    dates = [today - datetime.timedelta(days=history.ended_days_ago)]
+    for index in range(history.days - 1):
+        dates.append(dates[-1] - datetime.timedelta(days=_DAY_GAPS[index % len(_DAY_GAPS)]))
+    return sorted(dates)
+
+
+def _sessions(
+    history: DemoHistory, lessons: list[Lesson], today: datetime.date
+) -> list[services.DemoStudySession]:
+    watched = [(lesson, float(lesson.duration)) for lesson in lessons[: history.completed]]
+    if history.partial and len(lessons) > history.completed:
+        following = lessons[history.completed]
+        watched.append((following, round(following.duration * history.partial, 1)))
+    dates = _study_dates(history, today)
+    per_day, extra = divmod(len(watched), len(dates))
+    sessions, start = [], 0
+    zone = ZoneInfo(settings.TIME_ZONE)
+    for index, day in enumerate(dates):
+        size = per_day + (1 if index < extra else 0)
+        chunk = watched[start : start + size]
+        start += size
+        if chunk:
+            at = datetime.datetime.combine(day, datetime.time(19, 30 + index % 25), tzinfo=zone)
+            sessions.append(services.DemoStudySession(at=at, watched=tuple(chunk)))
+    return sessions
+
+
+def load_progress(*, stdout) -> None:
+    """Give the demo learners their learning history (after the courses and people exist)."""
+    from ipms.accounts.models import User
+
+    today = timezone.localdate()
+    phones = {history.phone for history in HISTORIES}
+    users = {user.phone: user for user in User.objects.filter(phone__in=phones)}
+    written = 0
+    for history in HISTORIES:
+        user = users.get(history.phone)
+        course = Course.objects.filter(title=history.course_title).first()
+        if user is None or course is None:
+            continue
+        lessons = [
+            lesson
+            for lesson in Lesson.objects.published().filter(course=course).order_by("number")
+            if lesson.duration > 0
+        ]
+        sessions = _sessions(history, lessons, today)
+        if services.demo_progress_write(user=user, course=course, sessions=sessions):
+            written += 1
+    if written:
+        stdout.write(f"  演示学习记录已写入({written} 条在学课程)。")

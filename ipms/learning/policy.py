@@ -12,6 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db.models import Expression, ExpressionWrapper, IntegerField, Value
+from django.db.models.functions import Coalesce
+
 from ipms.learning.models import Course
 
 
@@ -46,6 +49,20 @@ class CreditPolicy:
         if self.exam_score_counts and exam_score:
             total += exam_score
         return total
+
+    def credits_sql(
+        self, *, completed_lessons: Expression, study_days: Expression, exam_score=None
+    ) -> Expression:
+        """The same rule as :meth:`credits`, as a database expression, for ranking all the
+        learners of a course in one query (本课程排行榜). The arguments are integer
+        expressions (e.g. subqueries counting a learner's rows); a test holds the two
+        versions equal."""
+        total = Coalesce(completed_lessons, 0) * Value(self.credits_per_lesson)
+        if self.credits_per_study_day:
+            total = total + Coalesce(study_days, 0) * Value(self.credits_per_study_day)
+        if self.exam_score_counts and exam_score is not None:
+            total = total + Coalesce(exam_score, 0)
+        return ExpressionWrapper(total, output_field=IntegerField())
 
     def proof_conditions_met(self, *, credits: int, exam_score: int | None) -> bool:
         return (

@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from ipms.content.models import Lecturer
+from ipms.learning import stats
 from ipms.learning.access import learner_may_learn
 from ipms.learning.models import Course, Courseware, Enrollment, Lesson, LessonProgress
 from ipms.learning.policy import CreditPolicy
@@ -154,3 +156,119 @@ def learner_enrollment(*, user, course: Course) -> Enrollment | None:
     if not learner_may_learn(user):
         return None
     return Enrollment.objects.select_related("last_lesson").filter(user=user, course=course).first()
+
+
+# --- 在学课程 ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MyCourse:
+    """One card of 在学课程."""
+
+    enrollment: Enrollment
+    course: Course
+    completed: int  # 已学习视频 x
+    continue_lesson_id: int | None  # the last lesson opened, else the first one
+
+    @property
+    def lesson_count(self) -> int:
+        return self.course.lesson_count
+
+
+def my_courses(*, user) -> list[MyCourse]:
+    """The learner's enrolled published courses, most recently studied first: two queries.
+
+    “继续学习” goes to the lesson opened last, or to the first published lesson when that
+    one has been unpublished since.
+    """
+    if not learner_may_learn(user):
+        return []
+    first_lesson = (
+        Lesson.objects.published()
+        .filter(course=OuterRef("course_id"))
+        .order_by("number")
+        .values("pk")[:1]
+    )
+    lesson_count = (
+        Lesson.objects.published()
+        .filter(course=OuterRef("course_id"))
+        .order_by()
+        .values("course_id")
+        .annotate(total=Count("id"))
+        .values("total")
+    )
+    enrollments = list(
+        Enrollment.objects.filter(user=user, course__is_published=True)
+        .select_related("course", "last_lesson")
+        .annotate(
+            lesson_count=Coalesce(Subquery(lesson_count), 0),
+            first_lesson_id=Subquery(first_lesson),
+        )
+        .order_by("-last_opened_at", "-id")
+    )
+    completed = stats.completed_counts_for_user(
+        user=user, course_ids=[enrollment.course_id for enrollment in enrollments]
+    )
+    cards = []
+    for enrollment in enrollments:
+        course = enrollment.course
+        course.lesson_count = enrollment.lesson_count
+        last = enrollment.last_lesson
+        usable = last is not None and last.is_published and last.course_id == course.pk
+        cards.append(
+            MyCourse(
+                enrollment=enrollment,
+                course=course,
+                completed=completed.get(course.pk, 0),
+                continue_lesson_id=last.pk if usable else enrollment.first_lesson_id,
+            )
+        )
+    return cards
+
+
+# --- 学习管理 (enterprise admin) ------------------------------------------------------------
+
+REPORT_SEARCH_MAX_LENGTH = 50
+
+
+def report_courses() -> list[Course]:
+    """The course selector of 学习管理: published courses in catalogue order (the first is
+    the default), annotated for :func:`ipms.learning.stats.course_basis`."""
+    return list(
+        Course.objects.published()
+        .annotate(
+            lesson_count=Count("lessons", filter=_PUBLISHED_LESSONS),
+            required_lesson_count=Count(
+                "lessons", filter=_PUBLISHED_LESSONS & Q(lessons__kind=Lesson.Kind.REQUIRED)
+            ),
+        )
+        .order_by("order", "id")
+    )
+
+
+def report_course(courses: list[Course], raw) -> Course | None:
+    """The course ``?course=`` names among ``courses``; the first one for anything else
+    (missing, not a number, unpublished, unknown). ``None`` when there is no course."""
+    try:
+        wanted = int(raw)
+    except (TypeError, ValueError, OverflowError):
+        wanted = None
+    chosen = next((course for course in courses if course.pk == wanted), None)
+    return chosen or (courses[0] if courses else None)
+
+
+def report_members(*, enterprise, search: str = "") -> QuerySet:
+    """学习管理 rows: the enterprise's verified members (the admin first), optionally
+    filtered by 手机号 or 姓名; the user comes in the same query."""
+    from ipms.enterprises.models import Membership
+    from ipms.enterprises.selectors import members_of
+
+    qs = members_of(enterprise).filter(status=Membership.Status.VERIFIED, user__isnull=False)
+    search = (search or "").strip()[:REPORT_SEARCH_MAX_LENGTH]
+    if search:
+        qs = qs.filter(
+            Q(user__phone__contains=search)
+            | Q(name__icontains=search)
+            | Q(user__name__icontains=search)
+        )
+    return qs

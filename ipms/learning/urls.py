@@ -7,6 +7,9 @@ app_name = "learning"
 urlpatterns = [
     path("", views.course_list, name="course_list"),
     path("<int:pk>/", views.course_detail, name="course_detail"),
+    path("mine/", views.my_courses, name="my_courses"),
+    path("report/", views.enterprise_report, name="enterprise_report"),
+    path("report/export/", views.enterprise_report_export, name="enterprise_report_export"),
     path(
         "<int:course_pk>/lessons/<int:lesson_pk>/",
         views.lesson_detail,

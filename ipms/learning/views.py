@@ -13,15 +13,20 @@ import uuid
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.http import Http404, JsonResponse
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
 from ipms.core.errors import DomainError
+from ipms.core.excel import XLSX_MIME
 from ipms.core.files import download_response
-from ipms.learning import progress, selectors
+from ipms.core.pagination import paginate
+from ipms.enterprises.access import enterprise_admin_required
+from ipms.learning import exports, progress, selectors, stats
 from ipms.learning.access import learner_may_learn
 from ipms.learning.delivery import video_response
 from ipms.learning.models import Course
@@ -35,28 +40,130 @@ def course_list(request):
 
 
 def course_detail(request, pk: int):
+    """The course page: public for visitors; for a learner also 继续学习 and “上次学习到”,
+    the figures, the 我的学分 panel and 本课程排行榜 (constant queries)."""
     try:
         course = selectors.course_detail(pk=pk)
     except Course.DoesNotExist:
         raise Http404("课程不存在或尚未发布。") from None
-    lessons = selectors.course_lessons(course=course)
+    basis = stats.course_basis(course)
     may_learn = learner_may_learn(request.user)
-    next_lesson = last = None
-    if may_learn:
-        lessons = list(lessons)
-        enrollment = selectors.learner_enrollment(user=request.user, course=course)
-        last = enrollment.last_lesson_id if enrollment else None
-        next_lesson = next((lesson for lesson in lessons if lesson.pk == last), None)
-        next_lesson = next_lesson or (lessons[0] if lessons else None)
     context = {
         "course": course,
-        "lessons": lessons,
-        "policy": selectors.course_credit_policy(course=course),
+        "policy": basis.policy,
         "may_learn": may_learn,
-        "next_lesson": next_lesson,
-        "resuming": bool(next_lesson and next_lesson.pk == last),
+        "next_lesson": None,
+        "resuming": False,
     }
+    if not may_learn:
+        context["lessons"] = selectors.course_lessons(course=course)
+        return render(request, "learning/course_detail.html", context)
+    rows = selectors.lesson_rows(user=request.user, course=course)
+    enrollment = selectors.learner_enrollment(user=request.user, course=course)
+    last = enrollment.last_lesson_id if enrollment else None
+    next_row = next((row for row in rows if row.lesson.pk == last), None)
+    next_lesson = next_row.lesson if next_row else (rows[0].lesson if rows else None)
+    figures = stats.figures_for_user(basis=basis, user=request.user)
+    context.update(
+        {
+            "rows": rows,
+            "lessons": [row.lesson for row in rows],
+            "last_lesson_id": last,
+            "enrollment": enrollment,
+            "next_lesson": next_lesson,
+            "resuming": bool(next_lesson and next_lesson.pk == last),
+            "figures": figures,
+            "leaderboard": stats.course_leaderboard(
+                basis=basis, user=request.user, my_credits=figures.credits
+            ),
+        }
+    )
     return render(request, "learning/course_detail.html", context)
+
+
+@never_cache
+@login_required
+@require_safe
+def my_courses(request):
+    """在学课程: the learner's enrolled courses with 已学习视频 x/y and 继续学习."""
+    if not learner_may_learn(request.user):
+        raise PermissionDenied(progress.MSG_NOT_A_LEARNER)
+    cards = selectors.my_courses(user=request.user)
+    return render(request, "learning/my_courses.html", {"cards": cards})
+
+
+# --- 学习管理 (enterprise admin) ----------------------------------------------------------
+
+REPORT_PER_PAGE = 20
+
+
+def _report_selection(request):
+    """The courses of the selector, the chosen one (default: the first) and the search."""
+    courses = selectors.report_courses()
+    course = selectors.report_course(courses, request.GET.get("course"))
+    search = (request.GET.get("q") or "").strip()[: selectors.REPORT_SEARCH_MAX_LENGTH]
+    return courses, course, search
+
+
+@never_cache
+@require_safe
+@enterprise_admin_required
+def enterprise_report(request, enterprise):
+    """学习管理: per-learner figures of one course for the enterprise's verified members."""
+    courses, course, search = _report_selection(request)
+    context = {"enterprise": enterprise, "courses": courses, "course": course, "search": search}
+    if course is not None:
+        basis = stats.course_basis(course)
+        page_obj = paginate(
+            request,
+            selectors.report_members(enterprise=enterprise, search=search),
+            per_page=REPORT_PER_PAGE,
+        )
+        members = list(page_obj.object_list)
+        figures = stats.figures_for_users(basis=basis, user_ids=[m.user_id for m in members])
+        context.update(
+            {
+                "page_obj": page_obj,
+                "rows": [(member, figures[member.user_id]) for member in members],
+                "export_query": urlencode(
+                    {"course": course.pk, **({"q": search} if search else {})}
+                ),
+            }
+        )
+    return render(request, "learning/enterprise_report.html", context)
+
+
+@never_cache
+@require_safe
+@enterprise_admin_required
+def enterprise_report_export(request, enterprise):
+    """导出Excel: every matching row of 学习管理 (not only the page shown)."""
+    _courses, course, search = _report_selection(request)
+    if course is None:
+        raise Http404("暂无课程。")
+    started = time.monotonic()
+    target, count = exports.report_workbook(
+        enterprise=enterprise, basis=stats.course_basis(course), search=search
+    )
+    # Personal data leaves the platform: say who took what (an audit row once the audit
+    # log exists; ARCHITECTURE.md convention 8).
+    logger.info(
+        "learning report exported: user=%s enterprise=%s course=%s rows=%s search=%s in %.2fs",
+        request.user.pk,
+        enterprise.pk,
+        course.pk,
+        count,
+        bool(search),
+        time.monotonic() - started,
+    )
+    response = FileResponse(
+        target,
+        as_attachment=True,
+        filename=exports.report_filename(course),
+        content_type=XLSX_MIME,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response  # never_cache: private, no-store
 
 
 # --- the lesson page -------------------------------------------------------------------

@@ -2,23 +2,29 @@ from django import template
 from django.conf import settings
 from django.urls import reverse
 
-from ipms.core.navigation import PUBLIC_NAV
+from ipms.core.navigation import LEARNER_NAV, LEARNER_NAV_AFTER, PUBLIC_NAV
 
 register = template.Library()
 
 
 @register.inclusion_tag("partials/nav_items.html", takes_context=True)
-def public_nav(context):
+def public_nav(context, learner=False):
+    """The public navigation; ``learner``: also 在学课程, after 课程列表."""
     request = context.get("request")
     match = getattr(request, "resolver_match", None)
     current = match.view_name if match else ""
+    entries = []
+    for entry in PUBLIC_NAV:
+        entries.append(entry)
+        if learner and entry[1] == LEARNER_NAV_AFTER:
+            entries.append(LEARNER_NAV)
     items = [
         {
             "label": label,
             "url": reverse(url_name),
             "active": any(current.startswith(prefix) for prefix in prefixes),
         }
-        for label, url_name, prefixes in PUBLIC_NAV
+        for label, url_name, prefixes in entries
     ]
     return {"items": items}
 

@@ -1,6 +1,21 @@
 from django import template
 
+from ipms.learning.access import learner_may_learn
+from ipms.learning.stats import study_time_text
+
 register = template.Library()
+
+
+@register.simple_tag
+def may_learn(user) -> bool:
+    """``{% may_learn user as flag %}``: whether the user may learn (在学课程 in the menus)."""
+    return learner_may_learn(user)
+
+
+@register.filter
+def study_time(seconds) -> str:
+    """累计学习时长: “1小时5分钟”, “15分钟”."""
+    return study_time_text(seconds)
 
 
 @register.filter

@@ -101,3 +101,49 @@ class CoursewareFactory(DjangoModelFactory):
     title = factory.Sequence(lambda n: f"课件{n}")
     file = factory.django.FileField(filename="courseware.pdf", data=factory.LazyFunction(tiny_pdf))
     order = factory.Sequence(int)
+
+
+def record_learning(user, lesson, *, seconds: float | None = None, day=None, at=None):
+    """Store what the heartbeat engine would have left after ``seconds`` of ``lesson``
+    (default: all of it) on ``day`` (default: today): enrolment, progress (completed at
+    the completion share) and the day's seconds. Additive, like real study."""
+    import datetime
+
+    from django.utils import timezone
+
+    from ipms.learning.models import Enrollment, LessonProgress, StudyDay
+    from ipms.learning.progress import completion_share
+
+    at = at or timezone.now()
+    if day is None:
+        day = timezone.localdate(at)
+    if isinstance(day, datetime.datetime):  # pragma: no cover - guard against misuse
+        raise TypeError("day must be a date")
+    seconds = float(lesson.duration if seconds is None else seconds)
+    Enrollment.objects.get_or_create(
+        user=user,
+        course=lesson.course,
+        defaults={"enrolled_at": at, "last_opened_at": at, "last_lesson": lesson},
+    )
+    progress, _ = LessonProgress.objects.get_or_create(
+        user=user,
+        lesson=lesson,
+        defaults={"course_id": lesson.course_id, "created_at": at, "updated_at": at},
+    )
+    before = progress.credited_seconds
+    progress.credited_seconds = min(lesson.duration, before + seconds)
+    gained = progress.credited_seconds - before
+    progress.furthest_position = max(progress.furthest_position, progress.credited_seconds)
+    progress.last_position = progress.credited_seconds
+    if progress.completed_at is None and progress.credited_seconds >= (
+        completion_share() * lesson.duration
+    ):
+        progress.completed_at = at
+    progress.save()
+    if gained > 0:
+        study_day, _ = StudyDay.objects.get_or_create(
+            user=user, course=lesson.course, day=day, defaults={"seconds": 0}
+        )
+        study_day.seconds += gained
+        study_day.save(update_fields=["seconds"])
+    return progress

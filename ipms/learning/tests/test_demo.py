@@ -122,3 +122,114 @@ def test_demo_load_with_one_lecturer_links_it_once(generated, make_lecturer):
     demo.load(stdout=io.StringIO())
     management = Course.objects.get(title="知识产权管理人员课程")
     assert list(management.lecturers.all()) == [only]
+
+
+# --- demo learning progress ---------------------------------------------------------------
+
+
+@pytest.fixture
+def demo_people(generated):
+    from ipms.enterprises import demo as enterprise_demo
+
+    demo.load(stdout=io.StringIO())
+    enterprise_demo.load(stdout=io.StringIO())
+
+
+def _records() -> tuple:
+    from ipms.learning.models import Enrollment, LessonProgress, StudyDay
+
+    return (
+        sorted(Enrollment.objects.values_list("user_id", "course_id", "enrolled_at")),
+        sorted(
+            LessonProgress.objects.values_list(
+                "user_id", "lesson_id", "credited_seconds", "completed_at"
+            )
+        ),
+        sorted(StudyDay.objects.values_list("user_id", "course_id", "day", "seconds")),
+    )
+
+
+def test_demo_progress_gives_the_demo_learners_a_history(demo_people):
+    from django.db.models import Sum
+
+    from ipms.accounts.models import User
+    from ipms.learning import stats
+    from ipms.learning.models import Enrollment, LessonProgress, StudyDay
+    from ipms.learning.progress import completion_share
+
+    out = io.StringIO()
+    demo.load_progress(stdout=out)
+
+    assert "演示学习记录已写入" in out.getvalue()
+    course = course_detail(pk=Course.objects.get(title=demo.MANAGEMENT_COURSE).pk)
+    basis = stats.course_basis(course)
+    users = {u.phone: u for u in User.objects.all()}
+    figures = stats.figures_for_users(basis=basis, user_ids=[u.pk for u in users.values()])
+    finished = figures[users["13600002925"].pk]
+    assert (finished.completed_text, finished.study_days, finished.credits) == ("15/15", 14, 30)
+    assert figures[users["13700000005"].pk].completed_text == "12/15"  # the individual learner
+    assert figures[users["13600002926"].pk].completed_text == "9/15"
+    assert figures[users["18600002641"].pk].completed_text == "1/15"  # the admin
+    assert Enrollment.objects.count() == len(demo.HISTORIES)
+    board = stats.course_leaderboard(basis=basis, user=users["13600002926"])
+    assert [row.name for row in board.rows][:2] == ["张**", "周**"]
+    assert board.my_rank == 3
+    # The rows are consistent as the heartbeat engine would have left them.
+    for user_id, course_id in LessonProgress.objects.values_list("user_id", "course_id").distinct():
+        credited = LessonProgress.objects.filter(user_id=user_id, course_id=course_id).aggregate(
+            total=Sum("credited_seconds")
+        )["total"]
+        days = StudyDay.objects.filter(user_id=user_id, course_id=course_id)
+        assert days.aggregate(total=Sum("seconds"))["total"] == pytest.approx(credited)
+        assert all(day.seconds > 0 for day in days)
+    for row in LessonProgress.objects.select_related("lesson"):
+        assert row.credited_seconds <= row.lesson.duration
+        reached = row.credited_seconds >= completion_share() * row.lesson.duration
+        assert (row.completed_at is not None) == reached
+        assert row.furthest_position >= row.credited_seconds
+
+
+def test_demo_progress_twice_changes_nothing(demo_people):
+    demo.load_progress(stdout=io.StringIO())
+    before = _records()
+    out = io.StringIO()
+    demo.load_progress(stdout=out)
+    assert _records() == before
+    assert out.getvalue() == ""
+
+
+def test_demo_progress_leaves_real_learners_alone(demo_people):
+    from ipms.accounts.models import User
+    from ipms.learning.models import LessonProgress
+    from ipms.learning.tests.factories import record_learning
+
+    zhang = User.objects.get(phone="13600002925")
+    first = Course.objects.get(title=demo.MANAGEMENT_COURSE).lessons.get(number=1)
+    record_learning(zhang, first, seconds=3)
+    demo.load_progress(stdout=io.StringIO())
+    assert list(LessonProgress.objects.filter(user=zhang, course=first.course)) == [
+        LessonProgress.objects.get(user=zhang, lesson=first)
+    ]
+
+
+def test_demo_progress_without_people_or_courses_does_nothing():
+    demo.load_progress(stdout=io.StringIO())
+    assert _records() == ([], [], [])
+
+
+def test_the_demo_progress_service_refuses_non_learners(demo_people):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from ipms.accounts.services import operator_create
+    from ipms.core.errors import DomainError
+    from ipms.learning import services
+
+    operator = operator_create(phone="13900000009", password="Console2026ops")
+    lesson = Lesson.objects.first()
+    session = services.DemoStudySession(
+        at=timezone.now() - dt.timedelta(days=1), watched=((lesson, 5.0),)
+    )
+    with pytest.raises(DomainError):
+        services.demo_progress_write(user=operator, course=lesson.course, sessions=[session])

@@ -14,6 +14,8 @@ DEMO_LOADERS = [
     "ipms.content.demo.load",
     "ipms.learning.demo.load",
     "ipms.enterprises.demo.load",
+    # Learning records need both the courses and the demo people.
+    "ipms.learning.demo.load_progress",
 ]
 # (role, phone, password, where) rows printed after loading, besides the operator's.
 DEMO_ACCOUNT_LISTS = ["ipms.enterprises.demo.ACCOUNTS"]
