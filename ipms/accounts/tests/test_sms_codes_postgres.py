@@ -10,12 +10,12 @@ import threading
 
 import pytest
 from django.conf import settings
-from django.db import connection
 
 from ipms.accounts import sms as codes
 from ipms.accounts.models import SmsCode, SmsCodePurpose
 from ipms.accounts.sms import sms_code_send, sms_code_verify
 from ipms.core.errors import DomainError
+from ipms.core.testing import run_together
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -31,24 +31,7 @@ REGISTER = SmsCodePurpose.REGISTER
 
 def in_parallel(count, work):
     """Run work(i) in ``count`` threads released at the same instant; return the results."""
-    barrier = threading.Barrier(count)
-    results = [None] * count
-
-    def run(i):
-        try:
-            barrier.wait(timeout=10)
-            results[i] = work(i)
-        except Exception as exc:  # collected and asserted on by the test
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
+    return run_together([lambda i=i: work(i) for i in range(count)], timeout=60)
 
 
 def attempt(code):

@@ -5,12 +5,10 @@ Threads each use their own database connection and really commit, so these tests
 which proves nothing about row locks, so they are skipped there.
 """
 
-import threading
-
 import pytest
-from django.db import close_old_connections, connection
 
 from ipms.core.errors import DomainError
+from ipms.core.testing import run_together, skip_unless_postgresql
 from ipms.enterprises.models import Invitation, Membership
 from ipms.enterprises.services import invitation_accept, membership_invite
 
@@ -23,36 +21,7 @@ THREADS = 8
 
 @pytest.fixture(autouse=True)
 def _postgresql_only():
-    if connection.vendor != "postgresql":
-        pytest.skip(
-            "needs PostgreSQL row locks; SQLite serialises all writers, so a race cannot "
-            "happen there (run with DATABASE_URL=postgres://…)"
-        )
-
-
-def run_together(calls):
-    """Run each callable in its own thread, released at the same moment; return outcomes."""
-    barrier = threading.Barrier(len(calls))
-    outcomes: list[object] = [None] * len(calls)
-
-    def worker(index, call):
-        try:
-            barrier.wait(timeout=10)
-            outcomes[index] = call()
-        except DomainError as error:
-            outcomes[index] = error
-        except Exception as error:  # surfaced by the assertion below, not swallowed
-            outcomes[index] = error
-        finally:
-            close_old_connections()
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return outcomes
+    skip_unless_postgresql()
 
 
 def new_enterprise():

@@ -8,12 +8,11 @@ lock, so a race cannot even be staged there; they are skipped.
 from __future__ import annotations
 
 import datetime
-import threading
 
 import pytest
-from django.db import close_old_connections, connection
 
 from ipms.content.tests.factories import UserFactory
+from ipms.core.testing import run_together, skip_unless_postgresql
 from ipms.learning import progress
 from ipms.learning.models import LessonProgress, PlaybackView, StudyDay
 from ipms.learning.tests.factories import LessonFactory
@@ -26,34 +25,7 @@ THREADS = 8
 
 @pytest.fixture(autouse=True)
 def _postgresql_only():
-    if connection.vendor != "postgresql":
-        pytest.skip(
-            "needs PostgreSQL row locks; SQLite serialises all writers, so a race cannot "
-            "happen there (run with DATABASE_URL=postgres://…)"
-        )
-
-
-def run_together(calls):
-    """Run each callable in its own thread, released at the same moment; return outcomes."""
-    barrier = threading.Barrier(len(calls))
-    outcomes: list[object] = [None] * len(calls)
-
-    def worker(index, call):
-        try:
-            barrier.wait(timeout=10)
-            outcomes[index] = call()
-        except Exception as error:  # surfaced by the assertions, not swallowed
-            outcomes[index] = error
-        finally:
-            close_old_connections()
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return outcomes
+    skip_unless_postgresql()
 
 
 def beat(user, view, *, seq, at, position, start=False):

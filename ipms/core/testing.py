@@ -1,0 +1,46 @@
+"""Helpers for tests that prove behaviour under real concurrency (PostgreSQL only)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+import pytest
+from django.db import close_old_connections, connection
+
+POSTGRESQL_ONLY_REASON = (
+    "needs PostgreSQL row locks; SQLite serialises all writers, so a race cannot happen "
+    "there (run with DATABASE_URL=postgres://…)"
+)
+
+
+def skip_unless_postgresql() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip(POSTGRESQL_ONLY_REASON)
+
+
+def run_together(calls: list[Callable[[], object]], *, timeout: float = 30) -> list[object]:
+    """Run each callable in its own thread, all released at the same moment.
+
+    Returns each call's result, or the exception it raised (the test asserts on them).
+    Every thread closes its own database connection.
+    """
+    barrier = threading.Barrier(len(calls))
+    outcomes: list[object] = [None] * len(calls)
+
+    def worker(index: int, call: Callable[[], object]) -> None:
+        try:
+            barrier.wait(timeout=10)
+            outcomes[index] = call()
+        except Exception as error:  # returned to the test, which asserts on it
+            outcomes[index] = error
+        finally:
+            close_old_connections()
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=item) for item in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout)
+    return outcomes
