@@ -11,7 +11,13 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import DESKTOP, PHONE, assert_accessible_basics, open_nav
+from tests.browser.conftest import (
+    DESKTOP,
+    PHONE,
+    assert_accessible_basics,
+    open_nav,
+    open_user_menu,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -53,16 +59,6 @@ def drag_slider(page: Page) -> None:
         page.wait_for_timeout(25)
     page.mouse.up()
     expect(page.locator(".ipms-slider-status[role=status]")).to_have_text("验证通过")
-
-
-def open_user_menu(page: Page) -> None:
-    # Before the stylesheet has loaded the collapsed-menu button shows even on a desktop.
-    page.wait_for_load_state("load")
-    toggler = page.get_by_role("button", name="展开导航菜单")
-    if toggler.is_visible() and not page.locator("#main-nav.show").count():
-        toggler.click()
-        page.locator("#main-nav.show").wait_for()
-    page.locator("#user-menu").click()
 
 
 def log_out(page: Page) -> None:

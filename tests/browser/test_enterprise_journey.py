@@ -13,7 +13,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import DESKTOP, PHONE, assert_accessible_basics
+from tests.browser.conftest import DESKTOP, PHONE, assert_accessible_basics, expand_nav
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -58,13 +58,6 @@ def guard(page: Page, live_server) -> Page:
     return page
 
 
-def open_menu(page: Page) -> None:
-    toggler = page.get_by_role("button", name="展开导航菜单")
-    if toggler.is_visible():
-        toggler.click()
-        page.locator("#main-nav.show").wait_for()
-
-
 def log_in(page: Page, live_server, phone: str, password: str) -> None:
     page.goto(live_server.url + "/accounts/login/")
     page.get_by_label("手机号").fill(phone)
@@ -74,7 +67,7 @@ def log_in(page: Page, live_server, phone: str, password: str) -> None:
 
 
 def admin_nav(page: Page, label: str) -> None:
-    open_menu(page)
+    expand_nav(page)
     page.get_by_role("navigation", name="主导航").get_by_role(
         "link", name=label, exact=True
     ).click()
@@ -107,7 +100,7 @@ def test_admin_adds_a_member_who_joins_then_imports_a_file(
 
     # The admin logs in and switches to the 管理员 identity from the user menu.
     log_in(page, live_server, ADMIN_PHONE, ADMIN_PASSWORD)
-    open_menu(page)
+    expand_nav(page)
     page.locator("#user-menu").click()
     page.get_by_role("button", name=re.compile("身份切换")).click()
     expect(page.get_by_role("heading", name="成员管理")).to_be_visible()
@@ -172,7 +165,7 @@ def test_admin_adds_a_member_who_joins_then_imports_a_file(
     shoot(page, "member-verified")
 
     # The member logs out and logs in again with the new password.
-    open_menu(member)
+    expand_nav(member)
     member.locator("#user-menu").click()
     member.get_by_role("button", name="安全退出").click()
     log_in(member, live_server, MEMBER_PHONE, MEMBER_PASSWORD)

@@ -13,7 +13,13 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import DESKTOP, PHONE, assert_accessible_basics, open_nav
+from tests.browser.conftest import (
+    DESKTOP,
+    PHONE,
+    assert_accessible_basics,
+    open_nav,
+    open_user_menu,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -30,14 +36,6 @@ def log_in(page: Page, live_server, phone: str, password: str) -> None:
     expect(page.get_by_text(f"{phone[:3]}****{phone[-4:]}").first).to_be_attached()
     # The stylesheet decides whether the menu is collapsed: wait for it before looking.
     page.wait_for_load_state("load")
-
-
-def open_user_menu(page: Page) -> None:
-    toggler = page.get_by_role("button", name="展开导航菜单")
-    if toggler.is_visible():
-        toggler.click()
-        page.locator("#main-nav.show").wait_for()
-    page.locator("#user-menu").click()
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
