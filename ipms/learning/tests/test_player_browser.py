@@ -142,3 +142,31 @@ def test_pressing_play_in_a_second_tab_pauses_the_first(
     second.wait_for_timeout(1500)
     credited = LessonProgress.objects.get(user=learner, lesson=lesson).credited_seconds
     assert credited <= 1.5 + 1.5 + 1  # never both tabs at once
+
+
+def test_a_hidden_tab_accrues_nothing(signed_in, live_server, lesson, learner, fast_beats):
+    """Headless pages are never hidden by the browser, so the test hides this one."""
+    page = signed_in
+    page.goto(lesson_url(live_server, lesson))
+    play(page)
+    page.wait_for_timeout(1500)
+    page.evaluate(
+        """() => {
+          Object.defineProperty(document, "visibilityState", {value: "hidden", configurable: true});
+          Object.defineProperty(document, "hidden", {value: true, configurable: true});
+          document.dispatchEvent(new Event("visibilitychange"));
+        }"""
+    )
+    video = page.locator("#lesson-video")
+    assert video.evaluate("v => v.paused"), "the player pauses when the page is hidden"
+    page.wait_for_timeout(800)  # the last beat of the visible stretch lands
+
+    def credited():
+        return LessonProgress.objects.get(user=learner, lesson=lesson).credited_seconds
+
+    before = credited()
+    assert before > 0
+    # Forced to keep playing while hidden, its beats say so and earn nothing.
+    video.evaluate("v => { v.muted = true; return v.play(); }")
+    page.wait_for_timeout(2500)
+    assert credited() == before
