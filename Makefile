@@ -38,6 +38,7 @@ test: install-test
 lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/djlint templates ipms --lint --quiet
 
 format: install-test
 	$(BIN)/ruff check --fix .
