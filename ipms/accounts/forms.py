@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from ipms.core import regions
 from ipms.core.forms import BootstrapFormMixin
+from ipms.core.phone import PHONE_INVALID, clean_mobile, normalize_mobile, validate_mobile
 from ipms.core.slider import SliderError, SliderField, slider_verify_pass
 from ipms.enterprises.models import CreditCodeFormField, Enterprise
 from ipms.enterprises.validators import MSG_REQUIRED as MSG_CREDIT_CODE_REQUIRED
@@ -17,8 +18,7 @@ from . import limits, services
 from .idcard import parse_id_number
 from .lockout import ip_rate_exceeded
 from .models import Position, SmsCodePurpose, User
-from .sms import CODE_FORMAT, INVALID_PHONE
-from .validators import MOBILE_RE, normalize_mobile, validate_mobile
+from .sms import CODE_FORMAT
 
 # The slider pass that 获取验证码 spends (one scope for every SMS purpose).
 SMS_SLIDER_SCOPE = "sms"
@@ -105,16 +105,13 @@ class PhoneField(forms.CharField):
             _text("请输入手机号", autocomplete="tel", inputmode="numeric"),
         )
         super().__init__(**kwargs)
-        self.error_messages["max_length"] = INVALID_PHONE
+        self.error_messages["max_length"] = PHONE_INVALID
 
     def clean(self, value):
         value = super().clean(value)
         if value in self.empty_values:
             return value
-        phone = normalize_mobile(value)
-        if not MOBILE_RE.match(phone):
-            raise ValidationError(INVALID_PHONE, code="invalid_mobile")
-        return phone
+        return clean_mobile(value)
 
 
 class SmsCodeField(forms.CharField):
@@ -362,13 +359,13 @@ class ProfileForm(BootstrapFormMixin, forms.Form):
     position = _choice("职位", Position.choices, "请选择职位")
     province = _choice("省份", regions.province_choices(), "请选择省份")
     position.error_messages["invalid_choice"] = services.POSITION_INVALID
-    province.error_messages["invalid_choice"] = services.PROVINCE_INVALID
+    province.error_messages["invalid_choice"] = regions.PROVINCE_INVALID
     city = forms.CharField(
         label="城市",
         required=False,
         max_length=6,
         widget=forms.Select(),
-        error_messages={"max_length": services.CITY_INVALID},
+        error_messages={"max_length": regions.CITY_INVALID},
     )
 
     def __init__(self, *args, user: User, **kwargs):
@@ -408,13 +405,11 @@ class ProfileForm(BootstrapFormMixin, forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        province, city = cleaned.get("province") or "", cleaned.get("city") or ""
         if "province" in self.errors:
             return cleaned
-        if city and not province:
-            self.add_error("city", services.CITY_NEEDS_PROVINCE)
-        elif city and not regions.is_valid_pair(province, city):
-            self.add_error("city", services.CITY_INVALID)
+        region_error = regions.region_error(cleaned.get("province"), cleaned.get("city"))
+        if region_error is not None:
+            self.add_error(*region_error)
         if cleaned.get("clear_id_number") and cleaned.get("id_number"):
             self.add_error("clear_id_number", "删除身份证号码时请不要同时填写新号码。")
         return cleaned

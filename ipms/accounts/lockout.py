@@ -15,8 +15,7 @@ from django.shortcuts import render
 from django_ratelimit.core import get_usage
 
 from ipms.core.http import client_ip_key
-
-from .validators import normalize_mobile
+from ipms.core.phone import normalize_mobile
 
 LOGIN_IP_GROUP = "accounts:login"
 

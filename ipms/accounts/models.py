@@ -2,16 +2,15 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from ipms.core import crypto, regions
+from ipms.core.phone import mask_mobile, normalize_mobile, validate_mobile
 from ipms.enterprises.models import Membership
 
 from .idcard import mask_id_number, normalize_id_number
-from .validators import mask_mobile, normalize_mobile, validate_mobile
 
 logger = logging.getLogger("ipms.accounts")
 
@@ -96,10 +95,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def clean(self) -> None:
         super().clean()
-        if self.province and not regions.is_province(self.province):
-            raise ValidationError({"province": "请选择有效的省份。"})
-        if self.city and not regions.is_valid_pair(self.province, self.city):
-            raise ValidationError({"city": "所选城市不属于所选省份,请重新选择。"})
+        regions.validate_region(self.province, self.city)
 
     # --- 身份证 --------------------------------------------------------------------
 

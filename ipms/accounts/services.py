@@ -17,10 +17,10 @@ from django.utils import timezone
 
 from ipms.core import regions
 from ipms.core.errors import DomainError
+from ipms.core.phone import PHONE_INVALID, is_mobile, normalize_mobile
 
 from .idcard import parse_id_number
 from .models import Position, User
-from .validators import MOBILE_RE, normalize_mobile
 
 OPERATOR_GROUP = "平台运营"
 
@@ -61,7 +61,6 @@ def operator_create(*, phone: str, password: str, name: str = "") -> User:
 
 # --- account pages (PRODUCT.md §3) ---------------------------------------------------------
 
-PHONE_INVALID = "请输入正确的11位手机号码(1开头)。"
 PHONE_REGISTERED = "该手机号已注册,请直接登录或找回密码。"
 PHONE_REGISTERED_ENTERPRISE = (
     "该手机号已注册。如需以该手机号注册企业,请先登录,再打开“企业注册”(无需再填手机号和密码)。"
@@ -73,9 +72,6 @@ ACCOUNT_DISABLED = "该账号已停用,请联系平台客服。"
 ID_NUMBER_TAKEN = "该身份证号码已登记在其他账号下。如确属本人,请联系平台客服处理。"
 ID_NUMBER_CONSENT_REQUIRED = "登记身份证号码需要您的单独同意,请勾选后再提交。"
 POSITION_INVALID = "请从列表中选择职位。"
-PROVINCE_INVALID = "请选择有效的省份。"
-CITY_NEEDS_PROVINCE = "请先选择省份,再选择城市。"
-CITY_INVALID = "所选城市不属于所选省份,请重新选择。"
 NAME_TOO_LONG = "姓名不能超过50个字符。"
 
 
@@ -90,7 +86,7 @@ def _domain_error_from(error: ValidationError, *, default_field: str | None = No
 
 def _clean_phone(phone: str) -> str:
     phone = normalize_mobile(phone)
-    if not MOBILE_RE.match(phone):
+    if not is_mobile(phone):
         raise DomainError(PHONE_INVALID, field="phone")
     return phone
 
@@ -225,14 +221,11 @@ def user_password_change(*, user: User, password: str) -> User:
 
 
 def _clean_region(province: str, city: str) -> tuple[str, str]:
-    province, city = (province or "").strip(), (city or "").strip()
-    if province and not regions.is_province(province):
-        raise DomainError(PROVINCE_INVALID, field="province")
-    if city and not province:
-        raise DomainError(CITY_NEEDS_PROVINCE, field="city")
-    if city and not regions.is_valid_pair(province, city):
-        raise DomainError(CITY_INVALID, field="city")
-    return province, city
+    error = regions.region_error(province, city)
+    if error is not None:
+        field, message = error
+        raise DomainError(message, field=field)
+    return (province or "").strip(), (city or "").strip()
 
 
 @transaction.atomic

@@ -40,12 +40,12 @@ from django.db.models import F
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from ipms.core.errors import DomainError
+from ipms.core.phone import PHONE_INVALID, is_mobile, mask_mobile, normalize_mobile
 from ipms.core.sms import SmsRateLimited, clock
 from ipms.core.sms.limits import sms_quota_consume
 from ipms.core.sms.templates import VERIFICATION_CODE, get_template
 
 from .models import SmsCode, SmsCodePurpose, User
-from .validators import mask_mobile, normalize_mobile, validate_mobile
 
 logger = logging.getLogger("ipms.accounts.sms")
 
@@ -53,7 +53,6 @@ CODE_DIGITS = 6
 _KEY_SALT = "ipms.accounts.sms.SmsCode"
 _CODE_RE = re.compile(rf"^\d{{{CODE_DIGITS}}}$")
 
-INVALID_PHONE = "请输入正确的11位手机号码(1开头)。"
 CODE_FORMAT = "请输入6位数字验证码。"
 NO_CODE = "请先获取短信验证码。"
 WRONG_CODE = "验证码错误,还可以再试 {left} 次。"
@@ -111,10 +110,8 @@ def _code_matches(row: SmsCode, code: str) -> bool:
 
 def _clean_phone(phone: str) -> str:
     phone = normalize_mobile(phone)
-    try:
-        validate_mobile(phone)
-    except Exception:
-        raise DomainError(INVALID_PHONE, field="phone") from None
+    if not is_mobile(phone):
+        raise DomainError(PHONE_INVALID, field="phone")
     return phone
 
 

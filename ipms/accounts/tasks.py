@@ -13,9 +13,8 @@ import logging
 
 from celery import shared_task
 
+from ipms.core.phone import mask_mobile
 from ipms.core.sms import SmsSendError, SmsTemporaryError, send_sms
-
-from .validators import mask_mobile
 
 logger = logging.getLogger("ipms.accounts.tasks")
 

@@ -1,29 +1,8 @@
+"""Password rules of the accounts (phone rules: ipms.core.phone)."""
+
 import re
 
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
-
-MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
-
-validate_mobile = RegexValidator(
-    MOBILE_RE, message="请输入正确的11位手机号码(1开头)。", code="invalid_mobile"
-)
-
-
-def normalize_mobile(value: str) -> str:
-    """Strip spaces, dashes and a +86/0086 prefix that people often type."""
-    digits = re.sub(r"[\s\-]", "", value or "")
-    for prefix in ("+86", "0086"):
-        if digits.startswith(prefix):
-            digits = digits[len(prefix) :]
-    return digits
-
-
-def mask_mobile(value: str) -> str:
-    """136****2925"""
-    if len(value) == 11:
-        return f"{value[:3]}****{value[-4:]}"
-    return value
 
 
 class LettersAndDigitsValidator:

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_POST
 
 from ipms.core.errors import DomainError
 from ipms.core.http import client_ip
+from ipms.core.phone import mask_mobile
 from ipms.core.slider import SliderWidget
 from ipms.core.sms import SmsRateLimited
 
@@ -44,7 +45,6 @@ from .forms import (
 from .identity import Identity, identity_get, identity_set
 from .models import SmsCodePurpose, User
 from .sms import VOID, code_ttl, sms_code_send, sms_code_verify
-from .validators import mask_mobile
 
 logger = logging.getLogger("ipms.accounts")
 

@@ -2,8 +2,8 @@ from captcha.fields import CaptchaField, CaptchaTextInput
 from django import forms
 from django.urls import reverse
 
-from ipms.accounts.validators import normalize_mobile, validate_mobile
 from ipms.core.forms import BootstrapFormMixin
+from ipms.core.phone import normalize_mobile, validate_mobile
 
 from .services import (
     FEEDBACK_MAX_LENGTH,

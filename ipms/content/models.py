@@ -4,9 +4,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from ipms.accounts.validators import validate_mobile
 from ipms.core.files import UploadTo, validate_document, validate_image
 from ipms.core.models import TimeStampedModel
+from ipms.core.phone import validate_mobile
 
 
 class PublishedQuerySet(models.QuerySet):

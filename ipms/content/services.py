@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.utils import timezone
 
-from ipms.accounts.validators import normalize_mobile
 from ipms.core.errors import DomainError
+from ipms.core.phone import normalize_mobile
 
 from .models import Feedback
 

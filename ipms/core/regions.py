@@ -20,6 +20,8 @@ from functools import cache
 from pathlib import Path
 from typing import NamedTuple
 
+from django.core.exceptions import ValidationError
+
 DATA_FILE = Path(__file__).resolve().parent / "data" / "regions.json"
 
 
@@ -79,6 +81,35 @@ def is_valid_pair(province_code: str, city_code: str) -> bool:
     if not province_code or not city_code:
         return False
     return _index().province_of.get(city_code) == province_code
+
+
+PROVINCE_INVALID = "请选择有效的省份。"
+CITY_NEEDS_PROVINCE = "请先选择省份,再选择城市。"
+CITY_INVALID = "所选城市不属于所选省份,请重新选择。"
+
+
+def region_error(province_code: str | None, city_code: str | None) -> tuple[str, str] | None:
+    """``(field, message)`` of the first problem of a 省份/城市 pair, or ``None``.
+
+    Both may be empty; a city needs its province. The one rule every form, service and
+    model applies to a person's or a member's region.
+    """
+    province, city = (province_code or "").strip(), (city_code or "").strip()
+    if province and not is_province(province):
+        return "province", PROVINCE_INVALID
+    if city and not province:
+        return "city", CITY_NEEDS_PROVINCE
+    if city and not is_valid_pair(province, city):
+        return "city", CITY_INVALID
+    return None
+
+
+def validate_region(province_code: str | None, city_code: str | None) -> None:
+    """:func:`region_error` as a ``ValidationError`` on its field (for ``Model.clean``)."""
+    error = region_error(province_code, city_code)
+    if error is not None:
+        field, message = error
+        raise ValidationError({field: message})
 
 
 def province_for_city(city_code: str) -> str | None:

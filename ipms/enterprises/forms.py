@@ -13,15 +13,12 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from ipms.accounts.models import User
-from ipms.accounts.validators import MOBILE_RE, normalize_mobile
 from ipms.core import regions
 from ipms.core.errors import DomainError
 from ipms.core.forms import BootstrapFormMixin
+from ipms.core.phone import PHONE_INVALID, clean_mobile
 
 from .models import (
-    MSG_CITY_INVALID,
-    MSG_CITY_NEEDS_PROVINCE,
-    MSG_PROVINCE_INVALID,
     CreditCodeFormField,
     Enterprise,
     Membership,
@@ -29,7 +26,6 @@ from .models import (
 from .validators import MSG_REQUIRED as MSG_CREDIT_CODE_REQUIRED
 
 MSG_PHONE_REQUIRED = "请填写手机号码。"
-MSG_PHONE_INVALID = "请输入正确的11位手机号码(1开头)。"
 MSG_POSITION_REQUIRED = "请选择职位。"
 MSG_NAME_REQUIRED = "请填写姓名。"
 MSG_MISMATCH = "两次输入的密码不一致。"
@@ -115,18 +111,15 @@ class RegionFieldsMixin:
     def clean_province(self) -> str:
         province = (self.cleaned_data.get("province") or "").strip()
         if province and not regions.is_province(province):
-            raise ValidationError(MSG_PROVINCE_INVALID, code="province")
+            raise ValidationError(regions.PROVINCE_INVALID, code="province")
         return province
 
     def _clean_region_pair(self, cleaned: dict) -> None:
-        province = cleaned.get("province") or ""
-        city = (cleaned.get("city") or "").strip()
         if "province" in self.errors:
             return
-        if city and not province:
-            self.add_error("city", MSG_CITY_NEEDS_PROVINCE)
-        elif city and not regions.is_valid_pair(province, city):
-            self.add_error("city", MSG_CITY_INVALID)
+        region_error = regions.region_error(cleaned.get("province"), cleaned.get("city"))
+        if region_error is not None:
+            self.add_error(*region_error)
 
 
 class MemberAddForm(RegionFieldsMixin, BootstrapFormMixin, forms.Form):
@@ -142,7 +135,7 @@ class MemberAddForm(RegionFieldsMixin, BootstrapFormMixin, forms.Form):
     phone = forms.CharField(
         label="手机",
         max_length=20,
-        error_messages={"required": MSG_PHONE_REQUIRED, "max_length": MSG_PHONE_INVALID},
+        error_messages={"required": MSG_PHONE_REQUIRED, "max_length": PHONE_INVALID},
         widget=forms.TextInput(
             attrs={
                 "placeholder": "请填写手机号码",
@@ -160,7 +153,7 @@ class MemberAddForm(RegionFieldsMixin, BootstrapFormMixin, forms.Form):
         label="省份",
         required=False,
         choices=_choices("请选择省份", regions.province_choices()),
-        error_messages={"invalid_choice": MSG_PROVINCE_INVALID},
+        error_messages={"invalid_choice": regions.PROVINCE_INVALID},
     )
     # A CharField with a select: its options depend on the province, checked in clean().
     city = forms.CharField(label="城市", required=False, widget=forms.Select)
@@ -187,10 +180,7 @@ class MemberAddForm(RegionFieldsMixin, BootstrapFormMixin, forms.Form):
         return name
 
     def clean_phone(self) -> str:
-        phone = normalize_mobile(self.cleaned_data["phone"])
-        if not MOBILE_RE.match(phone):
-            raise ValidationError(MSG_PHONE_INVALID, code="invalid_mobile")
-        return phone
+        return clean_mobile(self.cleaned_data["phone"])
 
     def clean(self):
         cleaned = super().clean()

@@ -38,8 +38,8 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from ipms.accounts.validators import MOBILE_RE, normalize_mobile
 from ipms.core import regions
+from ipms.core.phone import is_mobile, normalize_mobile
 
 from .models import Enterprise, Membership
 
@@ -427,7 +427,7 @@ def _check_fields(item: ImportRow) -> None:
         item.errors.append(ERR_PHONE_EMPTY)
     else:
         phone = normalize_mobile(item.phone)
-        if MOBILE_RE.match(phone):
+        if is_mobile(phone):
             item.phone = phone
         else:
             item.errors.append(ERR_PHONE_INVALID)

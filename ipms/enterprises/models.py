@@ -24,16 +24,15 @@ import secrets
 
 from django import forms
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Length, Upper
 from django.db.models.lookups import Exact, In
 from django.utils import timezone
 
-from ipms.accounts.validators import mask_mobile, validate_mobile
 from ipms.core import regions
 from ipms.core.models import TimeStampedModel
+from ipms.core.phone import mask_mobile, validate_mobile
 
 from .validators import normalize_credit_code, validate_credit_code
 
@@ -41,9 +40,6 @@ DEFAULT_INVITATION_TTL_DAYS = 7
 INVITATION_TOKEN_BYTES = 32  # 256 bits from secrets.token_urlsafe
 
 MSG_CREDIT_CODE_TAKEN = "该统一社会信用代码(营业执照注册号)已注册,请直接登录或联系贵企业的管理员。"
-MSG_PROVINCE_INVALID = "请选择有效的省份。"
-MSG_CITY_NEEDS_PROVINCE = "请先选择省份,再选择城市。"
-MSG_CITY_INVALID = "所选城市不属于所选省份,请重新选择。"
 
 
 class CreditCodeFormField(forms.CharField):
@@ -305,12 +301,7 @@ class Membership(TimeStampedModel):
 
     def clean(self) -> None:
         super().clean()
-        if self.province and not regions.is_province(self.province):
-            raise ValidationError({"province": MSG_PROVINCE_INVALID})
-        if self.city and not self.province:
-            raise ValidationError({"city": MSG_CITY_NEEDS_PROVINCE})
-        if self.city and not regions.is_valid_pair(self.province, self.city):
-            raise ValidationError({"city": MSG_CITY_INVALID})
+        regions.validate_region(self.province, self.city)
 
     @property
     def is_active(self) -> bool:

@@ -25,15 +25,13 @@ from django.db.models import Count, Model, Q
 from django.utils import timezone
 
 from ipms.accounts.models import User
-from ipms.accounts.validators import MOBILE_RE, mask_mobile, normalize_mobile
 from ipms.core import regions
 from ipms.core.errors import DomainError
+from ipms.core.phone import PHONE_INVALID, is_mobile, mask_mobile, normalize_mobile
 
 from . import selectors
 from .models import (
-    MSG_CITY_INVALID,
     MSG_CREDIT_CODE_TAKEN,
-    MSG_PROVINCE_INVALID,
     Enterprise,
     Invitation,
     Membership,
@@ -53,7 +51,6 @@ ACCOUNT_DISABLED = "该手机号的账号已停用,请联系平台客服。"
 ADMIN_IN_OTHER_ENTERPRISE = (
     "该手机号已是其他企业的成员,不能再注册新企业。请先联系原企业管理员将您移除。"
 )
-PHONE_INVALID = "请输入正确的11位手机号码(1开头)。"
 POSITION_INVALID = "请选择职位。"
 PHONE_IN_OTHER_ENTERPRISE = "该手机号已是其他企业的成员,需由该企业管理员移除后才能添加。"
 PHONE_ALREADY_MEMBER = "该手机号已是本企业的成员。"
@@ -158,12 +155,11 @@ def _clean_credit_code(value: str) -> str:
 
 
 def _clean_region(province: str, city: str) -> tuple[str, str]:
-    province, city = (province or "").strip(), (city or "").strip()
-    if province and not regions.is_province(province):
-        raise DomainError(MSG_PROVINCE_INVALID, field="province")
-    if city and not regions.is_valid_pair(province, city):
-        raise DomainError(MSG_CITY_INVALID, field="city")
-    return province, city
+    error = regions.region_error(province, city)
+    if error is not None:
+        field, message = error
+        raise DomainError(message, field=field)
+    return (province or "").strip(), (city or "").strip()
 
 
 def _issue_invitation(*, membership: Membership, by: User | None) -> str:
@@ -343,7 +339,7 @@ def membership_invite(
     if not current.is_profile_complete:
         raise DomainError(PROFILE_INCOMPLETE)
     phone = normalize_mobile(phone)
-    if not MOBILE_RE.match(phone):
+    if not is_mobile(phone):
         raise DomainError(PHONE_INVALID, field="phone")
     if position not in Membership.Position.values:
         raise DomainError(POSITION_INVALID, field="position")
@@ -567,7 +563,7 @@ def _bulk_row_error(row: InviteRow) -> tuple[InviteRow, str | None]:
     """The row with its values normalised, and the first problem a single invite finds."""
     phone = normalize_mobile(row.phone)
     row = row._replace(phone=phone, name=(row.name or "").strip())
-    if not MOBILE_RE.match(phone):
+    if not is_mobile(phone):
         return row, PHONE_INVALID
     if row.position not in Membership.Position.values:
         return row, POSITION_INVALID

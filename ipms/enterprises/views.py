@@ -20,9 +20,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_ratelimit.core import is_ratelimited
 
-from ipms.accounts.validators import mask_mobile
 from ipms.core.errors import DomainError
 from ipms.core.pagination import paginate
+from ipms.core.phone import mask_mobile
 
 from . import imports, selectors, services
 from .access import enterprise_admin_required

@@ -27,7 +27,7 @@ from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subq
 from django.db.models.expressions import Window
 from django.db.models.functions import Coalesce, Rank
 
-from ipms.accounts.validators import mask_mobile
+from ipms.core.phone import mask_mobile
 from ipms.learning.models import Course, Enrollment, Lesson, LessonProgress, StudyDay
 from ipms.learning.policy import CreditPolicy
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from ipms.accounts.validators import MOBILE_RE, mask_mobile, normalize_mobile
+from ipms.core.phone import PHONE_INVALID, is_mobile, mask_mobile, normalize_mobile
 
 from .errors import (
     SmsError,
@@ -100,8 +100,8 @@ def send_sms(*, phone: str, template: str, params: Mapping[str, object], backend
     ``ipms.accounts.tasks`` so a provider outage cannot slow or break a page.
     """
     phone = normalize_mobile(phone)
-    if not MOBILE_RE.match(phone):
-        raise SmsSendError("请输入正确的11位手机号码(1开头)。", code="invalid_phone", field="phone")
+    if not is_mobile(phone):
+        raise SmsSendError(PHONE_INVALID, code="invalid_phone", field="phone")
     get_template(template).check_params(params)
     message = SmsMessage(
         phone=phone, template=template, params={k: str(v) for k, v in params.items()}

@@ -3,6 +3,9 @@
 import json
 from collections import Counter
 
+import pytest
+from django.core.exceptions import ValidationError
+
 from ipms.core import regions
 
 
@@ -117,3 +120,27 @@ def test_province_prefixes_cover_gb2260():
     prefixes = regions.province_prefixes()
     assert {"11", "46", "65", "71", "81", "82"} <= prefixes
     assert "83" not in prefixes and "66" not in prefixes
+
+
+@pytest.mark.parametrize(
+    ("province", "city", "expected"),
+    [
+        ("", "", None),
+        ("320000", "", None),
+        ("320000", "320500", None),
+        (" 320000 ", "320500 ", None),
+        ("999999", "", ("province", regions.PROVINCE_INVALID)),
+        ("", "310000", ("city", regions.CITY_NEEDS_PROVINCE)),
+        ("320000", "330100", ("city", regions.CITY_INVALID)),
+        ("320000", "<script>", ("city", regions.CITY_INVALID)),
+        (None, None, None),
+    ],
+)
+def test_region_error_is_the_one_rule(province, city, expected):
+    assert regions.region_error(province, city) == expected
+    if expected is None:
+        regions.validate_region(province, city)
+    else:
+        with pytest.raises(ValidationError) as caught:
+            regions.validate_region(province, city)
+        assert caught.value.message_dict == {expected[0]: [expected[1]]}

@@ -9,6 +9,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from ipms.core.errors import DomainError
+from ipms.core.phone import PHONE_INVALID
 from ipms.enterprises import imports, services
 from ipms.enterprises.models import Invitation, Membership
 from ipms.enterprises.services import InviteRow, membership_invite_bulk
@@ -399,7 +400,7 @@ def test_bulk_keeps_the_single_invite_rules(enterprise, admin_user, other_enterp
     assert dict(result.failed) == {
         3: services.PHONE_IN_OTHER_ENTERPRISE,
         4: services.ACCOUNT_DISABLED,
-        20: services.PHONE_INVALID,
+        20: PHONE_INVALID,
         21: services.POSITION_INVALID,
         22: "所选城市不属于所选省份,请重新选择。",
     }

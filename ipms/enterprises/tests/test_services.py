@@ -597,3 +597,10 @@ def test_rows_follow_a_changed_phone(enterprise, admin_user):
     assert waiting.status == Membership.Status.REMOVED
     assert waiting.invitations.get().revoked_at is not None
     assert membership_phone_changed(user=member.user) == 0  # nothing left to change
+
+
+def test_a_city_without_its_province_is_refused_like_everywhere_else(enterprise, admin_user):
+    """The region rule of ipms.core.regions: a city needs its province (also on 个人资料)."""
+    with refused("请先选择省份,再选择城市。") as caught:
+        invite(enterprise, admin_user, province="", city="310000")
+    assert caught.value.field == "city"
