@@ -57,6 +57,7 @@ FIELD_FOR_HEADER = {
     "省份": "province",
     "城市": "city",
 }
+HEADER_FOR_FIELD = {name: header for header, name in FIELD_FOR_HEADER.items()}
 TEMPLATE_FILENAME = "成员批量导入模板.xlsx"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -67,6 +68,23 @@ DEFAULT_PREVIEW_TTL = 60 * 60
 # A ZIP bomb is a small file that inflates to gigabytes; the sheets of a 10,000-row file
 # inflate to a few MB, so anything past this is not a member list.
 MAX_UNCOMPRESSED = 60 * 1024 * 1024
+# openpyxl loads the whole shared-strings table, even in read-only mode; a 10,000-row
+# member list needs about 2 MB of it.
+MAX_SHARED_STRINGS = 8 * 1024 * 1024
+SHARED_STRINGS_PART = "xl/sharedStrings.xml"
+# Only the first columns are read: the template has five, a sheet claiming 16,384 would
+# cost time per row for nothing.
+MAX_COLUMNS = 30
+# No cell of a member list is longer than this; a longer one is cut at read time, before
+# any copy of it is made (a shared string is one object that 100 cells may point at), and
+# the row gets an error.
+CELL_MAX_LENGTH = 200
+# Values quoted in error messages and shown for rows with errors are cut to this length.
+SHOWN_MAX_LENGTH = 30
+# The preview keeps every importable row, but only the first rows with errors and the
+# first skipped ones (with their counts): their values are what the admin reads, not
+# what gets imported, and a list of 10,000 bad rows helps nobody.
+PREVIEW_LIST_MAX = 100
 # Reading stops after this many empty rows in a row (a sheet formatted down to row
 # 1,048,576 would otherwise be read to the end).
 MAX_EMPTY_RUN = 500
@@ -90,6 +108,7 @@ ERR_POSITION_UNKNOWN = "职位“{value}”不在可选列表中"
 ERR_PROVINCE_UNKNOWN = "省份“{value}”不正确"
 ERR_CITY_UNKNOWN = "城市“{value}”不属于{province}"
 ERR_CITY_NO_PROVINCE = "城市“{value}”无法确定所属省份,请填写省份"
+ERR_CELL_TOO_LONG = "“{column}”内容过长(超过{limit}个字),请检查该单元格"
 ERR_NAME_TOO_LONG = "姓名超过50个字"
 ERR_NAME_FORMULA = "姓名不能以 = + - @ 等符号开头"
 # A cell starting with one of these is a formula to Excel (ASVS 5.0 1.2.10): no real name
@@ -258,6 +277,14 @@ def validate_import_file(upload) -> None:
         with zipfile.ZipFile(upload) as archive:
             names = set(archive.namelist())
             inflated = sum(info.file_size for info in archive.infolist())
+            shared = next(
+                (
+                    info.file_size
+                    for info in archive.infolist()
+                    if info.filename.lower() == SHARED_STRINGS_PART.lower()
+                ),
+                0,
+            )
     except (zipfile.BadZipFile, OSError, ValueError, EOFError):
         raise ValidationError(MSG_BROKEN, code="file_broken") from None
     finally:
@@ -267,6 +294,11 @@ def validate_import_file(upload) -> None:
     if inflated > MAX_UNCOMPRESSED:
         raise ValidationError(
             MSG_TOO_BIG.format(size=_human_size(inflated), limit=_human_size(MAX_UNCOMPRESSED)),
+            code="file_inflated",
+        )
+    if shared > MAX_SHARED_STRINGS:
+        raise ValidationError(
+            MSG_TOO_BIG.format(size=_human_size(shared), limit=_human_size(MAX_SHARED_STRINGS)),
             code="file_inflated",
         )
 
@@ -289,6 +321,7 @@ class ImportRow:
     city_label: str = ""
     errors: list[str] = field(default_factory=list)
     skip: str = ""  # why a valid row is left out (already a member here)
+    too_long: list[str] = field(default_factory=list)  # fields cut at CELL_MAX_LENGTH
 
     @property
     def ok(self) -> bool:
@@ -323,8 +356,32 @@ def _text(value) -> str:
     return unicodedata.normalize("NFKC", str(value)).strip()
 
 
+def _cell(value) -> tuple[str, bool]:
+    """A cell as text of at most CELL_MAX_LENGTH characters, and whether it was longer.
+
+    The cut comes first: normalising or stripping a long string would copy it, once per
+    row that points at it. NFKC may lengthen a text (one ligature becomes up to 18
+    characters), hence the second cut.
+    """
+    cut = isinstance(value, str) and len(value) > CELL_MAX_LENGTH
+    if cut:
+        value = value[:CELL_MAX_LENGTH]
+    text = _text(value)
+    if len(text) > CELL_MAX_LENGTH:
+        text, cut = text[:CELL_MAX_LENGTH], True
+    return text, cut
+
+
+def shown(value: str) -> str:
+    """A typed value as quoted in a message or shown in the preview: at most
+    SHOWN_MAX_LENGTH characters."""
+    if len(value) <= SHOWN_MAX_LENGTH:
+        return value
+    return value[: SHOWN_MAX_LENGTH - 1] + "…"
+
+
 def _header_key(value) -> str:
-    return _text(value).replace("*", "").replace(" ", "")
+    return _cell(value)[0].replace("*", "").replace(" ", "")
 
 
 def parse_workbook(upload) -> list[ImportRow]:
@@ -342,7 +399,7 @@ def parse_workbook(upload) -> list[ImportRow]:
         raise ImportFileError(MSG_BROKEN) from None
     try:
         ws = wb[SHEET_MEMBERS] if SHEET_MEMBERS in wb.sheetnames else wb.worksheets[0]
-        rows = ws.iter_rows(values_only=True)
+        rows = ws.iter_rows(values_only=True, max_col=MAX_COLUMNS)
         try:
             header = next(rows, None) or ()
             columns = {}
@@ -356,10 +413,12 @@ def parse_workbook(upload) -> list[ImportRow]:
             parsed: list[ImportRow] = []
             empty_run = 0
             for number, values in enumerate(rows, start=2):
-                cells = {
-                    FIELD_FOR_HEADER[key]: _text(values[index]) if index < len(values) else ""
-                    for key, index in columns.items()
-                }
+                cells, too_long = {}, []
+                for key, index in columns.items():
+                    text, cut = _cell(values[index]) if index < len(values) else ("", False)
+                    cells[FIELD_FOR_HEADER[key]] = text
+                    if cut:
+                        too_long.append(FIELD_FOR_HEADER[key])
                 if not any(cells.values()):
                     empty_run += 1
                     if empty_run >= MAX_EMPTY_RUN:
@@ -376,6 +435,7 @@ def parse_workbook(upload) -> list[ImportRow]:
                         position_label=cells.get("position", ""),
                         province_label=cells.get("province", ""),
                         city_label=cells.get("city", ""),
+                        too_long=too_long,
                     )
                 )
         except ImportFileError:
@@ -419,6 +479,13 @@ def _city_anywhere(text: str) -> tuple[str, str, str] | None:
 
 
 def _check_fields(item: ImportRow) -> None:
+    if item.too_long:
+        # A cell no member list has: say which, and check nothing else in the row.
+        item.errors.extend(
+            ERR_CELL_TOO_LONG.format(column=HEADER_FOR_FIELD[name], limit=CELL_MAX_LENGTH)
+            for name in item.too_long
+        )
+        return
     if len(item.name) > NAME_MAX_LENGTH:
         item.errors.append(ERR_NAME_TOO_LONG)
     elif item.name.startswith(FORMULA_PREFIXES):
@@ -438,11 +505,11 @@ def _check_fields(item: ImportRow) -> None:
     elif item.position_label in Membership.Position.values:
         item.position = item.position_label
     else:
-        item.errors.append(ERR_POSITION_UNKNOWN.format(value=item.position_label))
+        item.errors.append(ERR_POSITION_UNKNOWN.format(value=shown(item.position_label)))
 
     province = _match_region(item.province_label, regions.provinces())
     if item.province_label and province is None:
-        item.errors.append(ERR_PROVINCE_UNKNOWN.format(value=item.province_label))
+        item.errors.append(ERR_PROVINCE_UNKNOWN.format(value=shown(item.province_label)))
         return
     if province is not None:
         item.province = province[0]
@@ -451,13 +518,15 @@ def _check_fields(item: ImportRow) -> None:
     if province is None:
         found = _city_anywhere(item.city_label)
         if found is None:
-            item.errors.append(ERR_CITY_NO_PROVINCE.format(value=item.city_label))
+            item.errors.append(ERR_CITY_NO_PROVINCE.format(value=shown(item.city_label)))
         else:
             item.province, item.city = found[0], found[1]
         return
     city = _match_region(item.city_label, regions.cities(province[0]))
     if city is None:
-        item.errors.append(ERR_CITY_UNKNOWN.format(value=item.city_label, province=province[1]))
+        item.errors.append(
+            ERR_CITY_UNKNOWN.format(value=shown(item.city_label), province=province[1])
+        )
     else:
         item.city = city[0]
 
@@ -502,7 +571,9 @@ class Preview:
     user_id: int
     filename: str
     created_at: str
-    rows: list[ImportRow]
+    rows: list[ImportRow]  # every importable row; the first rows with errors, skipped
+    error_count: int = 0
+    skip_count: int = 0
 
     @property
     def ok_rows(self) -> list[ImportRow]:
@@ -510,11 +581,29 @@ class Preview:
 
     @property
     def error_rows(self) -> list[ImportRow]:
+        """The first PREVIEW_LIST_MAX rows with errors (``error_count`` counts them all)."""
         return [row for row in self.rows if row.errors]
 
     @property
     def skip_rows(self) -> list[ImportRow]:
+        """The first PREVIEW_LIST_MAX skipped rows (``skip_count`` counts them all)."""
         return [row for row in self.rows if row.skip and not row.errors]
+
+    @property
+    def error_hidden(self) -> int:
+        return self.error_count - len(self.error_rows)
+
+    @property
+    def skip_hidden(self) -> int:
+        return self.skip_count - len(self.skip_rows)
+
+
+def _shown_row(row: ImportRow) -> dict:
+    """A row with errors as the preview shows it: every value cut to SHOWN_MAX_LENGTH."""
+    data = asdict(row)
+    for name in ("name", "phone", "position_label", "province_label", "city_label"):
+        data[name] = shown(data[name])
+    return data
 
 
 def _key(enterprise_id: int, preview_id: str, part: str = "rows") -> str:
@@ -528,13 +617,27 @@ def preview_ttl() -> int:
 def preview_store(*, enterprise: Enterprise, user, filename: str, rows: list[ImportRow]) -> str:
     """Keep the checked rows server-side; returns the random id the pages refer to."""
     preview_id = secrets.token_urlsafe(16)
+    kept, errors, skips = [], 0, 0
+    for row in rows:
+        if row.errors:
+            errors += 1
+            if errors <= PREVIEW_LIST_MAX:
+                kept.append(_shown_row(row))
+        elif row.skip:
+            skips += 1
+            if skips <= PREVIEW_LIST_MAX:
+                kept.append(asdict(row))
+        else:
+            kept.append(asdict(row))
     data = {
         "id": preview_id,
         "enterprise_id": enterprise.pk,
         "user_id": user.pk,
         "filename": filename[:200],
         "created_at": timezone.now().isoformat(),
-        "rows": [asdict(row) for row in rows],
+        "rows": kept,
+        "error_count": errors,
+        "skip_count": skips,
     }
     cache.set(_key(enterprise.pk, preview_id), data, preview_ttl())
     return preview_id
@@ -563,6 +666,9 @@ def preview_load(*, enterprise: Enterprise, preview_id: str) -> Preview | None:
         filename=data["filename"],
         created_at=data["created_at"],
         rows=rows,
+        # Previews stored before the counts existed still load (they expire within the TTL).
+        error_count=data.get("error_count", sum(1 for row in rows if row.errors)),
+        skip_count=data.get("skip_count", sum(1 for row in rows if row.skip and not row.errors)),
     )
 
 

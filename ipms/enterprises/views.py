@@ -319,8 +319,8 @@ def _import_confirm(request, enterprise, preview):
             "invited": len(result.invited),
             "skipped": described(result.skipped),
             "failed": described(result.failed),
-            "preview_skipped": len(preview.skip_rows),
-            "preview_errors": len(preview.error_rows),
+            "preview_skipped": preview.skip_count,
+            "preview_errors": preview.error_count,
         },
     )
     return redirect("enterprises:member_import_result", preview_id=preview.id)
