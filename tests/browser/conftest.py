@@ -1,13 +1,19 @@
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.browser
 
 BASICS_JS = (Path(__file__).parent / "a11y_basics.js").read_text(encoding="utf-8")
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 375, "height": 812}
+
+SLIDER_LABEL = "请按住滑块,拖动到最右侧"
+
+# Finite animations and transitions still running (endless ones, e.g. spinners, ignored).
+ANIMATIONS_DONE_JS = """el => (el || document).getAnimations({subtree: true}).every(a =>
+  a.playState !== "running" || a.effect.getComputedTiming().endTime === Infinity)"""
 
 
 @pytest.fixture
@@ -46,3 +52,95 @@ def assert_accessible_basics(page: Page) -> None:
     """Cheap checks on every page: landmarks, labelled fields, alt texts, one h1."""
     problems = page.evaluate(BASICS_JS)
     assert not problems, f"{page.url}: {problems}"
+
+
+def wait_for_animations(page: Page, selector: str | None = None) -> None:
+    """Wait until the page's (or one element's) CSS transitions and animations are over,
+    e.g. a dialog's fade-in before a screenshot. Polls on a timer, not on animation
+    frames, so it also works while the page's clock is paused."""
+    target = page.locator(selector).element_handle() if selector else None
+    page.wait_for_function(ANIMATIONS_DONE_JS, arg=target, polling=50)
+
+
+# --- the slider check, on clocks the test moves ----------------------------------------
+
+
+class Slider:
+    """Drives the slider check (ipms/core/slider.py) without waiting for real time.
+
+    The check wants a drag of at least ``SLIDER_MIN_DRAG_MS`` by the page's clock and a
+    challenge at least as old by the server's. Both clocks move only when the test says:
+    the browser context's clock is Playwright's fake one (``page.clock``), paused while a
+    drag is under way and advanced between mouse moves; the server's clock
+    (``ipms.core.slider._now_ms``, the live server runs in this process) is the real one
+    plus every millisecond the test advanced the page's.
+    """
+
+    def __init__(self, page: Page, monkeypatch) -> None:
+        from ipms.core import slider
+
+        self.page = page
+        self.advanced_ms = 0
+        real_now_ms = slider._now_ms
+        monkeypatch.setattr(slider, "_now_ms", lambda: real_now_ms() + self.advanced_ms)
+        # Before any page loads; time then flows as usual until a drag pauses it.
+        page.clock.install()
+
+    def pause(self) -> None:
+        """Stop the page's clock (where it is now); timers fire only on ``advance``."""
+        self.page.clock.pause_at((self.page.evaluate("Date.now()") + 1) / 1000)
+
+    def resume(self) -> None:
+        self.page.clock.resume()
+
+    def advance(self, ms: int) -> None:
+        """Move both clocks forward, firing the page's timers that fall due."""
+        self.page.clock.run_for(ms)
+        self.advanced_ms += ms
+
+    def handle(self, page: Page | None = None):
+        return (page or self.page).get_by_role("slider", name=SLIDER_LABEL)
+
+    def drag(self, page: Page | None = None, *, steps: int = 25, step_ms: int = 30) -> None:
+        """Drag the handle to the right end with the mouse, ``step_ms`` between moves.
+
+        Leaves the clock paused; ``solve`` resumes it once the check has passed.
+        """
+        page = page or self.page
+        handle = self.handle(page)
+        handle.scroll_into_view_if_needed()
+        expect(handle).to_be_visible()
+        self.pause()
+        box = handle.bounding_box()
+        track = page.locator(".ipms-slider-track").bounding_box()
+        y = box["y"] + box["height"] / 2
+        start = box["x"] + box["width"] / 2
+        end = track["x"] + track["width"] - box["width"] / 2 + 4
+        page.mouse.move(start, y)
+        page.mouse.down()
+        for i in range(1, steps + 1):
+            if step_ms:
+                self.advance(step_ms)
+            page.mouse.move(start + (end - start) * i / steps, y)
+        page.mouse.up()
+
+    def press_right(self, page: Page | None = None, *, times: int, step_ms: int = 40) -> None:
+        """Move the focused handle with the right arrow key, ``step_ms`` between presses."""
+        page = page or self.page
+        self.pause()
+        for i in range(times):
+            if i and step_ms:
+                self.advance(step_ms)
+            page.keyboard.press("ArrowRight")
+
+    def solve(self, page: Page | None = None) -> None:
+        """Drag like a person, see 验证通过, and let the page's time flow again."""
+        page = page or self.page
+        self.drag(page)
+        expect(page.locator(".ipms-slider-status[role=status]")).to_have_text("验证通过")
+        self.resume()
+
+
+@pytest.fixture
+def slider(page, monkeypatch) -> Slider:
+    return Slider(page, monkeypatch)

@@ -1,6 +1,8 @@
 """Account journeys in Chromium, as a new user does them: 企业注册 (slider dragged with the
 mouse) → 安全退出 → 登录; 个人注册 with an SMS code; 找回密码; 个人资料 and 更换手机.
 
+The slider is dragged on clocks the test moves (``slider`` in conftest), never by waiting.
+
 SMS codes are read from the test outbox (ipms.core.sms.outbox), where the live server's
 after-commit sends land.
 """
@@ -41,26 +43,6 @@ def console_errors(page):
     assert not errors, errors
 
 
-def drag_slider(page: Page) -> None:
-    """Drag the slider handle to the right end with the mouse, like a person."""
-    handle = page.get_by_role("slider", name="请按住滑块,拖动到最右侧")
-    handle.scroll_into_view_if_needed()
-    expect(handle).to_be_visible()
-    page.wait_for_timeout(350)  # the challenge must be older than the minimum drag time
-    box = handle.bounding_box()
-    track = page.locator(".ipms-slider-track").bounding_box()
-    y = box["y"] + box["height"] / 2
-    start = box["x"] + box["width"] / 2
-    end = track["x"] + track["width"] - box["width"] / 2 + 4
-    page.mouse.move(start, y)
-    page.mouse.down()
-    for i in range(1, 26):
-        page.mouse.move(start + (end - start) * i / 25, y)
-        page.wait_for_timeout(25)
-    page.mouse.up()
-    expect(page.locator(".ipms-slider-status[role=status]")).to_have_text("验证通过")
-
-
 def log_out(page: Page) -> None:
     open_user_menu(page)
     page.get_by_role("button", name="安全退出").click()
@@ -97,7 +79,7 @@ def test_the_id_number_constant_is_valid():
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_register_an_enterprise_log_out_and_log_in(
-    page, live_server, shoot, viewport, console_errors
+    page, live_server, shoot, viewport, console_errors, slider
 ):
     from ipms.enterprises.models import Enterprise, Membership
     from ipms.enterprises.tests.factories import make_uscc
@@ -118,7 +100,7 @@ def test_register_an_enterprise_log_out_and_log_in(
     page.get_by_label("管理员手机号").fill(phone)
     page.get_by_label("登录密码").fill(PASSWORD)
     page.get_by_role("checkbox", name=re.compile("我已阅读并同意")).check()
-    drag_slider(page)
+    slider.solve(page)
     page.get_by_role("button", name="注册", exact=True).click()
     expect(page.get_by_text(re.compile("统一社会信用代码.*不正确"))).to_be_visible()
     expect(page.get_by_label("公司名称")).to_have_value("苏州贯标信息科技有限公司")
@@ -135,7 +117,7 @@ def test_register_an_enterprise_log_out_and_log_in(
     page.get_by_label("企业规模").select_option(label="500-1000人")
     page.get_by_label("企业所属行业").select_option(label="计算机/互联网/通信/电子")
     page.get_by_label("企业类型").select_option(label="民营企业")
-    drag_slider(page)
+    slider.solve(page)
     shoot(page, "enterprise-filled")
     page.get_by_role("button", name="注册", exact=True).click()
     expect(page.get_by_text(re.compile("企业注册成功"))).to_be_visible()
@@ -156,7 +138,7 @@ def test_register_an_enterprise_log_out_and_log_in(
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_personal_registration_with_an_sms_code(
-    page, live_server, shoot, sms_outbox, viewport, console_errors
+    page, live_server, shoot, sms_outbox, viewport, console_errors, slider
 ):
     from ipms.accounts.models import User
 
@@ -172,7 +154,7 @@ def test_personal_registration_with_an_sms_code(
     expect(page.locator("#sms-status")).to_contain_text("请先完成滑块验证。")
     assert sms_outbox == []
 
-    drag_slider(page)
+    slider.solve(page)
     code = get_code(page, sms_outbox, phone, "验证码已发送至 139****5678")
     assert_accessible_basics(page)
     shoot(page, "personal-code-sent")
@@ -187,7 +169,7 @@ def test_personal_registration_with_an_sms_code(
     shoot(page, "personal-registered")
 
 
-def test_forgotten_password(page, live_server, shoot, sms_outbox, console_errors):
+def test_forgotten_password(page, live_server, shoot, sms_outbox, console_errors, slider):
     from ipms.accounts.models import User
 
     phone = "13600002925"
@@ -197,7 +179,7 @@ def test_forgotten_password(page, live_server, shoot, sms_outbox, console_errors
     page.get_by_role("link", name="找回密码").click()
     expect(page.get_by_role("heading", name="找回密码")).to_be_visible()
     page.get_by_label("手机号").fill(phone)
-    drag_slider(page)
+    slider.solve(page)
     code = get_code(page, sms_outbox, phone, "如该手机号已注册,验证码已发送至 136****2925")
     assert_accessible_basics(page)
 
@@ -224,7 +206,9 @@ def test_forgotten_password(page, live_server, shoot, sms_outbox, console_errors
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
-def test_profile_and_phone_change(page, live_server, shoot, sms_outbox, viewport, console_errors):
+def test_profile_and_phone_change(
+    page, live_server, shoot, sms_outbox, viewport, console_errors, slider
+):
     from ipms.accounts.models import User
 
     phone, new_phone = "13600002925", "13712345678"
@@ -258,7 +242,7 @@ def test_profile_and_phone_change(page, live_server, shoot, sms_outbox, viewport
     # 更换手机: code to the new number, current password.
     page.get_by_role("link", name="更换手机").click()
     page.get_by_label("新手机号").fill(new_phone)
-    drag_slider(page)
+    slider.solve(page)
     code = get_code(page, sms_outbox, new_phone, "验证码已发送至 137****5678")
     page.get_by_label("短信验证码").fill(code)
     page.get_by_label("当前密码").fill(PASSWORD)

@@ -13,7 +13,13 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import DESKTOP, PHONE, assert_accessible_basics, expand_nav
+from tests.browser.conftest import (
+    DESKTOP,
+    PHONE,
+    assert_accessible_basics,
+    expand_nav,
+    wait_for_animations,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -211,7 +217,7 @@ def test_admin_adds_a_member_who_joins_then_imports_a_file(
     dialog = page.get_by_role("dialog")
     expect(dialog).to_contain_text("林二")
     expect(page.locator("#remove-dialog.show")).to_be_visible()
-    page.wait_for_timeout(400)  # let the fade-in finish before the screenshot
+    wait_for_animations(page)  # the fade-in is over before the screenshot
     shoot(page, "remove-dialog")
     dialog.get_by_role("button", name="确认移除").click()
     expect(page.get_by_text("已移除成员 林二")).to_be_visible()

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import DESKTOP, assert_accessible_basics, open_nav
-from tests.browser.test_accounts_journey import drag_slider, log_in, log_out
+from tests.browser.test_accounts_journey import log_in, log_out
 from tests.browser.test_enterprise_journey import LINK_RE, guard, member_row
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -20,7 +20,7 @@ MEMBER_PASSWORD = "Xueyuan2026ok"
 
 
 def test_register_add_a_member_who_confirms_and_logs_in(
-    page, live_server, browser, sms_outbox, settings, shoot
+    page, live_server, browser, sms_outbox, settings, shoot, slider
 ):
     from ipms.enterprises.models import Membership
     from ipms.enterprises.tests.factories import make_uscc
@@ -42,7 +42,7 @@ def test_register_add_a_member_who_confirms_and_logs_in(
     page.get_by_label("企业所属行业").select_option(label="计算机/互联网/通信/电子")
     page.get_by_label("企业类型").select_option(label="民营企业")
     page.get_by_role("checkbox", name=re.compile("我已阅读并同意")).check()
-    drag_slider(page)
+    slider.solve(page)
     page.get_by_role("button", name="注册", exact=True).click()
     expect(page.get_by_text(re.compile("企业注册成功"))).to_be_visible()
 

@@ -1,5 +1,11 @@
 """The lesson player in Chromium: a learner watches a short clip and the server credits it;
-jumping the scrubber is refused; pressing play in a second tab pauses the first."""
+jumping the scrubber is refused; pressing play in a second tab pauses the first; a hidden
+tab accrues nothing.
+
+The clip plays in real time, so no test waits a fixed time: each waits for the heartbeat
+answers it needs (``Beats``) and checks what they say against the database. The rules
+behind the answers are tested with a controllable clock in learning/tests/test_heartbeat.py.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +21,7 @@ from playwright.sync_api import expect
 from ipms.accounts.middleware import session_mark_login
 from ipms.content.tests.factories import UserFactory
 from ipms.learning import services
-from ipms.learning.models import LessonProgress, StudyDay
+from ipms.learning.models import AccrualLease, LessonProgress, PlaybackView, StudyDay
 from ipms.learning.tests.factories import CourseFactory
 from tests.browser.conftest import PHONE, assert_accessible_basics
 
@@ -74,6 +80,45 @@ def lesson_url(live_server, lesson) -> str:
     return live_server.url + reverse("learning:lesson_detail", args=[lesson.course_id, lesson.pk])
 
 
+def is_beat(response) -> bool:
+    return response.request.method == "POST" and response.url.endswith("/heartbeat/")
+
+
+class Beats:
+    """Every heartbeat one tab sent, with the server's answer, in order.
+
+    A tab sends its beats one after another (player.js queues them), so this is also the
+    order in which the server handled them.
+    """
+
+    def __init__(self, page) -> None:
+        self.page = page
+        self.log: list[tuple[dict, dict]] = []
+        page.on("response", self._record)
+
+    def _record(self, response) -> None:
+        if is_beat(response):
+            self.log.append((response.request.post_data_json, response.json()))
+
+    def credited(self) -> float:
+        return sum(answer["credited"] for _, answer in self.log)
+
+    def wait_until(self, condition, *, beats: int = 12) -> None:
+        """Wait for this tab's next beats, one by one, until ``condition(log)`` holds."""
+        for _ in range(beats):
+            if condition(self.log):
+                return
+            self.page.wait_for_event("response", predicate=is_beat, timeout=5000)
+        assert condition(self.log), self.log
+
+    def wait_for_credit(self) -> None:
+        self.wait_until(lambda log: any(answer["credited"] > 0 for _, answer in log))
+
+
+def credited(learner, lesson) -> float:
+    return LessonProgress.objects.get(user=learner, lesson=lesson).credited_seconds
+
+
 def play(page) -> None:
     # Muted playback may start without a gesture in headless Chromium.
     page.locator("#lesson-video").evaluate("v => { v.muted = true; return v.play(); }")
@@ -128,45 +173,73 @@ def test_pressing_play_in_a_second_tab_pauses_the_first(
     signed_in, live_server, lesson, learner, fast_beats
 ):
     first = signed_in
+    first_beats = Beats(first)
     first.goto(lesson_url(live_server, lesson))
     second = first.context.new_page()
+    second_beats = Beats(second)
     second.goto(lesson_url(live_server, lesson))
     # Both tabs are "visible" to the browser here (headless pages are never hidden).
     play(first)
-    first.wait_for_timeout(1500)
+    first_beats.wait_for_credit()
     play(second)
     expect(first.locator("#player-notice")).to_contain_text(
         "您正在其他窗口或设备学习,本窗口暂停计时", timeout=5000
     )
     assert first.locator("#lesson-video").evaluate("v => v.paused")
-    second.wait_for_timeout(1500)
-    credited = LessonProgress.objects.get(user=learner, lesson=lesson).credited_seconds
-    assert credited <= 1.5 + 1.5 + 1  # never both tabs at once
+    second_beats.wait_for_credit()
+    # The first tab told the server it paused; then the second pauses too, so no beat
+    # is on its way when the database is read.
+    first_beats.wait_until(lambda log: not log[-1][0]["playing"])
+    with second.expect_response(lambda r: is_beat(r) and not r.request.post_data_json["playing"]):
+        second.locator("#lesson-video").evaluate("v => v.pause()")
+
+    # The beat that found the lease gone was the first tab's last credited one: from it
+    # on, the first tab earned nothing, while the second did.
+    lost = next(i for i, (_, answer) in enumerate(first_beats.log) if answer["paused_other_view"])
+    assert all(answer["credited"] == 0 for _, answer in first_beats.log[lost:])
+    assert first_beats.credited() > 0 and second_beats.credited() > 0
+    # Every credited second belongs to exactly one beat of one tab.
+    assert credited(learner, lesson) == pytest.approx(
+        first_beats.credited() + second_beats.credited(), abs=0.05
+    )
+    assert AccrualLease.objects.get(user=learner).view_id is None
+    assert not PlaybackView.objects.filter(user=learner, accruing=True).exists()
 
 
 def test_a_hidden_tab_accrues_nothing(signed_in, live_server, lesson, learner, fast_beats):
     """Headless pages are never hidden by the browser, so the test hides this one."""
     page = signed_in
+    beats = Beats(page)
     page.goto(lesson_url(live_server, lesson))
     play(page)
-    page.wait_for_timeout(1500)
-    page.evaluate(
-        """() => {
-          Object.defineProperty(document, "visibilityState", {value: "hidden", configurable: true});
-          Object.defineProperty(document, "hidden", {value: true, configurable: true});
-          document.dispatchEvent(new Event("visibilitychange"));
-        }"""
-    )
+    beats.wait_for_credit()
+    # Hiding pauses the player, which reports it at once.
+    with page.expect_response(lambda r: is_beat(r) and not r.request.post_data_json["playing"]):
+        page.evaluate(
+            """() => {
+              Object.defineProperty(document, "visibilityState", {value: "hidden",
+                                                                   configurable: true});
+              Object.defineProperty(document, "hidden", {value: true, configurable: true});
+              document.dispatchEvent(new Event("visibilitychange"));
+            }"""
+        )
     video = page.locator("#lesson-video")
     assert video.evaluate("v => v.paused"), "the player pauses when the page is hidden"
-    page.wait_for_timeout(800)  # the last beat of the visible stretch lands
-
-    def credited():
-        return LessonProgress.objects.get(user=learner, lesson=lesson).credited_seconds
-
-    before = credited()
+    before = credited(learner, lesson)
     assert before > 0
+    assert before == pytest.approx(beats.credited(), abs=0.05)
+
     # Forced to keep playing while hidden, its beats say so and earn nothing.
+    shown = len(beats.log)
     video.evaluate("v => { v.muted = true; return v.play(); }")
-    page.wait_for_timeout(2500)
-    assert credited() == before
+
+    def hidden_playing(log):
+        return [
+            answer
+            for body, answer in log[shown:]
+            if body["playing"] and not body["visible"] and not body["start"]
+        ]
+
+    beats.wait_until(lambda log: len(hidden_playing(log)) >= 2)
+    assert all(answer["credited"] == 0 for answer in hidden_playing(beats.log))
+    assert credited(learner, lesson) == before
