@@ -3,6 +3,8 @@
 The demo learner logs in, opens 在学课程, continues a course, and sees the figures, 我的学分
 and 本课程排行榜 on the course page. The demo admin switches identity, opens 学习管理,
 changes course, searches, and downloads the Excel export, which opens with openpyxl.
+
+Every figure and name the pages should show is read from the demo rows (demo_figures).
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
+from ipms.learning.models import Lesson
+from tests.browser import demo_figures as demo
 from tests.browser.conftest import (
     DESKTOP,
     PHONE,
@@ -22,10 +26,6 @@ from tests.browser.conftest import (
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-LEARNER = ("13600002925", "Demo2026stu")  # 张总监: finished the 15-lesson course
-ADMIN = ("18600002641", "Demo2026adm")  # 王明远
-COURSE = "知识产权管理人员课程"
 
 
 def log_in(page: Page, live_server, phone: str, password: str) -> None:
@@ -42,42 +42,65 @@ def log_in(page: Page, live_server, phone: str, password: str) -> None:
 def test_a_learner_continues_a_course_and_sees_figures_and_leaderboard(
     page, live_server, demo_data, shoot, viewport
 ):
+    phone, password = demo.demo_account(demo.DEMO_LEARNER_ROLE)
+    learner = demo.user_of(phone)
+    course = demo.longest_course()
+    mine = demo.figures(learner, course)
+    # What the demo promises this account: it finished the longest course.
+    assert mine.completed == mine.lessons > 0
+    last = demo.last_lesson(learner, course)
+
     page.set_viewport_size(viewport)
-    log_in(page, live_server, *LEARNER)
+    log_in(page, live_server, phone, password)
 
     # 在学课程 from the navigation (after 课程列表); the user menu has it too.
     open_nav(page, "在学课程")
     expect(page.get_by_role("heading", level=1, name="在学课程")).to_be_visible()
-    card = page.locator("li.my-course", has_text=COURSE)
-    expect(card).to_contain_text("15课时")
-    expect(card).to_contain_text("已学习视频:15/15")
+    card = page.locator("li.my-course", has_text=course.title)
+    expect(card).to_contain_text(f"{mine.lessons}课时")
+    expect(card).to_contain_text(f"已学习视频:{mine.completed_text}")
     expect(card).to_contain_text("证明下载(未获得)")
     expect(card).to_contain_text("证书下载(未获得)")
-    expect(page.locator("li.my-course", has_text="贯标政策解读课程")).to_contain_text("3/3")
+    others = [other for other in demo.enrolled_courses(learner) if other != course]
+    assert others, "the demo learner studies a second course"
+    for other in others:
+        expect(page.locator("li.my-course", has_text=other.title)).to_contain_text(
+            demo.figures(learner, other).completed_text
+        )
+    expect(page.locator("li.my-course")).to_have_count(len(others) + 1)
     assert_accessible_basics(page)
     shoot(page, "my-courses")
 
     # 继续学习 opens the lesson studied last.
-    card.get_by_role("link", name=f"继续学习 {COURSE}").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("课时15")
+    card.get_by_role("link", name=f"继续学习 {course.title}").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(f"课时{last.number}")
+    expect(page.get_by_role("heading", level=1)).to_contain_text(last.title)
     expect(page.locator("#lesson-video")).to_be_attached()
     assert_accessible_basics(page)
 
     # The course page: 继续学习, “上次学习到”, the figures, 我的学分, 本课程排行榜.
-    page.get_by_role("navigation", name="面包屑导航").get_by_role("link", name=COURSE).click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(COURSE)
+    page.get_by_role("navigation", name="面包屑导航").get_by_role("link", name=course.title).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(course.title)
     expect(page.get_by_role("link", name="继续学习")).to_be_visible()
-    expect(page.get_by_test_id("last-lesson")).to_contain_text("上次学习到 课时15 (必修)")
+    expect(page.get_by_test_id("last-lesson")).to_contain_text(
+        f"上次学习到 课时{last.number} ({last.get_kind_display()})"
+    )
     figures = page.get_by_label("我的学习情况")
     expect(figures).to_contain_text("已累计学习")
-    expect(figures.locator('[data-figure="days"]')).to_have_text("14天")
-    expect(figures.locator('[data-figure="completed"]')).to_have_text("15 / 15")
+    expect(figures.locator('[data-figure="days"]')).to_have_text(f"{mine.days}天")
+    expect(figures.locator('[data-figure="completed"]')).to_have_text(
+        f"{mine.completed} / {mine.lessons}"
+    )
     expect(figures.locator('[data-figure="exam"]')).to_have_text("未完成")
-    expect(page.get_by_test_id("my-credits")).to_have_text("您在本课程的当前总学分为 30 学分")
-    expect(page.get_by_test_id("my-rank")).to_have_text("在全部学员中您在第1名")
+    expect(page.get_by_test_id("my-credits")).to_have_text(
+        f"您在本课程的当前总学分为 {mine.credits} 学分"
+    )
+    expect(page.get_by_test_id("my-rank")).to_have_text(
+        f"在全部学员中您在第{demo.rank(learner, course)}名"
+    )
     board = page.locator("section.leaderboard")
-    expect(board.locator("li.is-me")).to_contain_text("张**")
-    expect(board.locator("li.leaderboard-row")).to_have_count(5)
+    expect(board.locator("li.is-me")).to_contain_text(demo.masked_name(learner))
+    expect(board.locator("li.leaderboard-row")).to_have_count(demo.learners_with_credits(course))
     expect(page.locator("li.lesson-row.is-last")).to_contain_text("上次学习")
     assert_accessible_basics(page)
     shoot(page, "course-page")
@@ -89,8 +112,13 @@ def test_a_learner_continues_a_course_and_sees_figures_and_leaderboard(
     page.get_by_role("tab", name="证书").click()
     certificate = page.get_by_role("tabpanel", name="证书")
     expect(certificate).to_be_visible()
-    expect(certificate).to_contain_text("学习证明获取条件:学分 >= 30 分 且 考试得分 >= 60 分。")
-    expect(certificate).to_contain_text("当前学分 30 分")
+    required = demo.published_lessons(course).filter(kind=Lesson.Kind.REQUIRED).count()
+    min_credits = course.proof_min_credits or required * course.credits_per_lesson
+    min_score = course.proof_min_exam_score
+    expect(certificate).to_contain_text(
+        f"学习证明获取条件:学分 >= {min_credits} 分 且 考试得分 >= {min_score} 分。"
+    )
+    expect(certificate).to_contain_text(f"当前学分 {mine.credits} 分")
     expect(certificate.locator("button")).to_have_count(0)
     shoot(page, "certificate-tab")
 
@@ -104,8 +132,26 @@ def test_a_learner_continues_a_course_and_sees_figures_and_leaderboard(
 def test_the_admin_reads_the_learning_report_and_exports_it(
     page, live_server, demo_data, shoot, viewport, tmp_path
 ):
+    phone, password = demo.demo_account(demo.DEMO_ADMIN_ROLE)
+    admin = demo.user_of(phone)
+    members = demo.verified_members(demo.enterprise_of(admin))
+    learner = demo.user_of(demo.demo_account(demo.DEMO_LEARNER_ROLE)[0])
+    default_course = demo.catalogue().first()
+    course = demo.longest_course()
+    assert course != default_course, "the journey changes course"
+    zhang = demo.figures(learner, course)
+    # The member searched for: one midway through the course.
+    midway = [
+        m.user
+        for m in members
+        if m.user != admin and 0 < demo.figures(m.user, course).completed < zhang.lessons
+    ]
+    assert midway, "the demo has a member midway through the course"
+    searched = midway[0]
+    theirs = demo.figures(searched, course)
+
     page.set_viewport_size(viewport)
-    log_in(page, live_server, *ADMIN)
+    log_in(page, live_server, phone, password)
     open_user_menu(page)
     page.get_by_role("button", name=re.compile("身份切换")).click()
     expect(page.get_by_role("heading", name="成员管理")).to_be_visible()
@@ -113,32 +159,34 @@ def test_the_admin_reads_the_learning_report_and_exports_it(
     open_nav(page, "学习管理")
     expect(page.get_by_role("heading", level=1, name="学习管理")).to_be_visible()
     course_select = page.get_by_label("课程", exact=True)
-    expect(course_select.locator("option:checked")).to_have_text("贯标政策解读课程")
+    expect(course_select.locator("option:checked")).to_have_text(default_course.title)
     table = page.locator("table.report-table")
-    expect(table.locator("tbody tr")).to_have_count(4)  # the admin and 3 verified members
+    expect(table.locator("tbody tr")).to_have_count(len(members))  # the admin included
     expect(table.locator("tbody tr").first).to_contain_text("(管理员)")
-    expect(table.locator("tbody tr", has_text="张总监")).to_contain_text("3/3")
+    expect(table.locator("tbody tr", has_text=learner.name)).to_contain_text(
+        demo.figures(learner, default_course).completed_text
+    )
     assert_accessible_basics(page)
     shoot(page, "report-default")
 
     # Another course: the table follows at once (the selector submits itself).
-    course_select.select_option(label=COURSE)
+    course_select.select_option(label=course.title)
     expect(page).to_have_url(re.compile(r"course=\d+"))
-    zhang = table.locator("tbody tr", has_text="张总监")
-    expect(zhang).to_contain_text("15/15")
-    expect(zhang.locator('td[data-label="学分"]')).to_have_text("30")
-    expect(zhang.locator('td[data-label="累计学习天数"]')).to_have_text("14")
-    expect(zhang.locator('td[data-label="获得学习证明"]')).to_have_text("否")
-    expect(table.locator("tbody tr", has_text="李研发")).to_contain_text("9/15")
+    row = table.locator("tbody tr", has_text=learner.name)
+    expect(row).to_contain_text(zhang.completed_text)
+    expect(row.locator('td[data-label="学分"]')).to_have_text(str(zhang.credits))
+    expect(row.locator('td[data-label="累计学习天数"]')).to_have_text(str(zhang.days))
+    expect(row.locator('td[data-label="获得学习证明"]')).to_have_text("否")
+    expect(table.locator("tbody tr", has_text=searched.name)).to_contain_text(theirs.completed_text)
     assert_accessible_basics(page)
     shoot(page, "report-course")
 
     # Search keeps the course.
-    page.get_by_label("按手机号或姓名搜索").fill("李研发")
+    page.get_by_label("按手机号或姓名搜索").fill(searched.name)
     page.get_by_role("button", name="查询").click()
     expect(table.locator("tbody tr")).to_have_count(1)
-    expect(course_select.locator("option:checked")).to_have_text(COURSE)
-    expect(page.get_by_text("搜索“李研发”:找到 1 位学员。")).to_be_visible()
+    expect(course_select.locator("option:checked")).to_have_text(course.title)
+    expect(page.get_by_text(f"搜索“{searched.name}”:找到 1 位学员。")).to_be_visible()
     shoot(page, "report-search")
 
     # 导出Excel: the matching rows, with Chinese headers.
@@ -146,10 +194,19 @@ def test_the_admin_reads_the_learning_report_and_exports_it(
         page.get_by_role("link", name="导出Excel").click()
     download = download_info.value
     name = download.suggested_filename
-    assert re.fullmatch(rf"学习管理-{COURSE}-\d{{4}}-\d{{2}}-\d{{2}}\.xlsx", name)
+    assert re.fullmatch(rf"学习管理-{course.title}-\d{{4}}-\d{{2}}-\d{{2}}\.xlsx", name)
     target = tmp_path / download.suggested_filename
     download.save_as(target)
     rows = list(load_workbook(target, read_only=True)["学习管理"].iter_rows(values_only=True))
-    assert rows[0][:5] == ("手机号", "姓名", "累计学习天数", "累计学习时长", "已学课程数")
-    assert [row[1] for row in rows[1:]] == ["李研发"]
-    assert rows[1][4] == "9/15" and rows[1][6] == 18
+    assert rows[0][:7] == (
+        "手机号",
+        "姓名",
+        "累计学习天数",
+        "累计学习时长",
+        "已学课程数",
+        "考试得分",
+        "学分",
+    )
+    assert [row[1] for row in rows[1:]] == [searched.name]
+    assert rows[1][2] == theirs.days
+    assert rows[1][4] == theirs.completed_text and rows[1][6] == theirs.credits

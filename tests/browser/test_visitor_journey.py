@@ -1,11 +1,16 @@
-"""A visitor's journey through the portal, at desktop and phone widths, on demo data."""
+"""A visitor's journey through the portal, at desktop and phone widths, on demo data.
+
+The policy, course and material it opens, and their figures, are read from the demo rows.
+"""
 
 import re
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from tests.browser import demo_figures as demo
 from tests.browser.conftest import DESKTOP, PHONE, assert_accessible_basics, open_nav
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -15,7 +20,13 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_visitor_reads_a_policy_opens_a_course_downloads_a_material_and_sends_feedback(
     page, live_server, demo_data, captcha_test_mode, shoot, viewport
 ):
-    from ipms.content.models import Feedback
+    from ipms.content.models import Feedback, Material, Policy
+
+    policy = Policy.objects.published().filter(scope=Policy.Scope.NATIONAL).first()
+    course = demo.longest_course()
+    lessons = demo.published_lessons(course).order_by("number")
+    sample = Material.objects.published().filter(section=Material.Section.SAMPLE_CASE).first()
+    extension = Path(sample.file.name).suffix
 
     page.set_viewport_size(viewport)
     page.goto(live_server.url + "/")
@@ -25,24 +36,24 @@ def test_visitor_reads_a_policy_opens_a_course_downloads_a_material_and_sends_fe
 
     # 政策文件 → a national policy's detail page
     open_nav(page, "政策文件")
-    expect(page.get_by_role("heading", name="国家政策")).to_be_visible()
-    expect(page.get_by_text("地方政策").first).to_be_visible()
+    expect(page.get_by_role("heading", name=Policy.Scope.NATIONAL.label)).to_be_visible()
+    expect(page.get_by_text(Policy.Scope.LOCAL.label).first).to_be_visible()
     assert_accessible_basics(page)
     shoot(page, "policies")
-    page.get_by_role("link", name=re.compile("知识产权认证管理办法")).first.click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("知识产权认证管理办法")
+    page.get_by_role("link", name=policy.title).first.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(policy.title)
     assert_accessible_basics(page)
     shoot(page, "policy-detail")
 
-    # 课程列表 → 立即学习 on the 15-lesson course → course page asks to log in
+    # 课程列表 → 立即学习 on the longest course → course page asks to log in
     open_nav(page, "课程列表")
-    card = page.locator("article.course-card", has_text="知识产权管理人员课程")
-    expect(card.get_by_text("15课时")).to_be_visible()
+    card = page.locator("article.course-card", has_text=course.title)
+    expect(card.get_by_text(f"{lessons.count()}课时")).to_be_visible()
     assert_accessible_basics(page)
     shoot(page, "courses")
     card.get_by_role("link", name=re.compile("立即学习")).click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("知识产权管理人员课程")
-    expect(page.get_by_text("课时15").first).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text(course.title)
+    expect(page.get_by_text(f"课时{lessons.last().number}").first).to_be_visible()
     assert_accessible_basics(page)
     shoot(page, "course-detail")
     page.get_by_role("link", name="登录后开始学习").click()
@@ -51,16 +62,17 @@ def test_visitor_reads_a_policy_opens_a_course_downloads_a_material_and_sends_fe
 
     # 学习资料 → 贯标样例 download; the file name is the material's title
     open_nav(page, "学习资料")
-    expect(page.get_by_role("heading", name="服务标准")).to_be_visible()
-    expect(page.get_by_role("heading", name="贯标样例")).to_be_visible()
+    for section in Material.Section:
+        expect(page.get_by_role("heading", name=section.label)).to_be_visible()
     assert_accessible_basics(page)
     shoot(page, "materials")
-    row = page.locator("li", has_text="机械类案例模板-1").first
+    row = page.locator("li", has_text=sample.title).first
     with page.expect_download() as download_info:
         row.get_by_role("link", name=re.compile("下载")).click()
     download = download_info.value
-    assert download.suggested_filename.startswith("机械类案例模板-1")
-    assert download.suggested_filename.endswith(".pdf")
+    assert download.suggested_filename.startswith(sample.title)
+    assert download.suggested_filename.endswith(extension)
+    assert extension == ".pdf"
     with open(download.path(), "rb") as handle:
         assert handle.read(4) == b"%PDF"
 
