@@ -13,6 +13,7 @@ from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from ipms.core import regions
@@ -23,16 +24,24 @@ from .idcard import parse_id_number
 from .models import Position, User
 
 OPERATOR_GROUP = "平台运营"
+# Beyond the content apps, operators read the audit log (never change it).
+OPERATOR_EXTRA_PERMISSIONS = (("core", "view_auditlog"),)
 
 
 @transaction.atomic
 def operator_group_ensure() -> Group:
-    """The operators' group holds every permission on the content apps, nothing else.
+    """The operators' group holds every permission on the content apps and may read the
+    audit log, nothing else.
 
     Operators run content; they are not superusers (MLPS separation of duties).
     """
     group, _ = Group.objects.get_or_create(name=OPERATOR_GROUP)
-    perms = Permission.objects.filter(content_type__app_label__in=settings.OPERATOR_APP_LABELS)
+    extra = Q()
+    for app_label, codename in OPERATOR_EXTRA_PERMISSIONS:
+        extra |= Q(content_type__app_label=app_label, codename=codename)
+    perms = Permission.objects.filter(
+        Q(content_type__app_label__in=settings.OPERATOR_APP_LABELS) | extra
+    )
     group.permissions.set(perms)
     return group
 

@@ -9,6 +9,7 @@ from ipms.accounts.models import User
 from ipms.accounts.services import OPERATOR_GROUP, operator_create
 from ipms.accounts.validators import LettersAndDigitsValidator
 from ipms.core.phone import mask_mobile, normalize_mobile
+from ipms.core.audit import audit_record
 
 pytestmark = pytest.mark.django_db
 
@@ -54,9 +55,23 @@ def test_createoperator_makes_a_staff_member_of_the_operator_group(capsys):
     group = user.groups.get()
     assert group.name == OPERATOR_GROUP
     labels = set(group.permissions.values_list("content_type__app_label", flat=True))
-    assert labels == set(settings.OPERATOR_APP_LABELS) >= {"content", "learning"}
+    assert labels == {*settings.OPERATOR_APP_LABELS, "core"} >= {"content", "learning"}
     assert user.has_perm("content.add_policy")
     assert not user.has_perm("accounts.change_user")
+    # Of core, operators only read the audit log.
+    core = group.permissions.filter(content_type__app_label="core")
+    assert set(core.values_list("codename", flat=True)) == {"view_auditlog"}
+
+
+def test_operators_read_the_audit_log_in_the_console(client):
+    operator = operator_create(phone="13900000005", password="Ops2026pass")
+    row = audit_record(action="auth.login_failed")
+    client.force_login(operator)
+    response = client.get(reverse("admin:core_auditlog_changelist"))
+    assert response.status_code == 200
+    assert [r.pk for r in response.context["cl"].result_list] == [row.pk]
+    assert client.get(reverse("admin:core_auditlog_add")).status_code == 403
+    assert not operator.has_perm("core.delete_auditlog")
 
 
 def test_createoperator_refuses_a_weak_password():
