@@ -24,14 +24,15 @@ from .idcard import parse_id_number
 from .models import Position, User
 
 OPERATOR_GROUP = "平台运营"
-# Beyond the content apps, operators read the audit log (never change it).
-OPERATOR_EXTRA_PERMISSIONS = (("core", "view_auditlog"),)
+# Beyond the content apps, operators read the audit log and the state history (nobody
+# may change them).
+OPERATOR_EXTRA_PERMISSIONS = (("core", "view_auditlog"), ("core", "view_statetransition"))
 
 
 @transaction.atomic
 def operator_group_ensure() -> Group:
     """The operators' group holds every permission on the content apps and may read the
-    audit log, nothing else.
+    audit log and the state history, nothing else.
 
     Operators run content; they are not superusers (MLPS separation of duties).
     """

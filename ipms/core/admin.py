@@ -1,4 +1,5 @@
-"""Console pages for the audit log: operators read it, nobody changes it.
+"""Console pages for the audit log and the state history: operators read them, nobody
+changes them.
 
 No add, change or delete permission exists for the model (``default_permissions``), and
 the admin refuses them to superusers too; the 平台运营 group holds the view permission.
@@ -13,7 +14,7 @@ from django.contrib.auth import get_user_model
 from django.utils.html import format_html
 
 from .audit_actions import action_choices, action_label
-from .models import AuditLog
+from .models import AuditLog, StateTransition
 
 
 class ReadOnlyAdminMixin:
@@ -135,3 +136,38 @@ class AuditLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def details_pretty(self, obj: AuditLog) -> str:
         text = json.dumps(obj.details, ensure_ascii=False, indent=2, sort_keys=True)
         return format_html("<pre>{}</pre>", text)
+
+
+@admin.register(StateTransition)
+class StateTransitionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("at", "object_type", "object_id", "from_name", "to_name", "actor_name")
+    list_filter = ("object_type",)
+    date_hierarchy = "at"
+    search_fields = ("=object_id",)
+    search_help_text = "按对象编号搜索。"
+    list_select_related = ("actor",)
+    list_per_page = 50
+    show_full_result_count = False
+    fields = (
+        "at",
+        "object_type",
+        "object_id",
+        "field",
+        "from_name",
+        "to_name",
+        "actor_name",
+        "reason",
+    )
+    readonly_fields = fields
+
+    @admin.display(description="原状态")
+    def from_name(self, obj: StateTransition) -> str:
+        return obj.from_label
+
+    @admin.display(description="新状态")
+    def to_name(self, obj: StateTransition) -> str:
+        return obj.to_label
+
+    @admin.display(description="操作人")
+    def actor_name(self, obj: StateTransition) -> str:
+        return str(obj.actor) if obj.actor_id else "系统"

@@ -7,7 +7,9 @@ it too, with triggers made in the migrations (docs/decisions/0007-audit-log.md).
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils import timezone
 
@@ -118,3 +120,67 @@ class AuditLog(AppendOnlyModel):
     @property
     def action_label(self) -> str:
         return action_label(self.action)
+
+
+class StateTransitionQuerySet(AppendOnlyQuerySet):
+    def for_object(self, obj: models.Model) -> StateTransitionQuerySet:
+        """The history of ``obj``, oldest first, with the actors."""
+        return self.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk)).order_by(
+            "at", "id"
+        )
+
+
+class StateTransition(AppendOnlyModel):
+    """状态变更记录: one move of one row's state, written by ``ipms.core.workflow.transition``.
+
+    One table for every workflow (memberships now, review applications later), keyed like
+    the audit log by the object's ``app.model`` label and id, so any page can show a
+    row's history with ``StateTransition.objects.for_object(obj)``. Append-only like
+    ``AuditLog`` (ORM guard and database trigger).
+    """
+
+    object_type = models.CharField("对象类型", max_length=100)
+    object_id = models.CharField("对象编号", max_length=64)
+    field = models.CharField("字段", max_length=64, default="status")
+    from_state = models.CharField("原状态", max_length=64)
+    to_state = models.CharField("新状态", max_length=64)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="操作人",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    at = models.DateTimeField("时间", default=timezone.now)
+    reason = models.TextField("原因", blank=True)
+
+    objects = StateTransitionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "状态变更记录"
+        verbose_name_plural = "状态变更记录"
+        ordering = ["-at", "-id"]
+        default_permissions = ("view",)
+        indexes = [
+            models.Index(fields=["object_type", "object_id", "at"], name="transition_object_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.object_type} #{self.object_id}: {self.from_state} → {self.to_state}"
+
+    def _label(self, state: str) -> str:
+        try:
+            model = apps.get_model(self.object_type)
+            choices = dict(model._meta.get_field(self.field).flatchoices)
+        except (LookupError, ValueError, FieldDoesNotExist):
+            return state
+        return str(choices.get(state, state))
+
+    @property
+    def from_label(self) -> str:
+        return self._label(self.from_state)
+
+    @property
+    def to_label(self) -> str:
+        return self._label(self.to_state)

@@ -58,9 +58,12 @@ def test_createoperator_makes_a_staff_member_of_the_operator_group(capsys):
     assert labels == {*settings.OPERATOR_APP_LABELS, "core"} >= {"content", "learning"}
     assert user.has_perm("content.add_policy")
     assert not user.has_perm("accounts.change_user")
-    # Of core, operators only read the audit log.
+    # Of core, operators only read the audit log and the state history.
     core = group.permissions.filter(content_type__app_label="core")
-    assert set(core.values_list("codename", flat=True)) == {"view_auditlog"}
+    assert set(core.values_list("codename", flat=True)) == {
+        "view_auditlog",
+        "view_statetransition",
+    }
 
 
 def test_operators_read_the_audit_log_in_the_console(client):
