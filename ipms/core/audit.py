@@ -27,6 +27,7 @@ from django.http import HttpRequest
 from .audit_actions import action_is_known
 from .http import client_ip
 from .models import AuditLog, AuditRole
+from .phone import MOBILE_RE, mask_mobile
 
 __all__ = [
     "ActorContext",
@@ -42,8 +43,9 @@ __all__ = [
 # 18-digit 居民身份证 (last character may be X) and the old 15-digit form; not part of a
 # longer run of digits or letters (a credit code, a hash).
 _ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
-# Mainland mobile numbers (maybe after 86 or 0086), not part of a longer run of digits.
-_MOBILE = re.compile(r"(?<!\d)((?:00)?86)?(1[3-9]\d{9})(?!\d)")
+# Mainland mobile numbers (ipms.core.phone's pattern, maybe after 86 or 0086), not part
+# of a longer run of digits.
+_MOBILE = re.compile(rf"(?<!\d)((?:00)?86)?({MOBILE_RE.pattern.strip('^$')})(?!\d)")
 # Keys whose values never belong in the log, whatever they look like.
 SECRET_KEYS = frozenset(
     {"password", "password1", "password2", "token", "code", "secret", "id_number", "captcha"}
@@ -59,8 +61,7 @@ def _mask_id(match: re.Match) -> str:
 
 
 def _mask_mobile(match: re.Match) -> str:
-    prefix, number = match.group(1) or "", match.group(2)
-    return f"{prefix}{number[:3]}****{number[-4:]}"
+    return (match.group(1) or "") + mask_mobile(match.group(2))
 
 
 def mask_text(value: str) -> str:

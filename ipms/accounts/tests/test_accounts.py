@@ -8,8 +8,8 @@ from django.urls import reverse
 from ipms.accounts.models import User
 from ipms.accounts.services import OPERATOR_GROUP, operator_create
 from ipms.accounts.validators import LettersAndDigitsValidator
-from ipms.core.phone import mask_mobile, normalize_mobile
 from ipms.core.audit import audit_record
+from ipms.core.phone import mask_mobile, normalize_mobile
 
 pytestmark = pytest.mark.django_db
 
