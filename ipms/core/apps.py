@@ -6,4 +6,7 @@ class CoreConfig(AppConfig):
     verbose_name = "平台基础"
 
     def ready(self):
+        from . import converters
+
+        converters.register()  # before any URLconf is loaded: every urls.py uses <id:…>
         from .sms import checks  # noqa: F401 - registers the SMS deployment checks

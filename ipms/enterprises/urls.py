@@ -12,8 +12,8 @@ urlpatterns = [
     path("profile/", views.profile, name="profile"),
     path("members/", views.member_list, name="member_list"),
     path("members/add/", views.member_add, name="member_add"),
-    path("members/<int:pk>/remove/", views.member_remove, name="member_remove"),
-    path("members/<int:pk>/resend/", views.member_resend, name="member_resend"),
+    path("members/<id:pk>/remove/", views.member_remove, name="member_remove"),
+    path("members/<id:pk>/resend/", views.member_resend, name="member_resend"),
     path("members/import/", views.member_import, name="member_import"),
     path(
         "members/import/template/",

@@ -257,12 +257,12 @@ class LessonAdmin(admin.ModelAdmin):
     def get_urls(self):
         own = [
             path(
-                "<int:pk>/video/",
+                "<id:pk>/video/",
                 self.admin_site.admin_view(self.video_view),
                 name="learning_lesson_video",
             ),
             path(
-                "courseware/<int:pk>/file/",
+                "courseware/<id:pk>/file/",
                 self.admin_site.admin_view(self.courseware_view),
                 name="learning_courseware_file",
             ),
