@@ -6,6 +6,8 @@ console SMS. ``IPMS_MODE=production`` switches to the production mode, which ref
 start without a real ``SECRET_KEY`` and turns on every ``check --deploy`` protection.
 """
 
+import base64
+import binascii
 from datetime import timedelta
 from pathlib import Path
 
@@ -123,6 +125,13 @@ SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
 # --- Cache and sessions -----------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
+if PRODUCTION and not REDIS_URL:
+    # Several workers, each with its own local-memory cache, would each count every rate
+    # limit and lockout on their own (and keep sessions apart): refuse rather than run so.
+    raise ImproperlyConfigured(
+        "Production mode needs REDIS_URL: the cache, sessions and rate limits must be shared "
+        "by every worker."
+    )
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -369,6 +378,36 @@ FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
 FIELD_DIGEST_KEY = env.str("FIELD_DIGEST_KEY", default="")
 if PRODUCTION and not (FIELD_ENCRYPTION_KEYS and FIELD_DIGEST_KEY):
     raise ImproperlyConfigured("Production mode needs FIELD_ENCRYPTION_KEYS and FIELD_DIGEST_KEY.")
+# Key strength, checked at start (gunicorn runs no system checks). As Django's own rule for
+# SECRET_KEY, a key of few distinct characters ("dddd…") is refused however long it is.
+FIELD_DIGEST_KEY_MIN_LENGTH = 32
+_KEY_MIN_DISTINCT = 5
+
+
+def _fernet_key_ok(key: str) -> bool:
+    """A Fernet key: url-safe base64 of 32 bytes (what cryptography's Fernet() accepts)."""
+    try:
+        raw = base64.urlsafe_b64decode(key.encode("ascii"))
+    except (binascii.Error, ValueError, UnicodeError):
+        return False
+    return len(raw) == 32 and len(set(raw)) >= _KEY_MIN_DISTINCT
+
+
+if PRODUCTION:
+    if (
+        len(FIELD_DIGEST_KEY) < FIELD_DIGEST_KEY_MIN_LENGTH
+        or len(set(FIELD_DIGEST_KEY)) < _KEY_MIN_DISTINCT
+    ):
+        raise ImproperlyConfigured(
+            f"FIELD_DIGEST_KEY must be at least {FIELD_DIGEST_KEY_MIN_LENGTH} random characters."
+        )
+    # The message names the entry, never the key: it may end up in a log.
+    for _position, _key in enumerate(FIELD_ENCRYPTION_KEYS, start=1):
+        if not _fernet_key_ok(_key.strip()):
+            raise ImproperlyConfigured(
+                f"FIELD_ENCRYPTION_KEYS entry {_position} is not a Fernet key (url-safe base64 "
+                "of 32 random bytes; see ipms.core.crypto.generate_key)."
+            )
 # Version of the 《用户协议》 text (accounts/partials/agreement_text.html); bump it whenever
 # the text changes: consents record the version they were given to.
 USER_AGREEMENT_VERSION = "2026-11"

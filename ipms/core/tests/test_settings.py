@@ -1,5 +1,6 @@
 """Production settings refuse weak configuration and pass Django's deployment checks."""
 
+import base64
 import os
 import subprocess
 import sys
@@ -8,6 +9,19 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
+# Valid keys for the production runs (fixed, so a failure is reproducible).
+GOOD_ENCRYPTION_KEY = "x4yZ0Vd5oHc7Q2b9Jm3Kq8Lr1Ts6Uv0Wx2Yz4Ab6Cd8="
+GOOD_DIGEST_KEY = "3f9c2a7e41b8d05c6e1f7a9b2c4d8e0f5a6b7c8d9e0f1a2b"
+PRODUCTION = {
+    "IPMS_MODE": "production",
+    "SECRET_KEY": "k" * 10 + "a-long-random-production-key-0123456789abcdefghij",
+    "ALLOWED_HOSTS": "study.example.cn",
+    "REDIS_URL": "redis://127.0.0.1:6379/15",
+    "SMS_BACKEND": "ipms.core.sms.backends.tencent.SmsBackend",
+    "SMS_TENCENT_SECRET_ID": "AKIDexample",
+    "SMS_TENCENT_SECRET_KEY": "example-secret",
+    "SMS_TENCENT_SDK_APP_ID": "1400000000",
+}
 
 
 def run_manage(*args, **env):
@@ -18,8 +32,8 @@ def run_manage(*args, **env):
         not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "IPMS_MODE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     }
     # Production refuses to start without field-encryption keys; tests give valid ones.
-    environment["FIELD_ENCRYPTION_KEYS"] = "x4yZ0Vd5oHc7Q2b9Jm3Kq8Lr1Ts6Uv0Wx2Yz4Ab6Cd8="
-    environment["FIELD_DIGEST_KEY"] = "d" * 64
+    environment["FIELD_ENCRYPTION_KEYS"] = GOOD_ENCRYPTION_KEY
+    environment["FIELD_DIGEST_KEY"] = GOOD_DIGEST_KEY
     environment.update(env)
     return subprocess.run(  # noqa: S603 - fixed arguments, our own manage.py
         [sys.executable, "manage.py", *args],
@@ -38,33 +52,51 @@ def test_production_refuses_the_default_secret_key():
 
 
 def test_production_passes_check_deploy():
-    result = run_manage(
-        "check",
-        "--deploy",
-        "--fail-level",
-        "WARNING",
-        IPMS_MODE="production",
-        SECRET_KEY="k" * 10 + "a-long-random-production-key-0123456789abcdefghij",
-        ALLOWED_HOSTS="study.example.cn",
-        REDIS_URL="redis://127.0.0.1:6379/15",
-        SMS_BACKEND="ipms.core.sms.backends.tencent.SmsBackend",
-        SMS_TENCENT_SECRET_ID="AKIDexample",
-        SMS_TENCENT_SECRET_KEY="example-secret",
-        SMS_TENCENT_SDK_APP_ID="1400000000",
-    )
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 
 
+def test_production_refuses_to_start_without_redis():
+    # Each worker would count the rate limits and lockouts on its own.
+    result = run_manage("check", "--deploy", **{**PRODUCTION, "REDIS_URL": ""})
+    assert result.returncode != 0
+    assert "Production mode needs REDIS_URL" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "digest_key",
+    [
+        "too-short-0123456789",  # 20 characters
+        "d" * 64,  # long, but one character
+    ],
+)
+def test_production_refuses_a_weak_digest_key(digest_key):
+    result = run_manage("check", FIELD_DIGEST_KEY=digest_key, **PRODUCTION)
+    assert result.returncode != 0
+    assert "FIELD_DIGEST_KEY must be at least 32 random characters" in result.stderr
+    assert digest_key not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "not-a-key",
+        base64.urlsafe_b64encode(b"sixteen-byte-key").decode(),  # base64, but 16 bytes
+        base64.urlsafe_b64encode(bytes(32)).decode(),  # 32 bytes, all zero
+    ],
+)
+def test_production_refuses_a_bad_encryption_key(key):
+    keys = f"{GOOD_ENCRYPTION_KEY},{key}"
+    result = run_manage("check", FIELD_ENCRYPTION_KEYS=keys, **PRODUCTION)
+    assert result.returncode != 0
+    assert "FIELD_ENCRYPTION_KEYS entry 2 is not a Fernet key" in result.stderr
+    assert key not in result.stderr
+
+
 def test_production_warns_when_sms_would_only_be_logged():
-    result = run_manage(
-        "check",
-        "--deploy",
-        IPMS_MODE="production",
-        SECRET_KEY="k" * 10 + "a-long-random-production-key-0123456789abcdefghij",
-        ALLOWED_HOSTS="study.example.cn",
-        REDIS_URL="redis://127.0.0.1:6379/15",
-    )
+    console = {key: value for key, value in PRODUCTION.items() if not key.startswith("SMS_")}
+    result = run_manage("check", "--deploy", **console)
     assert "ipms.sms.W001" in result.stdout + result.stderr
 
 
