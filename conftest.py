@@ -13,6 +13,7 @@ from urllib.parse import urlparse
 import pytest
 
 from ipms.core.sms.testing import sms_clock, sms_outbox  # noqa: F401 - shared fixtures
+from ipms.core.testing import ratelimit_cache_down  # noqa: F401 - shared fixture
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 

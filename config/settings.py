@@ -147,6 +147,15 @@ else:
     # it checks for.
     SILENCED_SYSTEM_CHECKS += ["django_ratelimit.E003", "django_ratelimit.W001"]
 
+# django-ratelimit counts every limit of ipms.core.ratelimit (docs/rate-limits.md) in this
+# cache. Whether a limit fails open or closed when the cache is down is declared per
+# policy there, so the library's own switch stays off.
+RATELIMIT_ENABLE = True
+RATELIMIT_USE_CACHE = "default"
+RATELIMIT_FAIL_OPEN = False
+# IPv6 clients are counted by network (a host usually holds a whole /64).
+RATELIMIT_IPV6_MASK = 64
+
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_AGE = env.int("SESSION_ABSOLUTE_TIMEOUT", default=12 * 60 * 60)
 SESSION_COOKIE_HTTPONLY = True

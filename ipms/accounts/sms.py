@@ -186,7 +186,7 @@ def sms_code_send(*, phone: str, purpose: str, ip: str | None) -> SmsCodeIssued:
     phone = _clean_phone(phone)
     purpose = SmsCodePurpose(purpose)
     deliver = _should_deliver(phone, purpose)
-    sms_quota_consume(phone=phone, ip=ip)
+    quota = sms_quota_consume(phone=phone, ip=ip)
 
     now = clock.now()
     ttl = code_ttl()
@@ -233,7 +233,7 @@ def sms_code_send(*, phone: str, purpose: str, ip: str | None) -> SmsCodeIssued:
         phone=phone,
         purpose=purpose.value,
         expires_at=row.expires_at,
-        resend_after=int(getattr(settings, "SMS_COOLDOWN_SECONDS", 60)),
+        resend_after=quota.resend_after,
     )
 
 

@@ -28,7 +28,7 @@ from ipms.core.errors import DomainError
 from ipms.core.http import client_ip
 from ipms.core.phone import mask_mobile
 from ipms.core.slider import SliderWidget
-from ipms.core.sms import SmsRateLimited
+from ipms.core.sms import SmsRateLimited, SmsUnavailable
 
 from . import limits, selectors, services
 from .forms import (
@@ -274,6 +274,8 @@ def sms_send(request):
             # A short wait (the 60 s cool-down) runs on the button; longer ones are told.
             wait = int(error.retry_after or 0)
             countdown = wait if 0 < wait <= 60 else 0
+        except SmsUnavailable as error:
+            status, message = 503, error.message
         except DomainError as error:
             status, message = 400, error.message
         else:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from urllib.parse import quote
 
 from django.conf import settings
@@ -13,11 +12,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
-from django_ratelimit.core import get_usage, is_ratelimited
 
+from ipms.core import ratelimit
 from ipms.core.errors import DomainError
 from ipms.core.files import download_response
-from ipms.core.http import client_ip, client_ip_key
+from ipms.core.http import client_ip
 from ipms.core.pagination import paginate
 from ipms.learning.selectors import published_courses
 
@@ -29,11 +28,7 @@ HOME_COURSES = 3
 HOME_POLICIES = 5
 HOME_MATERIALS = 5
 
-FEEDBACK_RATE_GROUP = "content:feedback"
 FEEDBACK_SUCCESS = "提交成功,感谢您的反馈!我们会认真阅读并尽快处理。"
-FEEDBACK_LIMITED = (
-    "您提交得太频繁了,请{wait}后再试。您填写的内容已保留,届时重新输入验证码即可提交。"
-)
 
 
 @require_safe
@@ -158,26 +153,6 @@ def lecturer_list(request):
 # --- 意见反馈 / 举报投诉 ---------------------------------------------------------------------
 
 
-def _feedback_rate() -> str:
-    return getattr(settings, "FEEDBACK_RATE", "5/h")
-
-
-def _limit_reached(request) -> dict | None:
-    """The current window's usage if this client already used up its submissions."""
-    usage = get_usage(request, group=FEEDBACK_RATE_GROUP, key=client_ip_key, rate=_feedback_rate())
-    if usage is not None and usage["count"] >= usage["limit"]:
-        return usage
-    return None
-
-
-def _wait_text(seconds: int) -> str:
-    if seconds <= 0:
-        return "稍"
-    if seconds < 60:
-        return f"{seconds} 秒"
-    return f"{math.ceil(seconds / 60)} 分钟"
-
-
 @never_cache
 @require_http_methods(["GET", "POST"])
 def feedback(request):
@@ -188,21 +163,14 @@ def feedback(request):
     not be locked out for trying again. Invalid posts store nothing, and each captcha
     answers once only, so counting them would add no protection against guessing.
     """
-    status = 200
+    refusal = None
     if request.method == "POST":
         form = FeedbackForm(request.POST)
-        usage = _limit_reached(request)
-        if usage is None and form.is_valid():
+        refusal = ratelimit.peek("feedback_ip", request)
+        if refusal.allowed and form.is_valid():
             # Count first, atomically, so two tabs racing for the last slot can't both win.
-            if is_ratelimited(
-                request,
-                group=FEEDBACK_RATE_GROUP,
-                key=client_ip_key,
-                rate=_feedback_rate(),
-                increment=True,
-            ):
-                usage = _limit_reached(request) or {"time_left": 0}
-            else:
+            refusal = ratelimit.hit("feedback_ip", request)
+            if refusal.allowed:
                 try:
                     services.feedback_submit(
                         content=form.cleaned_data["content"],
@@ -217,15 +185,17 @@ def feedback(request):
                 else:
                     messages.success(request, FEEDBACK_SUCCESS)
                     return redirect("content:feedback")
-        if usage is not None:
-            status = 429
-            form.add_error(None, FEEDBACK_LIMITED.format(wait=_wait_text(usage["time_left"])))
+        if not refusal.allowed:
+            form.add_error(None, refusal.message)
     else:
         initial = {"phone": request.user.phone} if request.user.is_authenticated else {}
         form = FeedbackForm(initial=initial)
-    response = render(request, "content/feedback.html", {"form": form}, status=status)
-    if status == 429:
-        response["Retry-After"] = str(max(1, int(usage.get("time_left") or 0)))
+    refused = refusal is not None and not refusal.allowed
+    response = render(
+        request, "content/feedback.html", {"form": form}, status=429 if refused else 200
+    )
+    if refused:
+        response["Retry-After"] = str(max(1, refusal.retry_after))
     return response
 
 

@@ -52,11 +52,16 @@ def client_ip_key(group: str, request: HttpRequest) -> str:
     in production) unless RATELIMIT_IP_META_KEY is configured, so the views pass this
     key instead; it masks IPv6 the same way the built-in key does.
     """
-    ip = client_ip(request)
+    return ip_network_key(client_ip(request))
+
+
+def ip_network_key(ip: str | None) -> str:
+    """A client address as a limit counts it: IPv4 as is, IPv6 by its /64 network."""
+    ip = _parse(ip) if ip else None
     if ip is None:
         return "unknown"
     if ":" in ip:
-        mask = getattr(settings, "RATELIMIT_IPV6_MASK", 64)
+        mask = settings.RATELIMIT_IPV6_MASK
         return str(ipaddress.ip_network(f"{ip}/{mask}", strict=False).network_address)
     return ip
 

@@ -1,4 +1,4 @@
-"""Helpers for tests that prove behaviour under real concurrency (PostgreSQL only)."""
+"""Test helpers: real concurrency (PostgreSQL only), and the shared cache down."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import threading
 from collections.abc import Callable
 
 import pytest
+from django.core.cache.backends.base import BaseCache
 from django.db import close_old_connections, connection
 
 POSTGRESQL_ONLY_REASON = (
@@ -44,3 +45,26 @@ def run_together(calls: list[Callable[[], object]], *, timeout: float = 30) -> l
     for thread in threads:
         thread.join(timeout=timeout)
     return outcomes
+
+
+# --- the shared cache down ---------------------------------------------------------------
+
+
+class UnreachableCache(BaseCache):
+    """A cache backend whose every call fails as a Redis that cannot be reached does."""
+
+    def _down(self, *args, **kwargs):
+        raise ConnectionError("cache unreachable (test)")
+
+    add = get = set = touch = delete = incr = decr = clear = has_key = _down
+    get_many = set_many = delete_many = _down
+
+
+@pytest.fixture
+def ratelimit_cache_down(settings):
+    """django-ratelimit's cache (``RATELIMIT_USE_CACHE``) fails on every call."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "unreachable": {"BACKEND": "ipms.core.testing.UnreachableCache"},
+    }
+    settings.RATELIMIT_USE_CACHE = "unreachable"

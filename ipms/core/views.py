@@ -1,17 +1,13 @@
 import json
 
-from django.conf import settings
 from django.http import HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_safe
-from django_ratelimit.core import is_ratelimited
 
-from . import regions
-from .http import client_ip_key
+from . import ratelimit, regions
 from .slider import (
     FAILED,
-    UNAVAILABLE,
     SliderError,
     pass_ttl,
     slider_challenge_issue,
@@ -41,7 +37,6 @@ def server_error(request):
 
 # --- Slider check (ipms.core.slider) ---------------------------------------------------
 
-SLIDER_RATE_GROUP = "core:slider"
 _SLIDER_MAX_BODY = 32 * 1024
 
 
@@ -52,20 +47,12 @@ def _slider_json(data: dict, status: int = 200) -> JsonResponse:
 
 
 def _slider_refused(request) -> JsonResponse | None:
-    """A JSON refusal when this client asks too often (per IP, SLIDER_RATE), else None."""
-    try:
-        limited = is_ratelimited(
-            request,
-            group=SLIDER_RATE_GROUP,
-            key=client_ip_key,
-            rate=getattr(settings, "SLIDER_RATE", "30/m"),
-            increment=True,
-        )
-    except Exception:  # the shared cache is down: refuse rather than run unlimited
-        return _slider_json({"ok": False, "message": UNAVAILABLE}, status=503)
-    if limited:
-        return _slider_json({"ok": False, "message": "操作过于频繁,请稍后再试。"}, status=429)
-    return None
+    """A JSON refusal when this client asks too often (policy ``slider_ip``), else None."""
+    decision = ratelimit.hit("slider_ip", request)
+    if decision.allowed:
+        return None
+    status = 503 if decision.unavailable else 429
+    return _slider_json({"ok": False, "message": decision.message}, status=status)
 
 
 def slider_challenge(request):

@@ -7,7 +7,6 @@ service's ``DomainError`` becomes a field error or a message.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -18,8 +17,8 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header, urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
-from django_ratelimit.core import is_ratelimited
 
+from ipms.core import ratelimit
 from ipms.core.errors import DomainError
 from ipms.core.pagination import paginate
 from ipms.core.phone import mask_mobile
@@ -37,14 +36,12 @@ from .models import Membership
 
 MEMBERS_PER_PAGE = 20
 IMPORT_PREVIEW_OK_ROWS = 100
-IMPORT_UPLOAD_RATE = "30/h"
 
 PROFILE_SAVED = "企业信息已保存。"
 MEMBER_ADDED = "已添加成员 {who},邀请短信已发送至 {phone}。"
 MEMBER_REMOVED = "已移除成员 {who}。其学习记录仍保留在其个人账号中。"
 MEMBER_ALREADY_REMOVED = "该成员已移除。"
 INVITATION_RESENT = "已重新发送邀请短信至 {phone},之前的链接已失效。"
-IMPORT_LIMITED = "上传过于频繁,请稍后再试。"
 IMPORT_EXPIRED = "导入预览已过期或不存在,请重新上传文件。"
 IMPORT_NOTHING = "没有可导入的成员。"
 IMPORT_INCOMPLETE = services.PROFILE_INCOMPLETE
@@ -217,15 +214,9 @@ def member_import(request, enterprise):
     blocked = not enterprise.is_profile_complete
     form = MemberImportForm(_posted(request), request.FILES if request.method == "POST" else None)
     if request.method == "POST" and not blocked:
-        limited = is_ratelimited(
-            request,
-            group="enterprises:member_import",
-            key="user",
-            rate=getattr(settings, "MEMBER_IMPORT_UPLOAD_RATE", IMPORT_UPLOAD_RATE),
-            increment=True,
-        )
-        if limited:
-            form.add_error(None, IMPORT_LIMITED)
+        decision = ratelimit.hit("member_import_upload_user", request)
+        if not decision.allowed:
+            form.add_error(None, decision.message)
         elif form.is_valid():
             upload = form.cleaned_data["file"]
             try:

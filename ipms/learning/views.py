@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import time
 import uuid
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import render
@@ -21,6 +19,7 @@ from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
+from ipms.core import ratelimit
 from ipms.core.errors import DomainError
 from ipms.core.excel import XLSX_MIME
 from ipms.core.files import download_response
@@ -237,38 +236,6 @@ def _json(data: dict, status: int = 200) -> JsonResponse:
     return response
 
 
-_RATE_RE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])\s*$")
-_PERIOD_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
-def _too_many(user) -> bool:
-    """Per-learner fixed-window limit (LEARNING_HEARTBEAT_RATE, django-ratelimit syntax).
-
-    Written out instead of ``django_ratelimit.is_ratelimited`` because that costs two
-    cache round trips per call (``add``, then ``incr``) and the heartbeat is the hot
-    path: here it is one ``incr``, and an ``add`` only on the window's first beat. Same
-    shared cache, same atomic counter, so it holds across app servers.
-    """
-    match = _RATE_RE.match(getattr(settings, "LEARNING_HEARTBEAT_RATE", "60/m") or "")
-    if not match:
-        return False
-    limit, multiplier, unit = int(match[1]), int(match[2] or 1), match[3]
-    period = _PERIOD_SECONDS[unit] * multiplier
-    window = int(time.time() // period)
-    key = f"learning:heartbeat:{user.pk}:{period}:{window}"
-    try:
-        try:
-            count = cache.incr(key)
-        except ValueError:  # the window's first beat
-            count = 1 if cache.add(key, 1, period + 5) else cache.incr(key)
-    except Exception:
-        # The limit protects the database from floods; it is not what keeps time honest
-        # (every beat is checked on its own). With the shared cache down, keep crediting.
-        logger.warning("Heartbeat rate limit unavailable; beat let through", exc_info=True)
-        return False
-    return count > limit
-
-
 def _parse_beat(body: bytes) -> dict | None:
     if len(body) > _MAX_BODY:
         return None
@@ -315,8 +282,9 @@ def heartbeat(request, lesson_pk: int):
         )
     if not learner_may_learn(request.user):
         return _json({"error": progress.MSG_NOT_A_LEARNER}, status=403)
-    if _too_many(request.user):
-        return _json({"error": "请求过于频繁,请稍后再试。"}, status=429)
+    decision = ratelimit.hit("heartbeat_user", request)
+    if not decision.allowed:
+        return _json({"error": decision.message}, status=429)
     beat = _parse_beat(request.body)
     if beat is None:
         return _json({"error": "心跳数据格式不正确。"}, status=400)

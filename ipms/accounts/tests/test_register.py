@@ -343,3 +343,13 @@ def test_user_register_service_refusals():
     assert caught.value.field == "password"
     with pytest.raises(DomainError, match="11位"):
         services.user_register(phone="abc", password="Learner2026", agreement_accepted=True)
+
+
+def test_with_the_limit_cache_down_registration_is_refused(
+    client, enterprise_data, ratelimit_cache_down
+):
+    """``register_ip`` fails closed: without the count nothing would slow a script."""
+    response = client.post(REGISTER, enterprise_data())
+    assert response.status_code == 429
+    assert "服务暂时不可用,请稍后再试。" in response.content.decode()
+    assert not Enterprise.objects.exists()

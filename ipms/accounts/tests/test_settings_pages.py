@@ -398,3 +398,14 @@ def test_login_page_links(client):
     body = client.get(reverse("accounts:login")).content.decode()
     assert reverse("accounts:password_reset") in body and "找回密码" in body
     assert reverse("accounts:register") in body and "立即注册" in body
+
+
+def test_with_the_limit_cache_down_the_current_password_is_not_checked(
+    signed_in, learner, ratelimit_cache_down
+):
+    """``password_check_user`` fails closed: a stolen session cannot guess unlimited."""
+    data = {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
+    body = signed_in.post(PASSWORD_URL, data).content.decode()
+    assert "服务暂时不可用,请稍后再试。" in body
+    learner.refresh_from_db()
+    assert learner.check_password(PASSWORD)

@@ -1,9 +1,12 @@
 """获取验证码: the htmx endpoint behind every SMS code on the account pages."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
 from ipms.accounts.models import SmsCode, User
+from ipms.core import ratelimit
 
 from .conftest import PASSWORD
 
@@ -30,23 +33,26 @@ def test_send_returns_the_button_with_a_countdown_and_a_fresh_slider(post, sms_o
     body = response.content.decode()
     assert response.status_code == 200
     assert [m.phone for m in sms_outbox] == [PHONE]
-    assert 'data-countdown="60"' in body
+    # The button counts down to the end of the phone's cooldown window.
+    wait = ratelimit.peek("sms_phone_cooldown", value=PHONE).retry_after
+    assert 1 <= wait <= 60
+    assert f'data-countdown="{wait}"' in body
     assert "验证码已发送至 138****5678,5分钟内有效。" in body
     assert 'id="sms-slider" hx-swap-oob="innerHTML"' in body and "data-slider" in body
     assert "<noscript>" not in body  # htmx would turn it into visible text
     assert sms_outbox[0].params["code"] not in body
 
 
-def test_the_second_sms_within_60_seconds_is_refused_with_the_wait(post, sms_outbox, sms_clock):
+def test_the_second_sms_within_the_cooldown_is_refused_with_the_wait(post, sms_outbox, sms_clock):
     post()
-    sms_clock.advance(seconds=20)
+    wait = ratelimit.peek("sms_phone_cooldown", value=PHONE).retry_after
     response = post(htmx=False)
     assert response.status_code == 429
     body = response.content.decode()
-    assert "发送过于频繁,请 40 秒后再试。" in body
-    assert 'data-countdown="40"' in body
+    assert f"发送过于频繁,请 {wait} 秒后再试。" in body
+    assert f'data-countdown="{wait}"' in body
     assert len(sms_outbox) == 1
-    sms_clock.advance(seconds=41)
+    sms_clock.advance(seconds=wait + 1)
     assert post().status_code == 200
     assert len(sms_outbox) == 2
 
@@ -112,8 +118,13 @@ def test_reset_answers_alike_for_unknown_phones(post, sms_outbox, sms_clock):
     assert [m.phone for m in sms_outbox] == ["13900001111"]
     assert "如该手机号已注册,验证码已发送至 138****5678" in unknown
     assert "如该手机号已注册,验证码已发送至 139****1111" in known
-    # Apart from the masked number, the answers are the same, byte for byte.
-    assert unknown.replace("138****5678", "") == known.replace("139****1111", "")
+    # Apart from the masked number and the countdown to the end of that phone's cooldown
+    # window (a function of the number and the time, not of the account), the answers
+    # are the same, byte for byte.
+    countdown = re.compile(r'data-countdown="\d+"')
+    assert countdown.sub("", unknown.replace("138****5678", "")) == countdown.sub(
+        "", known.replace("139****1111", "")
+    )
 
 
 def test_change_phone_needs_a_signed_in_user(post, sms_outbox):
@@ -145,3 +156,11 @@ def test_csrf_is_required(slider_pass):
     client = Client(enforce_csrf_checks=True)
     data = {"phone": PHONE, "purpose": "register", "slider": slider_pass("sms")}
     assert client.post(SEND, data).status_code == 403
+
+
+def test_with_the_limit_cache_down_nothing_is_sent(post, sms_outbox, ratelimit_cache_down):
+    """The SMS policies fail closed: without the counters nothing stops SMS bombing."""
+    response = post(htmx=False)
+    assert "短信服务暂时不可用,请稍后再试。" in response.content.decode()
+    assert response.status_code == 503
+    assert sms_outbox == [] and not SmsCode.objects.exists()

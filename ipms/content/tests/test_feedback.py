@@ -247,3 +247,13 @@ def test_complaint_tab_has_mailto_with_subject(client, settings):
     assert unquote(query["subject"][0]) == "【举报投诉】知识产权贯标认证学习平台"
     assert "问题描述" in query["body"][0]
     assert "report@example.cn" in html
+
+
+def test_with_the_limit_cache_down_nothing_is_stored(client, ratelimit_cache_down):
+    """``feedback_ip`` fails closed; what was typed is kept for a later try."""
+    response = post(client)
+    assert response.status_code == 429
+    html = html_of(response)
+    assert "服务暂时不可用,请稍后再试。" in html
+    assert VALID["content"] in html
+    assert not Feedback.objects.exists()

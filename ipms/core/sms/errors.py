@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from ipms.core.errors import DomainError, RateLimited
-
-SERVICE_UNAVAILABLE = "短信服务暂时不可用,请稍后再试。"
+from ipms.core.ratelimit import SMS_UNAVAILABLE as SERVICE_UNAVAILABLE
 
 
 class SmsError(DomainError):
@@ -39,8 +38,17 @@ class SmsUnavailable(SmsError):
 
 
 class SmsRateLimited(RateLimited):
-    """A sending limit was hit; ``retry_after`` is the wait in seconds."""
+    """A sending limit was hit; ``retry_after`` is the wait in seconds, ``code`` the
+    rate-limit policy (``ipms.core.ratelimit.POLICIES``) that refused."""
 
-    def __init__(self, message: str, *, retry_after: int, field: str | None = "phone") -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after: int,
+        field: str | None = "phone",
+        code: str = "sms_rate_limited",
+    ) -> None:
         super().__init__(message, field=field)
         self.retry_after = retry_after
+        self.code = code

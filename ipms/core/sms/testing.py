@@ -4,8 +4,10 @@
 
 * ``sms_outbox`` switches to the locmem backend and yields ``ipms.core.sms.outbox``,
   emptied before and after the test (like Django's ``mail.outbox``).
-* ``sms_clock`` freezes ``ipms.core.sms.clock.now`` at a fixed Beijing time; call
-  ``sms_clock.advance(seconds=61)`` to move on without sleeping.
+* ``sms_clock`` freezes time (time-machine) at a fixed Beijing time; call
+  ``sms_clock.advance(seconds=61)`` to move on without sleeping. The SMS codes
+  (``ipms.core.sms.clock``) and the rate limits (django-ratelimit reads ``time.time()``)
+  both follow it.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 
 from . import clock as clock_module
 
@@ -21,18 +24,20 @@ BEIJING = ZoneInfo("Asia/Shanghai")
 
 
 class FrozenClock:
-    def __init__(self, start: datetime) -> None:
-        self.current = start
+    """Time frozen at ``start`` for the whole process, moved on by hand."""
+
+    def __init__(self, traveller) -> None:
+        self.traveller = traveller
 
     def now(self) -> datetime:
-        return self.current
+        return clock_module.now()
 
     def advance(self, **delta: float) -> datetime:
-        self.current += timedelta(**delta)
-        return self.current
+        self.traveller.shift(timedelta(**delta))
+        return self.now()
 
     def set(self, moment: datetime) -> None:
-        self.current = moment
+        self.traveller.move_to(moment)
 
 
 @pytest.fixture
@@ -46,7 +51,6 @@ def sms_outbox(settings):
 
 
 @pytest.fixture
-def sms_clock(monkeypatch) -> FrozenClock:
-    frozen = FrozenClock(datetime(2026, 3, 2, 8, 0, 0, tzinfo=BEIJING))
-    monkeypatch.setattr(clock_module, "now", frozen.now)
-    return frozen
+def sms_clock():
+    with time_machine.travel(datetime(2026, 3, 2, 8, 0, 0, tzinfo=BEIJING), tick=False) as t:
+        yield FrozenClock(t)

@@ -364,3 +364,11 @@ def test_endpoints_are_rate_limited_per_ip(client, settings):
     assert client.get(url).json()["message"] == "操作过于频繁,请稍后再试。"
     other = client.get(url, REMOTE_ADDR="198.51.100.99")
     assert other.status_code == 200
+
+
+def test_with_the_limit_cache_down_the_endpoints_refuse(client, ratelimit_cache_down):
+    """``slider_ip`` fails closed: 503 with the Chinese message, no challenge issued."""
+    response = client.get(reverse("core:slider_challenge"))
+    assert response.status_code == 503
+    assert response.json() == {"ok": False, "message": "验证服务暂时不可用,请稍后再试。"}
+    assert post_answer(client, {}).status_code == 503

@@ -1,16 +1,21 @@
-"""SMS sending limits in the shared cache, driven by a frozen clock (no sleeping)."""
+"""SMS sending limits (policies of ipms.core.ratelimit), driven by a frozen clock.
+
+django-ratelimit counts in fixed windows whose start depends on the key, so the tests
+ask a policy how long its current window lasts (``peek(...).retry_after``) and move the
+clock to the start of the next one instead of assuming clock hours.
+"""
 
 import logging
-from datetime import datetime
+import threading
 
 import pytest
-from django.core.cache import cache
 
+from ipms.core import ratelimit
 from ipms.core.sms import SmsRateLimited, SmsUnavailable
-from ipms.core.sms.limits import ip_bucket, sms_quota_consume
-from ipms.core.sms.testing import BEIJING
+from ipms.core.sms.limits import sms_quota_consume
 
 PHONE = "13600002925"
+IP = "198.51.100.7"
 
 
 @pytest.fixture(autouse=True)
@@ -25,172 +30,180 @@ def limits(settings):
     return settings
 
 
-def send_every_minute(clock, count, *, phone=PHONE, ip="198.51.100.7"):
-    for _ in range(count):
-        sms_quota_consume(phone=phone, ip=ip)
-        clock.advance(seconds=60)
+def next_window(clock, policy, value=None):
+    """Move the clock to the first second of the policy's next window for ``value``."""
+    clock.advance(seconds=ratelimit.peek(policy, value=value).retry_after + 1)
 
 
-def test_second_sms_within_60_seconds_is_refused(sms_clock):
-    sms_quota_consume(phone=PHONE, ip="198.51.100.7")
-    sms_clock.advance(seconds=20)
+def send(clock, *, phone=PHONE, ip=IP):
+    """One allowed send, then past this phone's cooldown window."""
+    quota = sms_quota_consume(phone=phone, ip=ip)
+    clock.advance(seconds=quota.resend_after + 1)
+
+
+def test_a_second_sms_before_the_cooldown_window_ends_is_refused(sms_clock):
+    quota = sms_quota_consume(phone=PHONE, ip=IP)
+    assert 1 <= quota.resend_after <= 60
     with pytest.raises(SmsRateLimited) as caught:
-        sms_quota_consume(phone=PHONE, ip="198.51.100.7")
-    assert caught.value.message == "发送过于频繁,请 40 秒后再试。"
-    assert caught.value.retry_after == 40
+        sms_quota_consume(phone=PHONE, ip=IP)
+    assert caught.value.message == f"发送过于频繁,请 {quota.resend_after} 秒后再试。"
+    assert caught.value.retry_after == quota.resend_after
     assert caught.value.field == "phone"
-    sms_clock.advance(seconds=40)
-    sms_quota_consume(phone=PHONE, ip="198.51.100.7")
+    assert caught.value.code == "sms_phone_cooldown"
+    sms_clock.advance(seconds=quota.resend_after + 1)
+    sms_quota_consume(phone=PHONE, ip=IP)
 
 
 def test_sixth_sms_in_an_hour_is_refused(sms_clock):
-    send_every_minute(sms_clock, 5)  # 08:00 … 08:04
+    next_window(sms_clock, "sms_phone_hour", PHONE)
+    for _ in range(5):
+        send(sms_clock)
     with pytest.raises(SmsRateLimited) as caught:
-        sms_quota_consume(phone=PHONE, ip="198.51.100.7")  # 08:05
-    assert caught.value.message == "该手机号发送验证码次数过多,请 55 分钟后再试。"
-    assert caught.value.retry_after == 55 * 60
-    sms_clock.set(datetime(2026, 3, 2, 9, 0, tzinfo=BEIJING))
-    sms_quota_consume(phone=PHONE, ip="198.51.100.7")
+        sms_quota_consume(phone=PHONE, ip=IP)
+    error = caught.value
+    assert error.code == "sms_phone_hour"
+    assert 0 < error.retry_after < 3600
+    assert error.message == (
+        f"该手机号发送验证码次数过多,请 {ratelimit.wait_text(error.retry_after)}后再试。"
+    )
+    sms_clock.advance(seconds=error.retry_after + 1)
+    sms_quota_consume(phone=PHONE, ip=IP)
 
 
 def test_eleventh_sms_in_a_day_is_refused(sms_clock):
-    send_every_minute(sms_clock, 5)
-    sms_clock.set(datetime(2026, 3, 2, 9, 0, tzinfo=BEIJING))
-    send_every_minute(sms_clock, 5)
-    sms_clock.set(datetime(2026, 3, 2, 10, 0, tzinfo=BEIJING))
-    with pytest.raises(SmsRateLimited, match="今日发送验证码次数已达上限,请明天再试"):
-        sms_quota_consume(phone=PHONE, ip="198.51.100.7")
-    # A new Beijing calendar day starts the count again.
-    sms_clock.set(datetime(2026, 3, 3, 0, 0, 5, tzinfo=BEIJING))
-    sms_quota_consume(phone=PHONE, ip="198.51.100.7")
+    next_window(sms_clock, "sms_phone_day", PHONE)
+    for _ in range(2):
+        for _ in range(5):
+            send(sms_clock)
+        next_window(sms_clock, "sms_phone_hour", PHONE)
+    with pytest.raises(SmsRateLimited, match="已达每日上限") as caught:
+        sms_quota_consume(phone=PHONE, ip=IP)
+    assert caught.value.code == "sms_phone_day"
+    assert 20 * 3600 < caught.value.retry_after < 24 * 3600
+    assert "小时后再试" in caught.value.message
+    # The next day window starts the count again.
+    sms_clock.advance(seconds=caught.value.retry_after + 1)
+    sms_quota_consume(phone=PHONE, ip=IP)
 
 
 def test_per_ip_hourly_cap(sms_clock):
+    ip = "203.0.113.5"
+    next_window(sms_clock, "sms_ip_hour", ip)
     for n in range(10):
-        sms_quota_consume(phone=f"1390000{n:04d}", ip="203.0.113.5")
+        sms_quota_consume(phone=f"1390000{n:04d}", ip=ip)
     with pytest.raises(SmsRateLimited, match="当前网络发送短信过多") as caught:
-        sms_quota_consume(phone="13900009999", ip="203.0.113.5")
-    assert caught.value.retry_after == 60 * 60
+        sms_quota_consume(phone="13900009999", ip=ip)
+    assert caught.value.code == "sms_ip_hour"
+    assert caught.value.retry_after == ratelimit.peek("sms_ip_hour", value=ip).retry_after
     # Another address is not affected, and the refused phone is not in a cooldown.
     sms_quota_consume(phone="13900009999", ip="203.0.113.6")
 
 
 def test_per_ip_daily_cap(sms_clock):
-    for hour in (8, 9):
-        sms_clock.set(datetime(2026, 3, 2, hour, 0, tzinfo=BEIJING))
+    ip = "203.0.113.5"
+    next_window(sms_clock, "sms_ip_day", ip)
+    for batch in range(2):
         for n in range(10):
-            sms_quota_consume(phone=f"139{hour:02d}00{n:04d}", ip="203.0.113.5")
-    sms_clock.set(datetime(2026, 3, 2, 10, 0, tzinfo=BEIJING))
-    with pytest.raises(SmsRateLimited, match="当前网络今日发送短信过多,请明天再试"):
-        sms_quota_consume(phone="13900009999", ip="203.0.113.5")
+            sms_quota_consume(phone=f"139{batch:02d}00{n:04d}", ip=ip)
+        next_window(sms_clock, "sms_ip_hour", ip)
+    with pytest.raises(SmsRateLimited, match="当前网络发送短信已达每日上限") as caught:
+        sms_quota_consume(phone="13900009999", ip=ip)
+    assert caught.value.code == "sms_ip_day"
 
 
 def test_refused_sends_do_not_count(sms_clock):
-    send_every_minute(sms_clock, 5)
+    next_window(sms_clock, "sms_phone_day", PHONE)
+    for _ in range(5):
+        send(sms_clock)
     for _ in range(20):  # hammering within the hour is refused and not counted
         with pytest.raises(SmsRateLimited):
-            sms_quota_consume(phone=PHONE, ip="198.51.100.7")
-        sms_clock.advance(seconds=61)
-    sms_clock.set(datetime(2026, 3, 2, 9, 0, tzinfo=BEIJING))
-    send_every_minute(sms_clock, 5)  # still five left for today
+            sms_quota_consume(phone=PHONE, ip=IP)
+    next_window(sms_clock, "sms_phone_hour", PHONE)
+    for _ in range(5):  # still five left for the day
+        send(sms_clock)
+    assert ratelimit.peek("sms_phone_day", value=PHONE).count == 10
 
 
 def test_cooldown_refusals_do_not_count_towards_the_hour(sms_clock):
-    sms_quota_consume(phone=PHONE, ip="198.51.100.7")
+    next_window(sms_clock, "sms_phone_hour", PHONE)
+    quota = sms_quota_consume(phone=PHONE, ip=IP)
     for _ in range(10):
-        with pytest.raises(SmsRateLimited):
-            sms_quota_consume(phone=PHONE, ip="198.51.100.7")
-    sms_clock.advance(seconds=60)
-    send_every_minute(sms_clock, 4)  # 2nd … 5th of the hour all allowed
-
-
-def test_unknown_and_ipv6_clients_share_sensible_buckets():
-    assert ip_bucket(None) == "unknown"
-    assert ip_bucket("garbage") == "unknown"
-    assert ip_bucket("2001:db8:1:2::5") == ip_bucket("2001:db8:1:2::6") == "2001:db8:1:2::"
-    assert ip_bucket("198.51.100.7") == "198.51.100.7"
+        with pytest.raises(SmsRateLimited, match="发送过于频繁"):
+            sms_quota_consume(phone=PHONE, ip=IP)
+    sms_clock.advance(seconds=quota.resend_after + 1)
+    for _ in range(4):  # 2nd … 5th of the hour all allowed
+        send(sms_clock)
+    assert ratelimit.peek("sms_phone_hour", value=PHONE).count == 5
 
 
 def test_ipv6_clients_of_one_network_share_the_cap(sms_clock):
+    next_window(sms_clock, "sms_ip_hour", "2001:db8:1:2::")
     for n in range(10):
         sms_quota_consume(phone=f"1390000{n:04d}", ip=f"2001:db8:1:2::{n + 1:x}")
-    with pytest.raises(SmsRateLimited):
+    with pytest.raises(SmsRateLimited, match="当前网络发送短信过多"):
         sms_quota_consume(phone="13900009999", ip="2001:db8:1:2::ff")
+    sms_quota_consume(phone="13900009999", ip="2001:db8:1:3::1")  # another /64
 
 
-def test_daily_budget_warns_once(sms_clock, limits, caplog):
+def test_daily_budget_warns_once_and_refuses_nothing(sms_clock, limits, caplog):
     limits.SMS_DAILY_BUDGET = 3
-    with caplog.at_level(logging.WARNING, logger="ipms.sms.limits"):
+    next_window(sms_clock, "sms_daily_budget")
+    with caplog.at_level(logging.WARNING, logger="ipms.core.ratelimit"):
         for n in range(6):
             sms_quota_consume(phone=f"1390000{n:04d}", ip=f"198.51.100.{n}")
-    warnings = [r for r in caplog.records if "budget exceeded" in r.getMessage()]
-    assert len(warnings) == 1
-    assert "4 messages today, budget 3" in warnings[0].getMessage()
+    warnings = [
+        r.getMessage() for r in caplog.records if "sms_daily_budget passed" in r.getMessage()
+    ]
+    assert warnings == [
+        "rate limit sms_daily_budget passed: 4 in this window, limit 3 (SMS_DAILY_BUDGET/d)"
+    ]
 
 
-def test_daily_hard_limit_refuses_and_does_not_count(sms_clock, limits):
+def test_daily_hard_limit_refuses_and_counts_nothing_else(sms_clock, limits):
     limits.SMS_DAILY_HARD_LIMIT = 2
+    next_window(sms_clock, "sms_daily_hard_limit")
     sms_quota_consume(phone="13900000001", ip="198.51.100.1")
     sms_quota_consume(phone="13900000002", ip="198.51.100.2")
     with pytest.raises(SmsRateLimited, match="短信服务繁忙") as caught:
         sms_quota_consume(phone="13900000003", ip="198.51.100.3")
     assert caught.value.field is None
-    # The refused phone got no cooldown and no count: raising the limit lets it through.
-    limits.SMS_DAILY_HARD_LIMIT = 3
-    sms_quota_consume(phone="13900000003", ip="198.51.100.3")
+    assert caught.value.code == "sms_daily_hard_limit"
+    # The refused phone got no cooldown and no count, nor did its address.
+    assert ratelimit.peek("sms_phone_cooldown", value="13900000003").count == 0
+    assert ratelimit.peek("sms_phone_day", value="13900000003").count == 0
+    assert ratelimit.peek("sms_ip_day", value="198.51.100.3").count == 0
 
 
-class BrokenCache:
-    def __getattr__(self, name):
-        def fail(*args, **kwargs):
-            raise ConnectionError("Redis is down")
-
-        return fail
-
-
-def test_cache_outage_fails_closed(monkeypatch, caplog):
-    from ipms.core.sms import limits as limits_module
-
-    monkeypatch.setattr(limits_module, "cache", BrokenCache())
+def test_cache_outage_fails_closed(ratelimit_cache_down, caplog):
     with caplog.at_level(logging.ERROR), pytest.raises(SmsUnavailable) as caught:
-        sms_quota_consume(phone=PHONE, ip="198.51.100.7")
+        sms_quota_consume(phone=PHONE, ip=IP)
     assert caught.value.message == "短信服务暂时不可用,请稍后再试。"
-    assert "refusing to send" in caplog.text
-
-
-def test_counters_live_in_the_shared_cache(sms_clock):
-    """The counters are ordinary cache keys, so every app server sees the same values."""
-    sms_quota_consume(phone=PHONE, ip="198.51.100.7")
-    assert cache.get(f"sms-limit:phone:{PHONE}:h:2026030208") == 1
-    assert cache.get(f"sms-limit:phone:{PHONE}:d:20260302") == 1
-    assert cache.get("sms-limit:ip:198.51.100.7:d:20260302") == 1
-    assert cache.get(f"sms-limit:phone:{PHONE}:cooldown") is not None
+    assert "refused (fails closed)" in caplog.text
 
 
 def test_limits_hold_under_concurrency(sms_clock, limits):
     """Many app-server threads hitting the shared cache at once: the cap is exact."""
-    import threading
-
     limits.SMS_IP_HOURLY_LIMIT = 5
+    ip = "203.0.113.5"
+    next_window(sms_clock, "sms_ip_hour", ip)
     barrier = threading.Barrier(12)
     outcomes = []
     lock = threading.Lock()
 
-    def send(n):
+    def attempt(n):
         barrier.wait(timeout=10)
         try:
-            sms_quota_consume(phone=f"1390000{n:04d}", ip="203.0.113.5")
+            sms_quota_consume(phone=f"1390000{n:04d}", ip=ip)
             result = "sent"
         except SmsRateLimited:
             result = "refused"
         with lock:
             outcomes.append(result)
 
-    threads = [threading.Thread(target=send, args=(n,)) for n in range(12)]
+    threads = [threading.Thread(target=attempt, args=(n,)) for n in range(12)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=30)
     assert outcomes.count("sent") == 5
     assert outcomes.count("refused") == 7
-    assert cache.get("sms-limit:ip:203.0.113.5:h:2026030208") == 5

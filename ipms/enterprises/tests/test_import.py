@@ -524,3 +524,9 @@ def test_importing_5000_rows(
             f"parse {parsed - built:.2f}s, check {checked - parsed:.2f}s, "
             f"write+SMS {sent - checked:.2f}s (write {imported - checked:.2f}s)"
         )
+
+
+def test_with_the_limit_cache_down_uploads_are_refused(admin_client, ratelimit_cache_down):
+    response = post_file(admin_client, xlsx(GOOD))
+    assert response.status_code == 200
+    assert "服务暂时不可用,请稍后再试。" in response.content.decode()

@@ -457,6 +457,14 @@ def test_heartbeat_goes_through_when_the_shared_cache_is_down(learner_client, le
     assert post_beat(learner_client, lesson, page).status_code == 200
 
 
+def test_heartbeat_policy_fails_open(learner_client, lesson, ratelimit_cache_down, settings):
+    """``heartbeat_user`` fails open: beats are credited while the limiter is down."""
+    settings.LEARNING_HEARTBEAT_RATE = "1/m"
+    page = open_page(learner_client, lesson)
+    codes = [post_beat(learner_client, lesson, page, seq=n).status_code for n in (1, 2, 3)]
+    assert codes == [200, 200, 200]
+
+
 def test_video_answers_head_without_a_body(learner_client, lesson, mp4_bytes):
     response = learner_client.head(video_url(lesson))
     assert response.status_code == 200
