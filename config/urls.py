@@ -13,7 +13,8 @@ urlpatterns = [
     path("", include("ipms.content.urls")),
     path("courses/", include("ipms.learning.urls")),
     path("accounts/", include("ipms.accounts.urls")),
-    path("enterprise/", include("ipms.enterprises.urls")),
+    # /enterprise/… and 企业注册 / 身份切换 at /accounts/register/, /accounts/identity/switch/
+    path("", include("ipms.enterprises.urls")),
     path("j/<str:token>/", invitation_link, name="invitation_link"),
     path("core/", include("ipms.core.urls")),
     path("captcha/", include("captcha.urls")),

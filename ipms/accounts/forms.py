@@ -10,9 +10,7 @@ from django.urls import reverse
 from ipms.core import regions
 from ipms.core.forms import BootstrapFormMixin
 from ipms.core.phone import PHONE_INVALID, clean_mobile, normalize_mobile, validate_mobile
-from ipms.core.slider import SliderError, SliderField, slider_verify_pass
-from ipms.enterprises.models import CreditCodeFormField, Enterprise
-from ipms.enterprises.validators import MSG_REQUIRED as MSG_CREDIT_CODE_REQUIRED
+from ipms.core.slider import SliderError, slider_verify_pass
 
 from . import limits, services
 from .idcard import parse_id_number
@@ -201,64 +199,6 @@ def _check_password_policy(form: forms.Form, field: str, phone: str = "") -> Non
         validate_password(password, user=User(phone=phone or ""))
     except ValidationError as error:
         form.add_error(field, error)
-
-
-class EnterpriseRegisterForm(BootstrapFormMixin, forms.Form):
-    """企业注册. A signed-in user registers with their own account: no phone or password."""
-
-    name = forms.CharField(
-        label="公司名称",
-        max_length=100,
-        widget=_text("请填写公司名称(营业执照上的企业名)", autocomplete="organization"),
-        error_messages={
-            "required": "请填写公司名称。",
-            "max_length": "公司名称不能超过100个字符。",
-        },
-    )
-    credit_code = CreditCodeFormField(
-        label="营业执照注册号/统一社会信用代码",
-        max_length=None,
-        widget=_text("请填写15位营业执照注册号或18位统一社会信用代码", maxlength="30"),
-        error_messages={"required": MSG_CREDIT_CODE_REQUIRED},
-    )
-    address = forms.CharField(
-        label="企业实际经营地址",
-        max_length=200,
-        required=False,
-        widget=_text("请填写企业实际经营地址", autocomplete="street-address"),
-        error_messages={"max_length": "地址不能超过200个字符。"},
-    )
-    scale = _choice("企业规模", Enterprise.Scale.choices, "请选择企业规模")
-    industry = _choice("企业所属行业", Enterprise.Industry.choices, "请选择企业所属行业")
-    type = _choice("企业类型", Enterprise.Type.choices, "请选择企业类型")
-    phone = PhoneField(label="管理员手机号")
-    password = new_password_field(
-        "登录密码", "登录密码(至少8位,且含字母数字结合)", help_text=POLICY_HELP
-    )
-    slider = SliderField(scope="register")
-    agree = agree_field()
-
-    MORE_FIELDS = ("address", "scale", "industry", "type")
-
-    def __init__(self, *args, user=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.user = user if user is not None and user.is_authenticated else None
-        if self.user is not None:
-            del self.fields["phone"]
-            del self.fields["password"]
-
-    @property
-    def more_open(self) -> bool:
-        """Keep 填写更多企业信息 unfolded when it holds a value or an error."""
-        if any(name in self.errors for name in self.MORE_FIELDS):
-            return True
-        return self.is_bound and any(self.data.get(name) for name in self.MORE_FIELDS)
-
-    def clean(self):
-        cleaned = super().clean()
-        if "password" in self.fields:
-            _check_password_policy(self, "password", cleaned.get("phone", ""))
-        return cleaned
 
 
 class PersonalRegisterForm(BootstrapFormMixin, forms.Form):

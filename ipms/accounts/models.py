@@ -8,7 +8,6 @@ from django.utils.crypto import salted_hmac
 
 from ipms.core import crypto, regions
 from ipms.core.phone import mask_mobile, normalize_mobile, validate_mobile
-from ipms.enterprises.models import Membership
 
 from .idcard import mask_id_number, normalize_id_number
 
@@ -18,8 +17,24 @@ logger = logging.getLogger("ipms.accounts")
 ID_NUMBER_DIGEST_PURPOSE = "accounts.user.id_number"
 ID_NUMBER_UNREADABLE = "(无法解密)"
 
-# 职位: the same list the enterprise admin picks from on 添加成员, so the two agree.
-Position = Membership.Position
+
+class Position(models.TextChoices):
+    """职位: a person's own (个人资料) and the one an enterprise admin enters for a member
+    (添加成员, ``enterprises.Membership.Position``): one list, so the two agree."""
+
+    EXECUTIVE = "executive", "企业负责人"
+    MANAGEMENT_REP = "management_rep", "管理者代表"
+    IP_MANAGER = "ip_manager", "知识产权管理员"
+    INTERNAL_AUDITOR = "internal_auditor", "内审员"
+    LEGAL = "legal", "法务"
+    RND = "rnd", "研发/技术"
+    MARKETING = "marketing", "市场/销售"
+    PROCUREMENT = "procurement", "采购"
+    PRODUCTION = "production", "生产"
+    HR = "hr", "人力资源"
+    FINANCE = "finance", "财务"
+    ADMINISTRATION = "administration", "行政"
+    OTHER = "other", "其他"
 
 
 class UserManager(BaseUserManager):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import NamedTuple
 
 from django.conf import settings
@@ -16,47 +17,60 @@ class ProfileDefaults(NamedTuple):
     city: str
 
 
-def membership_of(user: User):
-    """The user's verified member row (with its enterprise), or None: one query."""
-    from ipms.enterprises.selectors import membership_of as enterprise_membership_of
+class Affiliation(NamedTuple):
+    """The organisation a user belongs to, as an app above accounts knows it.
 
-    return enterprise_membership_of(user)
+    ``organisation`` is shown as 公司 on 个人资料; the other values are what that
+    organisation entered for the user (the enterprise admin on 添加成员).
+    """
+
+    organisation: str
+    name: str
+    position: str
+    province: str
+    city: str
 
 
-def profile_defaults(user: User, membership=None) -> ProfileDefaults:
-    """What 个人资料 shows: the user's own values; empty ones from their member row.
+# Filled in AppConfig.ready() by the apps above accounts (ipms.enterprises registers the
+# verified member row); accounts never imports them.
+_affiliation_sources: list[Callable[[User], Affiliation | None]] = []
+
+
+def affiliation_source_register(source: Callable[[User], Affiliation | None]) -> None:
+    """Add a source of :func:`affiliation_of` (idempotent)."""
+    if source not in _affiliation_sources:
+        _affiliation_sources.append(source)
+
+
+def affiliation_of(user: User) -> Affiliation | None:
+    """The user's organisation from the first source that knows one, or None."""
+    for source in _affiliation_sources:
+        affiliation = source(user)
+        if affiliation is not None:
+            return affiliation
+    return None
+
+
+def profile_defaults(user: User, affiliation: Affiliation | None = None) -> ProfileDefaults:
+    """What 个人资料 shows: the user's own values; empty ones from their affiliation.
 
     The enterprise admin already typed 姓名, 职位 and 城市 on 添加成员, so a member opening
     个人资料 for the first time sees them rather than an empty form (the manual's
-    screenshot shows them filled). Saving makes them the user's own. ``membership`` is
-    the row from :func:`membership_of`, passed in so the page reads it once.
+    screenshot shows them filled). Saving makes them the user's own. ``affiliation`` is
+    the one from :func:`affiliation_of`, passed in so the page reads it once.
     """
     values = ProfileDefaults(user.name, user.position, user.province, user.city)
-    if membership is None or all(values):
+    if affiliation is None or all(values):
         return values
     province, city = user.province, user.city
     if not province and not city:
-        province, city = membership.province, membership.city
+        province, city = affiliation.province, affiliation.city
     return ProfileDefaults(
-        user.name or membership.name,
-        user.position or membership.position,
+        user.name or affiliation.name,
+        user.position or affiliation.position,
         province,
         city,
     )
-
-
-def enterprise_code_taken(credit_code: str) -> bool:
-    """Whether an enterprise is registered under this (normalised) code already."""
-    from ipms.enterprises.models import Enterprise
-
-    return Enterprise.objects.filter(credit_code=credit_code).exists()
-
-
-def pending_invitation_count(phone: str) -> int:
-    """Invitations still waiting for this phone (a hint after 个人注册)."""
-    from ipms.enterprises.selectors import pending_memberships_for_phone
-
-    return pending_memberships_for_phone(phone).count()
 
 
 def agreement_context(user: User | None = None) -> dict:

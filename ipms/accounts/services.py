@@ -8,6 +8,7 @@ bookkeeping and refuses to run inside a transaction).
 
 from __future__ import annotations
 
+from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.password_validation import validate_password
@@ -22,6 +23,7 @@ from ipms.core.phone import PHONE_INVALID, is_mobile, normalize_mobile
 
 from .idcard import parse_id_number
 from .models import Position, User
+from .signals import phone_changed
 
 OPERATOR_GROUP = "平台运营"
 # Beyond the content apps, operators read the audit log and the state history (nobody
@@ -54,8 +56,6 @@ def operator_create(*, phone: str, password: str, name: str = "") -> User:
     group = operator_group_ensure()
     user = User.objects.filter(phone=phone).first()
     if user is None:
-        from django.contrib.auth.password_validation import validate_password
-
         validate_password(password)
         user = User.objects.create_user(phone=phone, password=password, name=name, is_staff=True)
     else:
@@ -72,9 +72,6 @@ def operator_create(*, phone: str, password: str, name: str = "") -> User:
 # --- account pages (PRODUCT.md §3) ---------------------------------------------------------
 
 PHONE_REGISTERED = "该手机号已注册,请直接登录或找回密码。"
-PHONE_REGISTERED_ENTERPRISE = (
-    "该手机号已注册。如需以该手机号注册企业,请先登录,再打开“企业注册”(无需再填手机号和密码)。"
-)
 PHONE_TAKEN = "该手机号已被其他账号使用。"
 PHONE_UNCHANGED = "新手机号与当前手机号相同。"
 AGREEMENT_REQUIRED = "请阅读并勾选同意《用户协议》。"
@@ -153,53 +150,6 @@ def user_agreement_accept(*, user: User) -> User:
 
 
 @transaction.atomic
-def enterprise_signup(
-    *,
-    user: User | None,
-    phone: str = "",
-    password: str = "",
-    agreement_accepted: bool,
-    name: str,
-    credit_code: str,
-    address: str = "",
-    scale: str = "",
-    industry: str = "",
-    type: str = "",  # the Enterprise field's name, passed by keyword only
-):
-    """企业注册: one transaction for the admin's account and the enterprise.
-
-    ``user`` is the signed-in user registering their enterprise (no phone or password
-    then), or None for a visitor, whose account is created from ``phone`` and
-    ``password``. A phone that already has an account is refused for visitors, with a
-    hint to log in first: registering an enterprise must not let anyone claim someone
-    else's existing account. Returns ``(user, enterprise)``.
-    """
-    from ipms.enterprises.services import enterprise_register
-
-    if not agreement_accepted:
-        raise DomainError(AGREEMENT_REQUIRED, field="agree")
-    if user is None:
-        phone = _clean_phone(phone)
-        if User.objects.filter(phone=phone).exists():
-            raise DomainError(PHONE_REGISTERED_ENTERPRISE, field="phone")
-        user = user_register(phone=phone, password=password, agreement_accepted=True)
-    else:
-        if not user.is_active:
-            raise DomainError(ACCOUNT_DISABLED)
-        user_agreement_accept(user=user)
-    enterprise = enterprise_register(
-        name=name,
-        credit_code=credit_code,
-        admin_user=user,
-        address=address,
-        scale=scale,
-        industry=industry,
-        type=type,
-    )
-    return user, enterprise
-
-
-@transaction.atomic
 def user_password_reset(*, phone: str, password: str) -> User | None:
     """找回密码 (after the SMS code was verified): set a new password.
 
@@ -208,8 +158,6 @@ def user_password_reset(*, phone: str, password: str) -> User | None:
     hash ends every session of the user (Django checks the hash on each request), and the
     login lock on the phone is lifted: the SMS code proved control of the phone.
     """
-    from axes.utils import reset as axes_reset
-
     phone = _clean_phone(phone)
     user = User.objects.select_for_update().filter(phone=phone, is_active=True).first()
     if user is None:
@@ -302,7 +250,8 @@ def user_profile_update(
 def user_phone_change(*, user: User, new_phone: str) -> User:
     """更换手机 (after the SMS code to the new number and the current password were checked).
 
-    The member lists follow the account (``membership_phone_changed``). The phone is part
+    ``phone_changed`` is sent inside this transaction, so what its receivers write (the
+    enterprises' member lists follow the account) commits with the change. The phone is part
     of the session hash (``User.get_session_auth_hash``), so every other session ends;
     the view keeps its own with ``update_session_auth_hash``.
     """
@@ -320,10 +269,5 @@ def user_phone_change(*, user: User, new_phone: str) -> User:
             locked.save(update_fields=["phone"])
     except IntegrityError:
         raise DomainError(PHONE_TAKEN, field="phone") from None
-
-    from ipms.enterprises import services as enterprise_services
-
-    follow = getattr(enterprise_services, "membership_phone_changed", None)
-    if follow is not None:
-        follow(user=locked)
+    phone_changed.send(sender=User, user=locked)
     return locked

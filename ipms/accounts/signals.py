@@ -1,11 +1,22 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.signals import user_logged_in
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 from django.urls import reverse
 from django.utils.html import format_html
 
 from .middleware import session_mark_login
+
+# Signals for the apps above accounts (accounts never imports them; they connect their
+# receivers in their AppConfig.ready(), see docs/decisions/0006-layered-apps.md).
+
+# The user's phone number has changed (更换手机), sent inside the service's transaction:
+# a receiver's write commits or rolls back with the change. Arguments: ``user``.
+phone_changed = Signal()
+
+# A visitor has just registered and is signed in (个人注册), sent by the view so that
+# receivers may add a message for the next page. Arguments: ``user``, ``request``.
+user_registered = Signal()
 
 AGREEMENT_UPDATED = "《用户协议》已更新为{version}版,请在“个人设置 → 用户协议”中阅读并确认。"
 

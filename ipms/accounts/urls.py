@@ -7,7 +7,6 @@ app_name = "accounts"
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
-    path("register/", views.register_enterprise, name="register"),
     path("register/personal/", views.register_personal, name="register_personal"),
     path("password/reset/", views.password_reset, name="password_reset"),
     path("agreement/", views.agreement, name="agreement"),
@@ -16,5 +15,4 @@ urlpatterns = [
     path("settings/password/", views.settings_password, name="settings_password"),
     path("settings/phone/", views.settings_phone, name="settings_phone"),
     path("settings/agreement/", views.settings_agreement, name="settings_agreement"),
-    path("identity/switch/", views.identity_switch, name="identity_switch"),
 ]

@@ -1,6 +1,6 @@
-"""Account pages (PRODUCT.md §3): 登录, 注册 (企业 / 个人), 找回密码, 《用户协议》, 个人设置,
-身份切换. Views are thin: forms check input, services write, ``DomainError`` becomes a
-field message.
+"""Account pages (PRODUCT.md §3): 登录, 个人注册, 找回密码, 《用户协议》, 个人设置.
+企业注册 and 身份切换 are pages of ipms.enterprises. Views are thin: forms check input,
+services write, ``DomainError`` becomes a field message.
 
 Every view that receives a password, an SMS code or a 身份证 number is wrapped in
 ``sensitive_post_parameters`` (Django then masks them in error reports), and every page
@@ -18,7 +18,6 @@ from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -33,7 +32,6 @@ from ipms.core.sms import SmsRateLimited, SmsUnavailable
 from . import limits, selectors, services
 from .forms import (
     SMS_SLIDER_SCOPE,
-    EnterpriseRegisterForm,
     PasswordChangeForm,
     PasswordResetForm,
     PersonalRegisterForm,
@@ -42,8 +40,8 @@ from .forms import (
     ProfileForm,
     SmsSendForm,
 )
-from .identity import Identity, identity_get, identity_set
 from .models import SmsCodePurpose, User
+from .signals import user_registered
 from .sms import VOID, code_ttl, sms_code_send, sms_code_verify
 
 logger = logging.getLogger("ipms.accounts")
@@ -51,35 +49,16 @@ logger = logging.getLogger("ipms.accounts")
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 REGISTERED = "注册成功,欢迎使用{platform}!"
-ENTERPRISE_REGISTERED = "企业注册成功!您是“{name}”的企业管理员,可以开始添加企业成员。"
-PENDING_INVITATIONS = "您有 {count} 个企业邀请等待确认,请点击邀请短信中的链接确认加入。"
 ALREADY_SIGNED_IN = "您已登录,无需再注册。如需注册企业,请使用“企业注册”。"
 RESET_DONE = "密码已重置,请使用新密码登录。该账号在其他设备上的登录已全部退出。"
 CHANGED_DONE = "密码已修改。该账号在其他设备上的登录已全部退出。"
 PHONE_CHANGED = "手机号已更换为 {phone},请以后使用新手机号登录。其他设备上的登录已全部退出。"
 PROFILE_SAVED = "个人资料已保存。"
 AGREEMENT_ACCEPTED = "已记录您对《用户协议》({version}版)的同意。"
-SWITCHED_TO_ADMIN = "已切换为管理员身份。"
-SWITCHED_TO_LEARNER = "已切换为学员身份。"
-NOT_ADMIN = "您不是企业管理员,无需切换身份。"
 SMS_SENT = "验证码已发送至 {phone},{minutes}分钟内有效。"
 # 找回密码 answers alike whether or not the phone has an account.
 SMS_SENT_IF_REGISTERED = "如该手机号已注册,验证码已发送至 {phone},{minutes}分钟内有效。"
 SMS_LOGIN_REQUIRED = "请先登录。"
-
-
-# The enterprise admin's home (成员管理), under whichever name the enterprises app gives it.
-ADMIN_HOME_URL_NAMES = ("enterprises:index", "enterprises:members", "enterprises:member_list")
-
-
-def _admin_home_url() -> str:
-    """The enterprise admin's home once that app provides it, else 首页."""
-    for name in ADMIN_HOME_URL_NAMES:
-        try:
-            return reverse(name)
-        except NoReverseMatch:
-            continue
-    return reverse("content:home")
 
 
 def _apply(form, error: DomainError) -> None:
@@ -141,67 +120,6 @@ def _register_limited(request, form) -> bool:
     return False
 
 
-@sensitive_post_parameters("password")
-@never_cache
-def register_enterprise(request):
-    """企业注册. A signed-in user registers their enterprise with their own account."""
-    user = request.user if request.user.is_authenticated else None
-    form = EnterpriseRegisterForm(request.POST or None, user=user)
-    status = 200
-    if request.method == "POST":
-        limited = _register_limited(request, form)
-        if limited:
-            status = 429
-        elif form.is_valid() and not _enterprise_conflicts(form):
-            data = form.cleaned_data
-            try:
-                admin, enterprise = services.enterprise_signup(
-                    user=user,
-                    phone=data.get("phone", ""),
-                    password=data.get("password", ""),
-                    agreement_accepted=data["agree"],
-                    name=data["name"],
-                    credit_code=data["credit_code"],
-                    address=data["address"],
-                    scale=data["scale"],
-                    industry=data["industry"],
-                    type=data["type"],
-                )
-            except DomainError as error:
-                _apply(form, error)
-            else:
-                limits.register_refused(request, count=True)
-                if user is None:
-                    _login(request, admin)
-                else:
-                    # A new privilege for this session: give it a new key.
-                    request.session.cycle_key()
-                identity_set(request, Identity.ADMIN)
-                messages.success(request, ENTERPRISE_REGISTERED.format(name=enterprise.name))
-                return redirect(_admin_home_url())
-    return render(
-        request,
-        "accounts/register_enterprise.html",
-        {"form": form, "tab": "enterprise"},
-        status=status,
-    )
-
-
-def _enterprise_conflicts(form) -> bool:
-    """Both "already registered" answers at once, before the service is asked."""
-    data = form.cleaned_data
-    conflict = False
-    if "phone" in form.fields and User.objects.filter(phone=data["phone"]).exists():
-        form.add_error("phone", services.PHONE_REGISTERED_ENTERPRISE)
-        conflict = True
-    if selectors.enterprise_code_taken(data["credit_code"]):
-        from ipms.enterprises.models import MSG_CREDIT_CODE_TAKEN
-
-        form.add_error("credit_code", MSG_CREDIT_CODE_TAKEN)
-        conflict = True
-    return conflict
-
-
 @sensitive_post_parameters("password", "code")
 @never_cache
 def register_personal(request):
@@ -232,9 +150,7 @@ def register_personal(request):
                 limits.register_refused(request, count=True)
                 _login(request, user)
                 messages.success(request, REGISTERED.format(platform=settings.PLATFORM_NAME))
-                pending = selectors.pending_invitation_count(user.phone)
-                if pending:
-                    messages.info(request, PENDING_INVITATIONS.format(count=pending))
+                user_registered.send(sender=User, user=user, request=request)
                 return redirect("content:home")
     context = {"form": form, "tab": "personal", **_sms_context(SmsCodePurpose.REGISTER)}
     return render(request, "accounts/register_personal.html", context, status=status)
@@ -340,8 +256,8 @@ def agreement(request):
 # --- 个人设置 ----------------------------------------------------------------------------
 
 
-def _profile_initial(user: User, membership) -> dict:
-    profile = selectors.profile_defaults(user, membership)
+def _profile_initial(user: User, affiliation) -> dict:
+    profile = selectors.profile_defaults(user, affiliation)
     return {
         "name": profile.name,
         "position": profile.position,
@@ -356,8 +272,8 @@ def _profile_initial(user: User, membership) -> dict:
 def settings_profile(request):
     """个人设置 → 个人资料."""
     user = request.user
-    membership = selectors.membership_of(user)
-    form = ProfileForm(request.POST or None, user=user, initial=_profile_initial(user, membership))
+    affiliation = selectors.affiliation_of(user)
+    form = ProfileForm(request.POST or None, user=user, initial=_profile_initial(user, affiliation))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         number = data.get("id_number") or ""
@@ -387,8 +303,8 @@ def settings_profile(request):
     context = {
         "form": form,
         "tab": "profile",
-        # 公司 (read-only): the enterprise the user is a verified member of.
-        "enterprise": membership.enterprise.name if membership is not None else "",
+        # 公司 (read-only): e.g. the enterprise the user is a verified member of.
+        "enterprise": affiliation.organisation if affiliation is not None else "",
     }
     return render(request, "accounts/settings/profile.html", context)
 
@@ -446,25 +362,3 @@ def settings_agreement(request):
         return redirect("accounts:settings_agreement")
     context = {"tab": "agreement", **selectors.agreement_context(request.user)}
     return render(request, "accounts/settings/agreement.html", context)
-
-
-# --- 身份切换 ----------------------------------------------------------------------------
-
-
-@login_required
-@require_POST
-def identity_switch(request):
-    """身份切换 between 学员 and 管理员 (enterprise admins only)."""
-    from ipms.enterprises.selectors import is_enterprise_admin
-
-    if not is_enterprise_admin(request.user):
-        identity_set(request, Identity.LEARNER)
-        messages.info(request, NOT_ADMIN)
-        return redirect("content:home")
-    if identity_get(request) == Identity.ADMIN:
-        identity_set(request, Identity.LEARNER)
-        messages.info(request, SWITCHED_TO_LEARNER)
-        return redirect("content:home")
-    identity_set(request, Identity.ADMIN)
-    messages.info(request, SWITCHED_TO_ADMIN)
-    return redirect(_admin_home_url())

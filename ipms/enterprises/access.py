@@ -13,9 +13,8 @@ from functools import wraps
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import render
 
-from ipms.accounts.identity import Identity, identity_set
-
 from . import selectors
+from .identity import Identity, identity_set
 
 logger = logging.getLogger("ipms.enterprises.access")
 

@@ -12,11 +12,13 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from ipms.accounts.forms import POLICY_HELP, PhoneField, agree_field, new_password_field
 from ipms.accounts.models import User
 from ipms.core import regions
 from ipms.core.errors import DomainError
 from ipms.core.forms import BootstrapFormMixin
 from ipms.core.phone import PHONE_INVALID, clean_mobile
+from ipms.core.slider import SliderField
 
 from .models import (
     CreditCodeFormField,
@@ -31,6 +33,7 @@ MSG_NAME_REQUIRED = "请填写姓名。"
 MSG_MISMATCH = "两次输入的密码不一致。"
 MSG_AGREEMENT_REQUIRED = "请阅读并勾选同意《用户协议》。"
 MSG_FILE_REQUIRED = "请选择要上传的Excel文件。"
+MSG_CHOOSE_FROM_LIST = "请从列表中选择。"
 
 
 def add_domain_error(form: forms.Form, error: DomainError, *, fields: dict | None = None) -> None:
@@ -89,6 +92,95 @@ class EnterpriseProfileForm(BootstrapFormMixin, forms.Form):
     @classmethod
     def initial_for(cls, enterprise: Enterprise) -> dict[str, str]:
         return {name: getattr(enterprise, name) for name in cls.base_fields}
+
+
+class EnterpriseRegisterForm(BootstrapFormMixin, forms.Form):
+    """企业注册. A signed-in user registers with their own account: no phone or password."""
+
+    name = forms.CharField(
+        label="公司名称",
+        max_length=100,
+        widget=forms.TextInput(
+            attrs={
+                "placeholder": "请填写公司名称(营业执照上的企业名)",
+                "autocomplete": "organization",
+            }
+        ),
+        error_messages={
+            "required": "请填写公司名称。",
+            "max_length": "公司名称不能超过100个字符。",
+        },
+    )
+    credit_code = CreditCodeFormField(
+        label="营业执照注册号/统一社会信用代码",
+        max_length=None,
+        widget=forms.TextInput(
+            attrs={
+                "placeholder": "请填写15位营业执照注册号或18位统一社会信用代码",
+                "maxlength": "30",
+            }
+        ),
+        error_messages={"required": MSG_CREDIT_CODE_REQUIRED},
+    )
+    address = forms.CharField(
+        label="企业实际经营地址",
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(
+            attrs={"placeholder": "请填写企业实际经营地址", "autocomplete": "street-address"}
+        ),
+        error_messages={"max_length": "地址不能超过200个字符。"},
+    )
+    scale = forms.ChoiceField(
+        label="企业规模",
+        required=False,
+        choices=_choices("请选择企业规模", Enterprise.Scale.choices),
+        error_messages={"invalid_choice": MSG_CHOOSE_FROM_LIST},
+    )
+    industry = forms.ChoiceField(
+        label="企业所属行业",
+        required=False,
+        choices=_choices("请选择企业所属行业", Enterprise.Industry.choices),
+        error_messages={"invalid_choice": MSG_CHOOSE_FROM_LIST},
+    )
+    type = forms.ChoiceField(
+        label="企业类型",
+        required=False,
+        choices=_choices("请选择企业类型", Enterprise.Type.choices),
+        error_messages={"invalid_choice": MSG_CHOOSE_FROM_LIST},
+    )
+    phone = PhoneField(label="管理员手机号")
+    password = new_password_field(
+        "登录密码", "登录密码(至少8位,且含字母数字结合)", help_text=POLICY_HELP
+    )
+    slider = SliderField(scope="register")
+    agree = agree_field()
+
+    MORE_FIELDS = ("address", "scale", "industry", "type")
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user if user is not None and user.is_authenticated else None
+        if self.user is not None:
+            del self.fields["phone"]
+            del self.fields["password"]
+
+    @property
+    def more_open(self) -> bool:
+        """Keep 填写更多企业信息 unfolded when it holds a value or an error."""
+        if any(name in self.errors for name in self.MORE_FIELDS):
+            return True
+        return self.is_bound and any(self.data.get(name) for name in self.MORE_FIELDS)
+
+    def clean(self):
+        cleaned = super().clean()
+        password = cleaned.get("password")
+        if "password" in self.fields and password:
+            try:
+                validate_password(password, user=User(phone=cleaned.get("phone") or ""))
+            except ValidationError as error:
+                self.add_error("password", error)
+        return cleaned
 
 
 class RegionFieldsMixin:

@@ -30,6 +30,7 @@ from django.db.models.functions import Length, Upper
 from django.db.models.lookups import Exact, In
 from django.utils import timezone
 
+from ipms.accounts.models import Position
 from ipms.core import regions
 from ipms.core.models import TimeStampedModel
 from ipms.core.phone import mask_mobile, validate_mobile
@@ -195,20 +196,8 @@ class Membership(TimeStampedModel):
         VERIFIED = "verified", "已验证"
         REMOVED = "removed", "已移除"
 
-    class Position(models.TextChoices):
-        EXECUTIVE = "executive", "企业负责人"
-        MANAGEMENT_REP = "management_rep", "管理者代表"
-        IP_MANAGER = "ip_manager", "知识产权管理员"
-        INTERNAL_AUDITOR = "internal_auditor", "内审员"
-        LEGAL = "legal", "法务"
-        RND = "rnd", "研发/技术"
-        MARKETING = "marketing", "市场/销售"
-        PROCUREMENT = "procurement", "采购"
-        PRODUCTION = "production", "生产"
-        HR = "hr", "人力资源"
-        FINANCE = "finance", "财务"
-        ADMINISTRATION = "administration", "行政"
-        OTHER = "other", "其他"
+    # 职位: the accounts' list, so a member's and their own 个人资料 agree.
+    Position = Position
 
     ACTIVE_STATUSES = (Status.PENDING, Status.VERIFIED)
 

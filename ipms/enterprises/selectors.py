@@ -7,15 +7,13 @@ admin cannot even learn that the id exists). Lists cost a fixed number of querie
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from django.db.models import Case, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.http import Http404
 
-from .models import Enterprise, Invitation, Membership
+from ipms.accounts.models import User
+from ipms.accounts.selectors import Affiliation
 
-if TYPE_CHECKING:
-    from ipms.accounts.models import User
+from .models import Enterprise, Invitation, Membership
 
 
 def _is_signed_in(user) -> bool:
@@ -31,6 +29,26 @@ def membership_of(user: User) -> Membership | None:
         .filter(user=user, status=Membership.Status.VERIFIED)
         .first()
     )
+
+
+def profile_affiliation(user: User) -> Affiliation | None:
+    """个人资料's 公司 and defaults from the verified member row (registered with accounts
+    in ``EnterprisesConfig.ready``)."""
+    membership = membership_of(user)
+    if membership is None:
+        return None
+    return Affiliation(
+        organisation=membership.enterprise.name,
+        name=membership.name,
+        position=membership.position,
+        province=membership.province,
+        city=membership.city,
+    )
+
+
+def enterprise_code_taken(credit_code: str) -> bool:
+    """Whether an enterprise is registered under this (normalised) code already."""
+    return Enterprise.objects.filter(credit_code=credit_code).exists()
 
 
 def enterprise_of(user: User) -> Enterprise | None:
@@ -179,10 +197,8 @@ def membership_in_enterprise(
         raise Http404("成员不存在") from None
 
 
-def account_for_phone(phone: str):
+def account_for_phone(phone: str) -> User | None:
     """The account that owns ``phone``, if any (for the 账号确认 page)."""
-    from ipms.accounts.models import User
-
     return User.objects.filter(phone=phone).first()
 
 
@@ -199,8 +215,6 @@ def import_phone_facts(enterprise: Enterprise, phones: list[str]) -> dict[str, s
     """What the import preview must know about each phone, in three queries per 500:
     already on this enterprise's list (已验证 / 待验证), a disabled account, or an
     account verified in another enterprise. Phones with nothing to say are left out."""
-    from ipms.accounts.models import User
-
     facts: dict[str, str] = {}
     for start in range(0, len(phones), _FACT_CHUNK):
         chunk = phones[start : start + _FACT_CHUNK]

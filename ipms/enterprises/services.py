@@ -24,10 +24,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Model, Q
 from django.utils import timezone
 
+from ipms.accounts import services as account_services
 from ipms.accounts.models import User
+from ipms.accounts.sms import sms_send_after_commit
 from ipms.core import regions
 from ipms.core.errors import DomainError
 from ipms.core.phone import PHONE_INVALID, is_mobile, mask_mobile, normalize_mobile
+from ipms.core.sms.templates import MEMBER_INVITATION
 
 from . import selectors
 from .models import (
@@ -35,6 +38,7 @@ from .models import (
     Enterprise,
     Invitation,
     Membership,
+    invitation_ttl,
 )
 from .validators import normalize_credit_code, validate_credit_code
 
@@ -48,6 +52,9 @@ INVITATIONS_PER_PHONE_PER_DAY = 5
 PROFILE_INCOMPLETE = "务必填写完整正确的企业信息,否则无法添加员工以及证书下载"
 NOT_ADMIN = "只有本企业的管理员可以进行此操作。"
 ACCOUNT_DISABLED = "该手机号的账号已停用,请联系平台客服。"
+PHONE_REGISTERED_ENTERPRISE = (
+    "该手机号已注册。如需以该手机号注册企业,请先登录,再打开“企业注册”(无需再填手机号和密码)。"
+)
 ADMIN_IN_OTHER_ENTERPRISE = (
     "该手机号已是其他企业的成员,不能再注册新企业。请先联系原企业管理员将您移除。"
 )
@@ -199,28 +206,60 @@ def _send_invitation_sms(membership: Membership, token: str) -> None:
     A rolled-back invitation sends nothing; a provider failure after commit is logged by
     the SMS layer, and the admin can 重新发送邀请. The token is never logged here.
     """
-    from ipms.core.sms.templates import MEMBER_INVITATION
-
     params = {"enterprise": membership.enterprise.name, "token": token}
-    try:
-        from ipms.accounts.sms import sms_send_after_commit
-    except ImportError:  # pragma: no cover - only while the accounts SMS queue is absent
-        from ipms.core.sms import SmsError, send_sms
-
-        phone = membership.phone
-
-        def send() -> None:
-            try:
-                send_sms(phone=phone, template=MEMBER_INVITATION, params=params)
-            except SmsError:
-                logger.warning("invitation SMS to %s failed", mask_mobile(phone), exc_info=True)
-
-        transaction.on_commit(send, robust=True)
-        return
     sms_send_after_commit(phone=membership.phone, template=MEMBER_INVITATION, params=params)
 
 
 # --- enterprises --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def enterprise_signup(
+    *,
+    user: User | None,
+    phone: str = "",
+    password: str = "",
+    agreement_accepted: bool,
+    name: str,
+    credit_code: str,
+    address: str = "",
+    scale: str = "",
+    industry: str = "",
+    type: str = "",  # the Enterprise field's name, passed by keyword only
+) -> tuple[User, Enterprise]:
+    """企业注册: one transaction for the admin's account and the enterprise.
+
+    ``user`` is the signed-in user registering their enterprise (no phone or password
+    then), or None for a visitor, whose account is created from ``phone`` and
+    ``password``. A phone that already has an account is refused for visitors, with a
+    hint to log in first: registering an enterprise must not let anyone claim someone
+    else's existing account. Returns ``(user, enterprise)``.
+    """
+    if not agreement_accepted:
+        raise DomainError(account_services.AGREEMENT_REQUIRED, field="agree")
+    if user is None:
+        phone = normalize_mobile(phone)
+        if not is_mobile(phone):
+            raise DomainError(PHONE_INVALID, field="phone")
+        if User.objects.filter(phone=phone).exists():
+            raise DomainError(PHONE_REGISTERED_ENTERPRISE, field="phone")
+        user = account_services.user_register(
+            phone=phone, password=password, agreement_accepted=True
+        )
+    else:
+        if not user.is_active:
+            raise DomainError(account_services.ACCOUNT_DISABLED)
+        account_services.user_agreement_accept(user=user)
+    enterprise = enterprise_register(
+        name=name,
+        credit_code=credit_code,
+        admin_user=user,
+        address=address,
+        scale=scale,
+        industry=industry,
+        type=type,
+    )
+    return user, enterprise
 
 
 @transaction.atomic
@@ -701,7 +740,7 @@ def membership_invite_bulk(
                         membership=membership,
                         token_hash=Invitation.hash_token(token),
                         created_by=by,
-                        expires_at=now + _invitation_ttl(),
+                        expires_at=now + invitation_ttl(),
                     )
                 )
             Invitation.objects.bulk_create(invitations, batch_size=BULK_CHUNK)
@@ -728,12 +767,6 @@ def models_q_phone_or_user_phone(phones: list[str]):
     return Q(phone__in=phones) | Q(user__phone__in=phones)
 
 
-def _invitation_ttl() -> datetime.timedelta:
-    from .models import invitation_ttl
-
-    return invitation_ttl()
-
-
 # --- 账号激活 -------------------------------------------------------------------------------
 
 
@@ -748,8 +781,6 @@ def invitation_accept_new_account(
     admin entered, else ``name``. Everything rolls back together if the acceptance is
     refused. A second submit (double click) finds the account and is told to log in.
     """
-    from ipms.accounts.services import user_register
-
     invitation = _invitation_for_token(token)
     invitation_check(invitation)
     membership = invitation.membership
@@ -757,7 +788,7 @@ def invitation_accept_new_account(
         raise DomainError(ACCOUNT_EXISTS)
     name = (membership.name or name or "").strip()
     try:
-        user = user_register(
+        user = account_services.user_register(
             phone=membership.phone,
             password=password,
             agreement_accepted=agreement_accepted,

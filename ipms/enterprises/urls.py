@@ -1,13 +1,16 @@
-"""Enterprise admin pages under /enterprise/ (the invitation link /j/<token>/ is mounted
-at the root by config/urls.py, since SMS_LINK_BASE ends in /j/)."""
+"""The enterprises app's pages, mounted at the site root by config/urls.py: the admin pages
+under /enterprise/, and 企业注册 and 身份切换 under /accounts/, where the account pages are
+and where users know them. (The invitation link /j/<token>/ is mounted by config/urls.py
+without a namespace, since SMS_LINK_BASE ends in /j/.)"""
 
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
 app_name = "enterprises"
 
-urlpatterns = [
+# The enterprise admin's pages.
+admin_patterns = [
     path("", views.index, name="index"),
     path("profile/", views.profile, name="profile"),
     path("members/", views.member_list, name="member_list"),
@@ -31,4 +34,10 @@ urlpatterns = [
         name="member_import_result",
     ),
     path("joined/", views.joined, name="joined"),
+]
+
+urlpatterns = [
+    path("enterprise/", include(admin_patterns)),
+    path("accounts/register/", views.register_enterprise, name="register"),
+    path("accounts/identity/switch/", views.identity_switch, name="identity_switch"),
 ]

@@ -16,8 +16,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header, urlencode
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from ipms.accounts import limits as account_limits
 from ipms.core import ratelimit
 from ipms.core.errors import DomainError
 from ipms.core.pagination import paginate
@@ -27,16 +29,25 @@ from . import imports, selectors, services
 from .access import enterprise_admin_required
 from .forms import (
     EnterpriseProfileForm,
+    EnterpriseRegisterForm,
     InvitationSignupForm,
     MemberAddForm,
     MemberImportForm,
     add_domain_error,
 )
-from .models import Membership
+from .identity import Identity, identity_get, identity_set
+from .models import MSG_CREDIT_CODE_TAKEN, Membership
+
+# Several backends are configured (django-axes first), so logins name the one that applies.
+MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 MEMBERS_PER_PAGE = 20
 IMPORT_PREVIEW_OK_ROWS = 100
 
+ENTERPRISE_REGISTERED = "企业注册成功!您是“{name}”的企业管理员,可以开始添加企业成员。"
+SWITCHED_TO_ADMIN = "已切换为管理员身份。"
+SWITCHED_TO_LEARNER = "已切换为学员身份。"
+NOT_ADMIN = "您不是企业管理员,无需切换身份。"
 PROFILE_SAVED = "企业信息已保存。"
 MEMBER_ADDED = "已添加成员 {who},邀请短信已发送至 {phone}。"
 MEMBER_REMOVED = "已移除成员 {who}。其学习记录仍保留在其个人账号中。"
@@ -69,6 +80,84 @@ def _members_url(request) -> str:
     """成员管理 with the search and page the admin came from."""
     back = _safe_back(request.POST.get("back") or request.GET.get("back"))
     return reverse("enterprises:member_list") + back
+
+
+# --- 企业注册 / 身份切换 ----------------------------------------------------------------------
+
+
+@sensitive_post_parameters("password")
+@never_cache
+def register_enterprise(request):
+    """企业注册 (/accounts/register/, beside 个人注册). A signed-in user registers their
+    enterprise with their own account."""
+    user = request.user if request.user.is_authenticated else None
+    form = EnterpriseRegisterForm(request.POST or None, user=user)
+    status = 200
+    if request.method == "POST":
+        refused = account_limits.register_refused(request, count=False)
+        if refused:
+            form.add_error(None, refused)
+            status = 429
+        elif form.is_valid() and not _enterprise_conflicts(form):
+            data = form.cleaned_data
+            try:
+                admin, enterprise = services.enterprise_signup(
+                    user=user,
+                    phone=data.get("phone", ""),
+                    password=data.get("password", ""),
+                    agreement_accepted=data["agree"],
+                    name=data["name"],
+                    credit_code=data["credit_code"],
+                    address=data["address"],
+                    scale=data["scale"],
+                    industry=data["industry"],
+                    type=data["type"],
+                )
+            except DomainError as error:
+                add_domain_error(form, error)
+            else:
+                account_limits.register_refused(request, count=True)
+                if user is None:
+                    login(request, admin, backend=MODEL_BACKEND)
+                else:
+                    # A new privilege for this session: give it a new key.
+                    request.session.cycle_key()
+                identity_set(request, Identity.ADMIN)
+                messages.success(request, ENTERPRISE_REGISTERED.format(name=enterprise.name))
+                return redirect("enterprises:index")
+    return render(
+        request, "enterprises/register.html", {"form": form, "tab": "enterprise"}, status=status
+    )
+
+
+def _enterprise_conflicts(form) -> bool:
+    """Both "already registered" answers at once, before the service is asked."""
+    data = form.cleaned_data
+    conflict = False
+    if "phone" in form.fields and selectors.account_for_phone(data["phone"]) is not None:
+        form.add_error("phone", services.PHONE_REGISTERED_ENTERPRISE)
+        conflict = True
+    if selectors.enterprise_code_taken(data["credit_code"]):
+        form.add_error("credit_code", MSG_CREDIT_CODE_TAKEN)
+        conflict = True
+    return conflict
+
+
+@login_required
+@require_POST
+def identity_switch(request):
+    """身份切换 between 学员 and 管理员 (enterprise admins only)."""
+    if not selectors.is_enterprise_admin(request.user):
+        identity_set(request, Identity.LEARNER)
+        messages.info(request, NOT_ADMIN)
+        return redirect("content:home")
+    if identity_get(request) == Identity.ADMIN:
+        identity_set(request, Identity.LEARNER)
+        messages.info(request, SWITCHED_TO_LEARNER)
+        return redirect("content:home")
+    identity_set(request, Identity.ADMIN)
+    messages.info(request, SWITCHED_TO_ADMIN)
+    return redirect("enterprises:index")
 
 
 # --- 企业管理员 ----------------------------------------------------------------------------
@@ -425,7 +514,7 @@ def _signup(request, context: dict, membership: Membership, token: str):
                 return redirect(request.path)
             add_domain_error(form, error, fields={"password": "password1"})
         else:
-            login(request, joined.user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, joined.user, backend=MODEL_BACKEND)
             return redirect("enterprises:joined")
     return _invitation_page(request, "signup", {**context, "form": form})
 

@@ -144,7 +144,7 @@ def test_personal_registration_with_an_sms_code(
 
     phone = "13912345678"
     page.set_viewport_size(viewport)
-    page.goto(live_server.url + reverse("accounts:register"))
+    page.goto(live_server.url + reverse("enterprises:register"))
     page.get_by_role("link", name="个人注册").click()
     expect(page.get_by_role("link", name="个人注册")).to_have_attribute("aria-current", "page")
 

@@ -7,9 +7,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from ipms.accounts.identity import SESSION_KEY as IDENTITY_KEY
 from ipms.accounts.models import User
-from ipms.accounts.views import _admin_home_url
+from ipms.enterprises.identity import SESSION_KEY as IDENTITY_KEY
 from ipms.enterprises.models import Membership
 from ipms.enterprises.tests.factories import EnterpriseFactory, MembershipFactory
 
@@ -21,7 +20,7 @@ PROFILE = reverse("accounts:settings")
 PASSWORD_URL = reverse("accounts:settings_password")
 PHONE_URL = reverse("accounts:settings_phone")
 AGREEMENT_URL = reverse("accounts:settings_agreement")
-SWITCH = reverse("accounts:identity_switch")
+SWITCH = reverse("enterprises:identity_switch")
 NEW_PHONE = "13912345678"
 
 
@@ -374,7 +373,7 @@ def test_menu_and_switch_for_an_enterprise_admin(signed_in, learner):
     body = signed_in.get(reverse("content:home")).content.decode()
     assert "身份切换" in body and "切换为管理员" in body
     response = signed_in.post(SWITCH)
-    assert response.status_code == 302 and response.url == _admin_home_url()
+    assert response.status_code == 302 and response.url == reverse("enterprises:index")
     assert signed_in.session[IDENTITY_KEY] == "admin"
     assert "切换为学员" in signed_in.get(reverse("content:home")).content.decode()
     response = signed_in.post(SWITCH)
@@ -397,7 +396,7 @@ def test_switch_needs_login(client):
 def test_login_page_links(client):
     body = client.get(reverse("accounts:login")).content.decode()
     assert reverse("accounts:password_reset") in body and "找回密码" in body
-    assert reverse("accounts:register") in body and "立即注册" in body
+    assert reverse("enterprises:register") in body and "立即注册" in body
 
 
 def test_with_the_limit_cache_down_the_current_password_is_not_checked(

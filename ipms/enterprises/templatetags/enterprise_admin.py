@@ -1,9 +1,15 @@
-"""The enterprise admin layout: its navigation, and links to pages that may not exist yet."""
+"""The enterprise admin layout: its navigation, links to pages that may not exist yet, and
+身份切换 in the site's user menu."""
 
 from django import template
 from django.urls import NoReverseMatch, reverse
 
+from ipms.enterprises.identity import Identity, identity_get
+from ipms.enterprises.selectors import is_enterprise_admin
+
 register = template.Library()
+
+_IDENTITY_CACHE_ATTR = "_ipms_identity_menu"
 
 # 成员管理 · 学习管理 · 企业信息 · 监督反馈 (PRODUCT.md §4). Each entry: label, URL name, and
 # the view-name prefixes that mark it as the current page. 学习管理 and 监督反馈 come with
@@ -47,3 +53,26 @@ def admin_nav(context):
 def url_or_none(name: str) -> str | None:
     """``{% url_or_none "accounts:agreement" as link %}``: the URL, or None if not built yet."""
     return _reverse_or_none(name)
+
+
+@register.simple_tag(takes_context=True)
+def identity_menu(context) -> dict:
+    """身份切换 in the user menu: shown only to enterprise admins (one query per request).
+
+    ``{"can_switch": bool, "current": "学员" | "管理员", "target": "管理员" | "学员"}``
+    """
+    request = context.get("request")
+    if request is None or not request.user.is_authenticated:
+        return {"can_switch": False}
+    cached = getattr(request, _IDENTITY_CACHE_ATTR, None)
+    if cached is not None:
+        return cached
+    can_switch = is_enterprise_admin(request.user)
+    admin = can_switch and identity_get(request) == Identity.ADMIN
+    menu = {
+        "can_switch": can_switch,
+        "current": "管理员" if admin else "学员",
+        "target": "学员" if admin else "管理员",
+    }
+    setattr(request, _IDENTITY_CACHE_ATTR, menu)
+    return menu

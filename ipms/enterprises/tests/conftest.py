@@ -1,10 +1,12 @@
 import pytest
 
+from ipms.accounts.tests import conftest as account_fixtures
 from ipms.core.sms import testing as sms_testing
 
 from .factories import EnterpriseFactory, MembershipFactory, UserFactory
 
 sms_outbox = sms_testing.sms_outbox
+slider_pass = account_fixtures.slider_pass
 
 
 @pytest.fixture(autouse=True)

@@ -4,8 +4,8 @@ admin only ever reaches their own enterprise's members (404 for anyone else's)."
 import pytest
 from django.urls import reverse
 
-from ipms.accounts.identity import SESSION_KEY, Identity
 from ipms.enterprises import imports
+from ipms.enterprises.identity import SESSION_KEY, Identity
 from ipms.enterprises.models import Membership
 
 from .factories import MembershipFactory, UserFactory
@@ -45,9 +45,12 @@ def test_every_url_of_the_app_is_classified():
     """A new enterprise URL must be added to ADMIN_PAGES (or to the public ones)."""
     from ipms.enterprises import urls
 
-    names = {f"enterprises:{pattern.name}" for pattern in urls.urlpatterns}
+    names = {f"enterprises:{pattern.name}" for pattern in urls.admin_patterns}
     classified = {name for name, _, _ in ADMIN_PAGES} | {"enterprises:joined"}
     assert names == classified
+    # Besides the admin pages: 企业注册 (test_register) and 身份切换 (accounts' menu tests).
+    others = {f"enterprises:{p.name}" for p in urls.urlpatterns if hasattr(p, "name")}
+    assert others == {"enterprises:register", "enterprises:identity_switch"}
 
 
 @pytest.mark.parametrize(("name", "arg", "method"), list(_cases()))

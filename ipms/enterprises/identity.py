@@ -1,8 +1,8 @@
 """身份切换: an enterprise admin is also a learner and switches between the two views.
 
 The identity is a view mode kept in the session, not a permission: admin pages check
-that the user administers an enterprise (ipms.enterprises.selectors), and opening one
-puts the session in the admin identity so the layout shows the admin navigation.
+that the user administers an enterprise (``selectors``), and opening one puts the session
+in the admin identity so the layout shows the admin navigation.
 """
 
 from enum import StrEnum
