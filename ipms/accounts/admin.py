@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
+from ipms.core.names import validate_person_name
+
 from .models import User
 
 
@@ -17,6 +19,12 @@ class UserEditForm(UserChangeForm):
         # The 身份证 columns are not editable (editable=False), so they are not in the form:
         # operators can neither read nor change the number here.
         fields = "__all__"
+
+    def clean_name(self) -> str:
+        # The model field checks the length; the rest of the one 姓名 rule applies here too.
+        name = self.cleaned_data["name"]
+        validate_person_name(name)
+        return name
 
 
 @admin.register(User)

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from ipms.core import regions
 from ipms.core.forms import BootstrapFormMixin
+from ipms.core.names import PersonNameField
 from ipms.core.phone import PHONE_INVALID, clean_mobile, normalize_mobile, validate_mobile
 from ipms.core.slider import SliderError, slider_verify_pass
 
@@ -277,13 +278,7 @@ class ProfileForm(BootstrapFormMixin, forms.Form):
     """个人资料. The 身份证 input starts empty: the stored number is shown masked and
     only replaced when a new one is typed (it is never sent back to the browser)."""
 
-    name = forms.CharField(
-        label="姓名",
-        max_length=50,
-        required=False,
-        widget=_text("请填写姓名", autocomplete="name"),
-        error_messages={"max_length": services.NAME_TOO_LONG},
-    )
+    name = PersonNameField(required=False, widget=_text("请填写姓名", autocomplete="name"))
     id_number = forms.CharField(
         label="身份证",
         max_length=30,

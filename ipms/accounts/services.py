@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from ipms.core import regions
 from ipms.core.errors import DomainError
+from ipms.core.names import clean_person_name
 from ipms.core.phone import PHONE_INVALID, is_mobile, normalize_mobile
 
 from .idcard import parse_id_number
@@ -79,7 +80,6 @@ ACCOUNT_DISABLED = "该账号已停用,请联系平台客服。"
 ID_NUMBER_TAKEN = "该身份证号码已登记在其他账号下。如确属本人,请联系平台客服处理。"
 ID_NUMBER_CONSENT_REQUIRED = "登记身份证号码需要您的单独同意,请勾选后再提交。"
 POSITION_INVALID = "请从列表中选择职位。"
-NAME_TOO_LONG = "姓名不能超过50个字符。"
 
 
 def _domain_error_from(error: ValidationError, *, default_field: str | None = None) -> DomainError:
@@ -123,7 +123,7 @@ def user_register(*, phone: str, password: str, agreement_accepted: bool, name: 
         raise DomainError(AGREEMENT_REQUIRED, field="agree")
     if User.objects.filter(phone=phone).exists():
         raise DomainError(PHONE_REGISTERED, field="phone")
-    candidate = User(phone=phone, name=(name or "").strip())
+    candidate = User(phone=phone, name=clean_person_name(name))
     password_check_policy(password, user=candidate)
     candidate.set_password(password)
     _consent_now(candidate)
@@ -206,9 +206,7 @@ def user_profile_update(
     erases it (PIPL Art. 47). The number is never logged, not even when refused.
     """
     locked = User.objects.select_for_update().get(pk=user.pk)
-    name = (name or "").strip()
-    if len(name) > 50:
-        raise DomainError(NAME_TOO_LONG, field="name")
+    name = clean_person_name(name)
     position = position or ""
     if position and position not in Position.values:
         raise DomainError(POSITION_INVALID, field="position")

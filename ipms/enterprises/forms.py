@@ -17,6 +17,7 @@ from ipms.accounts.models import User
 from ipms.core import regions
 from ipms.core.errors import DomainError
 from ipms.core.forms import BootstrapFormMixin
+from ipms.core.names import PersonNameField
 from ipms.core.phone import PHONE_INVALID, clean_mobile
 from ipms.core.slider import SliderField
 
@@ -217,12 +218,9 @@ class RegionFieldsMixin:
 class MemberAddForm(RegionFieldsMixin, BootstrapFormMixin, forms.Form):
     """添加成员: 姓名, *手机, *职位, 城市 (省份 → 城市)."""
 
-    name = forms.CharField(
-        label="姓名",
-        max_length=50,
+    name = PersonNameField(
         required=False,
         widget=forms.TextInput(attrs={"placeholder": "请填写姓名", "autocomplete": "off"}),
-        error_messages={"max_length": "姓名不能超过50个字。"},
     )
     phone = forms.CharField(
         label="手机",
@@ -263,14 +261,6 @@ class MemberAddForm(RegionFieldsMixin, BootstrapFormMixin, forms.Form):
             }
         )
 
-    def clean_name(self) -> str:
-        from .imports import FORMULA_PREFIXES
-
-        name = self.cleaned_data["name"]
-        if name.startswith(FORMULA_PREFIXES):
-            raise ValidationError("姓名不能以 = + - @ 等符号开头。", code="formula")
-        return name
-
     def clean_phone(self) -> str:
         return clean_mobile(self.cleaned_data["phone"])
 
@@ -284,10 +274,8 @@ class InvitationSignupForm(BootstrapFormMixin, forms.Form):
     """账号激活 for a phone without an account: 姓名 (when the admin left it empty) and a
     password typed twice, checked by the platform's password validators."""
 
-    name = forms.CharField(
-        label="姓名",
-        max_length=50,
-        error_messages={"required": MSG_NAME_REQUIRED, "max_length": "姓名不能超过50个字。"},
+    name = PersonNameField(
+        error_messages={"required": MSG_NAME_REQUIRED},
         widget=forms.TextInput(attrs={"placeholder": "请填写您的姓名", "autocomplete": "name"}),
     )
     password1 = forms.CharField(

@@ -39,6 +39,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from ipms.core import regions
+from ipms.core.names import person_name_error
 from ipms.core.phone import is_mobile, normalize_mobile
 
 from .models import Enterprise, Membership
@@ -88,7 +89,6 @@ PREVIEW_LIST_MAX = 100
 # Reading stops after this many empty rows in a row (a sheet formatted down to row
 # 1,048,576 would otherwise be read to the end).
 MAX_EMPTY_RUN = 500
-NAME_MAX_LENGTH = 50
 
 MSG_EXTENSION = "请上传 .xlsx 格式的Excel文件(可先下载模板,按模板填写)。"
 MSG_TOO_BIG = "文件过大({size}),不能超过 {limit}。请分批导入。"
@@ -109,11 +109,6 @@ ERR_PROVINCE_UNKNOWN = "省份“{value}”不正确"
 ERR_CITY_UNKNOWN = "城市“{value}”不属于{province}"
 ERR_CITY_NO_PROVINCE = "城市“{value}”无法确定所属省份,请填写省份"
 ERR_CELL_TOO_LONG = "“{column}”内容过长(超过{limit}个字),请检查该单元格"
-ERR_NAME_TOO_LONG = "姓名超过50个字"
-ERR_NAME_FORMULA = "姓名不能以 = + - @ 等符号开头"
-# A cell starting with one of these is a formula to Excel (ASVS 5.0 1.2.10): no real name
-# does, and refusing them here keeps them out of later Excel exports too.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 ERR_DUPLICATE = "与第{row}行的手机号重复"
 ERR_OTHER_ENTERPRISE = "该手机号已是其他企业的成员"
 ERR_DISABLED = "该手机号的账号已停用"
@@ -486,10 +481,9 @@ def _check_fields(item: ImportRow) -> None:
             for name in item.too_long
         )
         return
-    if len(item.name) > NAME_MAX_LENGTH:
-        item.errors.append(ERR_NAME_TOO_LONG)
-    elif item.name.startswith(FORMULA_PREFIXES):
-        item.errors.append(ERR_NAME_FORMULA)
+    name_error = person_name_error(item.name)
+    if name_error is not None:
+        item.errors.append(name_error[0])
     if not item.phone:
         item.errors.append(ERR_PHONE_EMPTY)
     else:

@@ -29,6 +29,7 @@ from ipms.accounts.models import User
 from ipms.accounts.sms import sms_send_after_commit
 from ipms.core import regions
 from ipms.core.errors import DomainError
+from ipms.core.names import clean_person_name, person_name_error
 from ipms.core.phone import PHONE_INVALID, is_mobile, mask_mobile, normalize_mobile
 from ipms.core.sms.templates import MEMBER_INVITATION
 
@@ -383,7 +384,7 @@ def membership_invite(
     if position not in Membership.Position.values:
         raise DomainError(POSITION_INVALID, field="position")
     province, city = _clean_region(province, city)
-    name = (name or "").strip()
+    name = clean_person_name(name)
 
     user = User.objects.filter(phone=phone).first()
     if user is not None:
@@ -610,8 +611,9 @@ def _bulk_row_error(row: InviteRow) -> tuple[InviteRow, str | None]:
         province, city = _clean_region(row.province, row.city)
     except DomainError as error:
         return row, error.message
-    if len(row.name) > Membership._meta.get_field("name").max_length:
-        return row, "姓名不能超过50个字。"
+    error = person_name_error(row.name)
+    if error is not None:
+        return row, error[0]
     return row._replace(province=province, city=city), None
 
 

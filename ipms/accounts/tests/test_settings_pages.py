@@ -146,7 +146,7 @@ def test_id_number_changes_are_limited(signed_in, settings):
         ({"province": "", "city": "310000"}, "请先选择省份,再选择城市。"),
         ({"city": "<svg/onload=alert(1)>"}, "所选城市不属于所选省份"),
         ({"position": "ceo"}, "请从列表中选择职位。"),
-        ({"name": "名" * 51}, "姓名不能超过50个字符。"),
+        ({"name": "名" * 51}, "姓名不能超过50个字。"),
         ({"clear_id_number": "on", "id_number": ID_NUMBER}, "删除身份证号码时请不要同时填写新号码"),
     ],
 )

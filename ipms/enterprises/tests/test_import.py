@@ -204,8 +204,8 @@ def test_check_rows_finds_every_kind_of_problem(enterprise, other_enterprise):
     assert by_row[12].errors == ["该手机号已是其他企业的成员"]
     assert by_row[13].errors == ["该手机号的账号已停用"]
     assert by_row[14].ok and (by_row[14].province, by_row[14].city) == ("320000", "320500")
-    assert by_row[15].errors == ["姓名超过50个字"]
-    assert by_row[16].errors == ["姓名不能以 = + - @ 等符号开头"]
+    assert by_row[15].errors == ["姓名不能超过50个字。"]
+    assert by_row[16].errors == ["姓名不能以 = + - @ 等符号开头。"]
 
 
 def test_check_rows_asks_the_database_a_fixed_number_of_times(
