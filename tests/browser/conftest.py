@@ -3,11 +3,15 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from ipms.accounts.tests import conftest as account_fixtures
+
 pytestmark = pytest.mark.browser
 
 BASICS_JS = (Path(__file__).parent / "a11y_basics.js").read_text(encoding="utf-8")
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 375, "height": 812}
+
+operator = account_fixtures.operator
 
 SLIDER_LABEL = "请按住滑块,拖动到最右侧"
 

@@ -7,26 +7,18 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from ipms.accounts.tests.factories import OPERATOR_PASSWORD
 from ipms.core.demo_media import make_pdf
 from ipms.learning.tests.factories import tiny_mp4
 from tests.browser.conftest import DESKTOP, PHONE
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "Console2026ops"
 
-
-@pytest.fixture
-def operator(transactional_db):
-    from ipms.accounts.services import operator_create
-
-    return operator_create(phone="13900000001", password=PASSWORD, name="运营小李")
-
-
-def console_login(page, live_server):
+def console_login(page, live_server, operator):
     page.goto(live_server.url + reverse("admin:index"))
-    page.get_by_label("手机号").fill("13900000001")
-    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_label("手机号").fill(operator.phone)
+    page.get_by_label("密码").fill(OPERATOR_PASSWORD)
     page.get_by_role("button", name="登录").click()
     expect(page.get_by_role("heading", name="内容管理")).to_be_visible()
 
@@ -35,7 +27,7 @@ def test_operator_publishes_a_policy_and_a_course_with_video_and_courseware(
     page, live_server, operator, shoot, tmp_path
 ):
     page.set_viewport_size(DESKTOP)
-    console_login(page, live_server)
+    console_login(page, live_server, operator)
     shoot(page, "console-index")
 
     # A local policy without its region is refused with a Chinese message, nothing lost.

@@ -19,7 +19,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from ipms.accounts.middleware import session_mark_login
-from ipms.content.tests.factories import UserFactory
+from ipms.accounts.tests.factories import UserFactory
 from ipms.learning import services
 from ipms.learning.models import AccrualLease, LessonProgress, PlaybackView, StudyDay
 from ipms.learning.tests.factories import CourseFactory

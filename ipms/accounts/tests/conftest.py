@@ -7,6 +7,7 @@ import time
 import pytest
 from stdnum.iso7064 import mod_11_2
 
+from ipms.accounts.tests.factories import make_operator
 from ipms.core import slider
 
 PASSWORD = "Learner2026"
@@ -56,6 +57,18 @@ def slider_pass(monkeypatch):
         )
 
     return make
+
+
+@pytest.fixture
+def operator(db):
+    """An operator (console user); password ``OPERATOR_PASSWORD``."""
+    return make_operator()
+
+
+@pytest.fixture
+def operator_client(client, operator):
+    client.force_login(operator)
+    return client
 
 
 @pytest.fixture

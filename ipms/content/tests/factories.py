@@ -1,56 +1,18 @@
 """Factories for the portal content; other apps' tests may reuse them.
 
-Files are tiny but real (a PDF, a PNG) so the upload validators accept them.
+Files are tiny but real (a PDF, a PNG: ipms.core.tests.factories) so the upload
+validators accept them.
 """
 
 from __future__ import annotations
 
 import datetime
-import io
-from functools import cache
 
 import factory
 from factory.django import DjangoModelFactory
 
-from ipms.accounts.models import User
 from ipms.content.models import Feedback, Lecturer, Material, Policy, PolicyAttachment
-
-
-@cache
-def tiny_pdf(text: str = "IPMS test document") -> bytes:
-    """A real one-page PDF (Latin text, so no CJK font is needed)."""
-    from reportlab.pdfgen import canvas
-
-    buffer = io.BytesIO()
-    pdf = canvas.Canvas(buffer)
-    pdf.drawString(72, 720, text)
-    pdf.save()
-    return buffer.getvalue()
-
-
-@cache
-def tiny_png() -> bytes:
-    from PIL import Image
-
-    buffer = io.BytesIO()
-    Image.new("RGB", (12, 15), "#9e1c26").save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
-TEST_PASSWORD = "Passw0rdTest"
-
-
-class UserFactory(DjangoModelFactory):
-    class Meta:
-        model = User
-
-    phone = factory.Sequence(lambda n: f"139{n:08d}")
-    name = factory.Sequence(lambda n: f"用户{n}")
-
-    @classmethod
-    def _create(cls, model_class, *args, **kwargs):
-        password = kwargs.pop("password", TEST_PASSWORD)
-        return model_class.objects.create_user(*args, password=password, **kwargs)
+from ipms.core.tests.factories import tiny_pdf, tiny_png
 
 
 class PolicyFactory(DjangoModelFactory):

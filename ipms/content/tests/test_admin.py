@@ -4,31 +4,13 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from ipms.accounts.services import operator_create
+from ipms.accounts.tests.factories import UserFactory
 from ipms.content.models import Feedback, Lecturer, Material, Policy
+from ipms.core.tests.factories import tiny_pdf, tiny_png
 
-from .factories import (
-    FeedbackFactory,
-    LecturerFactory,
-    MaterialFactory,
-    PolicyFactory,
-    UserFactory,
-    tiny_pdf,
-    tiny_png,
-)
+from .factories import FeedbackFactory, LecturerFactory, MaterialFactory, PolicyFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def operator():
-    return operator_create(phone="13800000001", password="Operat0r2026", name="运营小王")
-
-
-@pytest.fixture
-def console(client, operator):
-    client.force_login(operator)
-    return client
 
 
 def pdf_upload(name="政策全文.pdf", data=None):
@@ -76,15 +58,15 @@ def errors_of(response) -> str:
     return response.content.decode()
 
 
-def test_console_is_in_chinese(console):
-    html = console.get(reverse("admin:index")).content.decode()
+def test_console_is_in_chinese(operator_client):
+    html = operator_client.get(reverse("admin:index")).content.decode()
     assert "门户内容" in html
     for label in ["政策文件", "学习资料", "讲师", "意见反馈"]:
         assert label in html
 
 
-def test_operator_adds_policy_with_attachment_and_it_appears_on_the_portal(console, client):
-    response = console.post(reverse("admin:content_policy_add"), policy_form())
+def test_operator_adds_policy_with_attachment_and_it_appears_on_the_portal(operator_client, client):
+    response = operator_client.post(reverse("admin:content_policy_add"), policy_form())
 
     assert response.status_code == 302, errors_of(response)
     policy = Policy.objects.get(title="运营新增的国家政策")
@@ -102,8 +84,8 @@ def test_operator_adds_policy_with_attachment_and_it_appears_on_the_portal(conso
     assert b"".join(download.streaming_content) == tiny_pdf()
 
 
-def test_local_policy_needs_a_region(console):
-    response = console.post(
+def test_local_policy_needs_a_region(operator_client):
+    response = operator_client.post(
         reverse("admin:content_policy_add"), policy_form(scope="local", region="")
     )
     assert response.status_code == 200
@@ -111,8 +93,8 @@ def test_local_policy_needs_a_region(console):
     assert not Policy.objects.exists()
 
 
-def test_operator_adds_material_and_it_is_downloadable(console, client):
-    response = console.post(reverse("admin:content_material_add"), material_form())
+def test_operator_adds_material_and_it_is_downloadable(operator_client, client):
+    response = operator_client.post(reverse("admin:content_material_add"), material_form())
 
     assert response.status_code == 302, errors_of(response)
     material = Material.objects.get()
@@ -124,29 +106,31 @@ def test_operator_adds_material_and_it_is_downloadable(console, client):
     assert b"".join(download.streaming_content) == tiny_pdf()
 
 
-def test_admin_refuses_a_fake_pdf(console):
+def test_admin_refuses_a_fake_pdf(operator_client):
     fake = pdf_upload("伪装.pdf", b"MZ\x90\x00 this is an executable, not a PDF" * 10)
 
-    response = console.post(reverse("admin:content_material_add"), material_form(file=fake))
+    response = operator_client.post(reverse("admin:content_material_add"), material_form(file=fake))
 
     assert response.status_code == 200
     assert "文件内容与扩展名 .pdf 不符,请上传真实的文档文件。" in errors_of(response)
     assert not Material.objects.exists()
 
 
-def test_admin_refuses_an_unsupported_type(console):
+def test_admin_refuses_an_unsupported_type(operator_client):
     script = SimpleUploadedFile("资料.exe", b"MZ\x90\x00" * 10)
-    response = console.post(reverse("admin:content_material_add"), material_form(file=script))
+    response = operator_client.post(
+        reverse("admin:content_material_add"), material_form(file=script)
+    )
     assert response.status_code == 200
     assert "不支持的文档格式" in errors_of(response)
     assert not Material.objects.exists()
 
 
-def test_admin_refuses_an_oversized_file(console, settings):
+def test_admin_refuses_an_oversized_file(operator_client, settings):
     settings.UPLOAD_MAX_DOCUMENT = 512
     big = pdf_upload("大文件.pdf", tiny_pdf() + b"%" * 1024)
 
-    response = console.post(
+    response = operator_client.post(
         reverse("admin:content_policy_add"), policy_form(**{"attachments-0-file": big})
     )
 
@@ -156,7 +140,7 @@ def test_admin_refuses_an_oversized_file(console, settings):
     assert not Policy.objects.exists()
 
 
-def test_lecturer_photo_must_be_an_image(console):
+def test_lecturer_photo_must_be_an_image(operator_client):
     data = {
         "name": "新讲师",
         "organization": "江城大学",
@@ -166,23 +150,23 @@ def test_lecturer_photo_must_be_an_image(console):
         "is_published": "on",
         "photo": SimpleUploadedFile("photo.png", tiny_pdf(), "image/png"),
     }
-    response = console.post(reverse("admin:content_lecturer_add"), data)
+    response = operator_client.post(reverse("admin:content_lecturer_add"), data)
     assert response.status_code == 200
     assert not Lecturer.objects.exists()
 
 
-def test_lecturer_list_shows_thumbnail_and_order_is_editable(console):
+def test_lecturer_list_shows_thumbnail_and_order_is_editable(operator_client):
     lecturer = LecturerFactory(with_photo=True, name="林慕言", order=3)
     LecturerFactory(name="周启航")
 
-    html = console.get(reverse("admin:content_lecturer_changelist")).content.decode()
+    html = operator_client.get(reverse("admin:content_lecturer_changelist")).content.decode()
 
     assert lecturer.photo.url in html
     assert 'alt="林慕言的照片"' in html
     assert 'name="form-0-order"' in html
 
 
-def test_lecturer_added_with_photo_appears_on_portal(console, client):
+def test_lecturer_added_with_photo_appears_on_portal(operator_client, client):
     data = {
         "name": "新讲师",
         "organization": "江城大学",
@@ -192,7 +176,7 @@ def test_lecturer_added_with_photo_appears_on_portal(console, client):
         "is_published": "on",
         "photo": SimpleUploadedFile("photo.png", tiny_png(), "image/png"),
     }
-    response = console.post(reverse("admin:content_lecturer_add"), data)
+    response = operator_client.post(reverse("admin:content_lecturer_add"), data)
     assert response.status_code == 302, errors_of(response)
     client.logout()
     html = client.get(reverse("content:lecturer_list")).content.decode()
@@ -200,7 +184,7 @@ def test_lecturer_added_with_photo_appears_on_portal(console, client):
     assert Lecturer.objects.get().photo.url in html
 
 
-def test_policy_changelist_filters_and_counts(console):
+def test_policy_changelist_filters_and_counts(operator_client):
     policy = PolicyFactory(title="带附件的政策")
     PolicyFactory(local=True, title="重庆的政策")
     from .factories import PolicyAttachmentFactory
@@ -208,18 +192,18 @@ def test_policy_changelist_filters_and_counts(console):
     PolicyAttachmentFactory.create_batch(2, policy=policy)
     url = reverse("admin:content_policy_changelist")
 
-    html = console.get(url).content.decode()
+    html = operator_client.get(url).content.decode()
     assert "附件数" in html
-    local_only = console.get(url, {"scope__exact": "local"}).content.decode()
+    local_only = operator_client.get(url, {"scope__exact": "local"}).content.decode()
     assert "重庆的政策" in local_only and "带附件的政策" not in local_only
-    assert console.get(url, {"q": "附件"}).status_code == 200
+    assert operator_client.get(url, {"q": "附件"}).status_code == 200
 
 
-def test_material_changelist_filters_by_section(console):
+def test_material_changelist_filters_by_section(operator_client):
     MaterialFactory(title="样例资料")
     MaterialFactory(service_standard=True, title="标准资料")
     url = reverse("admin:content_material_changelist")
-    html = console.get(url, {"section__exact": "sample_case"}).content.decode()
+    html = operator_client.get(url, {"section__exact": "sample_case"}).content.decode()
     assert "样例资料" in html and "标准资料" not in html
 
 
@@ -248,10 +232,10 @@ def test_anonymous_is_sent_to_console_login(client):
 # --- Feedback inbox ------------------------------------------------------------------------
 
 
-def test_feedback_inbox_lists_excerpt_phone_and_status(console):
+def test_feedback_inbox_lists_excerpt_phone_and_status(operator_client):
     FeedbackFactory(content="视频播放到一半会卡住" * 10, phone="13612342925")
 
-    html = console.get(reverse("admin:content_feedback_changelist")).content.decode()
+    html = operator_client.get(reverse("admin:content_feedback_changelist")).content.decode()
 
     assert "视频播放到一半会卡住" in html
     assert "…" in html
@@ -260,16 +244,16 @@ def test_feedback_inbox_lists_excerpt_phone_and_status(console):
     assert "标记为已处理" in html
 
 
-def test_feedback_cannot_be_added_in_console_and_content_is_read_only(console):
+def test_feedback_cannot_be_added_in_console_and_content_is_read_only(operator_client):
     feedback = FeedbackFactory(content="原始反馈内容不可改。")
-    assert console.get(reverse("admin:content_feedback_add")).status_code == 403
+    assert operator_client.get(reverse("admin:content_feedback_add")).status_code == 403
 
     url = reverse("admin:content_feedback_change", args=[feedback.pk])
-    html = console.get(url).content.decode()
+    html = operator_client.get(url).content.decode()
     assert 'name="content"' not in html and 'name="phone"' not in html
     assert 'name="reply_note"' in html
 
-    response = console.post(
+    response = operator_client.post(
         url, {"content": "篡改", "phone": "13900000000", "reply_note": "已电话回复。"}
     )
     assert response.status_code == 302
@@ -279,11 +263,11 @@ def test_feedback_cannot_be_added_in_console_and_content_is_read_only(console):
     assert feedback.reply_note == "已电话回复。"
 
 
-def test_mark_handled_action(console, operator):
+def test_mark_handled_action(operator_client, operator):
     pending = FeedbackFactory.create_batch(2)
     untouched = FeedbackFactory()
 
-    response = console.post(
+    response = operator_client.post(
         reverse("admin:content_feedback_changelist"),
         {"action": "mark_handled", "_selected_action": [f.pk for f in pending]},
         follow=True,
@@ -300,18 +284,18 @@ def test_mark_handled_action(console, operator):
     assert Feedback.objects.filter(is_handled=True).count() == 2
 
 
-def test_mark_handled_twice_reports_nothing_to_do(console):
+def test_mark_handled_twice_reports_nothing_to_do(operator_client):
     feedback = FeedbackFactory()
     url = reverse("admin:content_feedback_changelist")
     data = {"action": "mark_handled", "_selected_action": [feedback.pk]}
-    console.post(url, data)
-    response = console.post(url, data, follow=True)
+    operator_client.post(url, data)
+    response = operator_client.post(url, data, follow=True)
     assert "所选反馈都已处理过" in response.content.decode()
 
 
-def test_feedback_inbox_filters_by_handled(console):
+def test_feedback_inbox_filters_by_handled(operator_client):
     FeedbackFactory(content="尚未处理的反馈")
     FeedbackFactory(content="已经处理的反馈", is_handled=True)
     url = reverse("admin:content_feedback_changelist")
-    html = console.get(url, {"is_handled__exact": "0"}).content.decode()
+    html = operator_client.get(url, {"is_handled__exact": "0"}).content.decode()
     assert "尚未处理的反馈" in html and "已经处理的反馈" not in html

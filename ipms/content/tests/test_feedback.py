@@ -7,10 +7,9 @@ import pytest
 from django.contrib.staticfiles import finders
 from django.urls import reverse
 
+from ipms.accounts.tests.factories import UserFactory
 from ipms.content.models import Feedback
 from ipms.content.views import FEEDBACK_SUCCESS
-
-from .factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

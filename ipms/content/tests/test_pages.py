@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.http import content_disposition_header
 
 from ipms.content.models import Material
+from ipms.core.tests.factories import tiny_pdf
 from ipms.learning.tests.factories import CourseFactory, LessonFactory
 
 from .factories import (
@@ -14,7 +15,6 @@ from .factories import (
     MaterialFactory,
     PolicyAttachmentFactory,
     PolicyFactory,
-    tiny_pdf,
 )
 
 pytestmark = pytest.mark.django_db

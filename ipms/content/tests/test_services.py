@@ -1,11 +1,12 @@
 import pytest
 from django.core.exceptions import ValidationError
 
+from ipms.accounts.tests.factories import UserFactory
 from ipms.content.models import Feedback
 from ipms.content.services import feedback_mark_handled, feedback_submit
 from ipms.core.errors import DomainError
 
-from .factories import FeedbackFactory, UserFactory
+from .factories import FeedbackFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ import factory
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from ipms.content.tests.factories import TEST_PASSWORD, UserFactory
+from ipms.accounts.tests.factories import TEST_PASSWORD, UserFactory
 from ipms.enterprises.models import Enterprise, Invitation, Membership
 from ipms.enterprises.validators import org_code_check_character, uscc_check_character
 

@@ -1,17 +1,18 @@
 """Factories for courses, lessons and courseware; other apps' tests reuse them.
 
-Files are tiny but real (an H.264 clip, a PDF) so the upload validators accept them. The
-clip is generated once per test process and cached: ffmpeg is the slow part of a test run.
+Files are tiny but real (an H.264 clip; a PDF from ipms.core.tests.factories) so the
+upload validators accept them. The clip is generated once per test process and cached:
+ffmpeg is the slow part of a test run.
 """
 
 from __future__ import annotations
 
-import io
 from functools import cache
 
 import factory
 from factory.django import DjangoModelFactory
 
+from ipms.core.tests.factories import tiny_pdf
 from ipms.learning.models import Course, Courseware, Lesson
 
 TINY_VIDEO_SECONDS = 2
@@ -23,27 +24,6 @@ def tiny_mp4() -> bytes:
     from ipms.core.demo_media import make_video
 
     return make_video("测试", seconds=TINY_VIDEO_SECONDS, size=(64, 36), fps=5)
-
-
-@cache
-def tiny_pdf() -> bytes:
-    """A real one-page PDF (Latin text, so no CJK font is needed)."""
-    from reportlab.pdfgen import canvas
-
-    buffer = io.BytesIO()
-    pdf = canvas.Canvas(buffer)
-    pdf.drawString(72, 720, "Courseware")
-    pdf.save()
-    return buffer.getvalue()
-
-
-@cache
-def tiny_png() -> bytes:
-    from PIL import Image
-
-    buffer = io.BytesIO()
-    Image.new("RGB", (16, 9), "#9e1c26").save(buffer, format="PNG")
-    return buffer.getvalue()
 
 
 class CourseFactory(DjangoModelFactory):

@@ -7,14 +7,15 @@ from django.test import Client
 from django.urls import reverse
 
 from ipms.accounts.models import User
+from ipms.content.tests.factories import LecturerFactory
 from ipms.core.demo_media import make_pdf
+from ipms.core.tests.factories import tiny_png
 from ipms.learning.models import Course, Lesson
 from ipms.learning.tests.factories import (
     TINY_VIDEO_SECONDS,
     CourseFactory,
     CoursewareFactory,
     LessonFactory,
-    tiny_png,
 )
 
 pytestmark = pytest.mark.django_db
@@ -83,9 +84,9 @@ def _errors(response) -> str:
 
 
 def test_operator_adds_a_course_with_lessons_video_and_pdf_and_sees_them(
-    operator_client, client, mp4_bytes, make_lecturer, settings
+    operator_client, client, mp4_bytes, settings
 ):
-    lecturer = make_lecturer("王明")
+    lecturer = LecturerFactory(name="王明")
     add = operator_client.post(
         reverse("admin:learning_course_add"),
         _course_form(

@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from ipms.content.tests.factories import UserFactory
+from ipms.accounts.tests.factories import UserFactory
 from ipms.learning.models import Enrollment, LessonProgress, StudyDay
 from ipms.learning.tests.factories import CourseFactory, LessonFactory, record_learning
 

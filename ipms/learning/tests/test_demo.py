@@ -2,11 +2,13 @@ import io
 
 import pytest
 
+from ipms.content.tests.factories import LecturerFactory
 from ipms.core import demo_media
+from ipms.core.tests.factories import tiny_pdf, tiny_png
 from ipms.learning import demo
 from ipms.learning.models import Course, Courseware, Lesson
 from ipms.learning.selectors import course_credit_policy, course_detail
-from ipms.learning.tests.factories import TINY_VIDEO_SECONDS, tiny_pdf, tiny_png
+from ipms.learning.tests.factories import TINY_VIDEO_SECONDS
 
 pytestmark = pytest.mark.django_db
 
@@ -45,8 +47,8 @@ def _counts() -> tuple[int, int, int]:
     return Course.objects.count(), Lesson.objects.count(), Courseware.objects.count()
 
 
-def test_demo_load_creates_the_three_courses(generated, make_lecturer):
-    lecturers = [make_lecturer(name) for name in ("王明", "赵磊", "陈静")]
+def test_demo_load_creates_the_three_courses(generated):
+    lecturers = [LecturerFactory(name=name) for name in ("王明", "赵磊", "陈静")]
     out = io.StringIO()
 
     demo.load(stdout=out)
@@ -117,8 +119,8 @@ def test_demo_load_tolerates_no_lecturers(generated):
     assert not Course.lecturers.through.objects.exists()
 
 
-def test_demo_load_with_one_lecturer_links_it_once(generated, make_lecturer):
-    only = make_lecturer("王明")
+def test_demo_load_with_one_lecturer_links_it_once(generated):
+    only = LecturerFactory(name="王明")
     demo.load(stdout=io.StringIO())
     management = Course.objects.get(title="知识产权管理人员课程")
     assert list(management.lecturers.all()) == [only]

@@ -15,7 +15,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from ipms.content.tests.factories import UserFactory
+from ipms.accounts.tests.factories import UserFactory
 from ipms.core.errors import DomainError
 from ipms.learning import progress
 from ipms.learning.models import (

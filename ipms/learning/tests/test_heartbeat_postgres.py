@@ -11,7 +11,7 @@ import datetime
 
 import pytest
 
-from ipms.content.tests.factories import UserFactory
+from ipms.accounts.tests.factories import UserFactory
 from ipms.core.testing import run_together, skip_unless_postgresql
 from ipms.learning import progress
 from ipms.learning.models import LessonProgress, PlaybackView, StudyDay

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from ipms.accounts.services import operator_create
-from ipms.content.tests.factories import UserFactory
+from ipms.accounts.tests.factories import UserFactory
 from ipms.learning.models import Enrollment
 from ipms.learning.tests.factories import CourseFactory, LessonFactory, record_learning
 

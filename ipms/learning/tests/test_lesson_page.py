@@ -13,7 +13,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from ipms.content.tests.factories import UserFactory
+from ipms.accounts.tests.factories import UserFactory
 from ipms.learning.models import Enrollment, LessonProgress, PlaybackView
 from ipms.learning.tests.factories import CourseFactory, CoursewareFactory, LessonFactory
 

@@ -3,6 +3,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from ipms.content.tests.factories import LecturerFactory
 from ipms.learning.templatetags.learning import duration_cn, duration_iso
 from ipms.learning.tests.factories import CourseFactory, LessonFactory
 
@@ -19,8 +20,8 @@ def test_course_list_url_is_kept():
     assert reverse("learning:course_list") == LIST_URL
 
 
-def test_course_list_shows_every_published_course_as_a_card(client, make_lecturer):
-    lecturers = [make_lecturer("王明"), make_lecturer("赵磊")]
+def test_course_list_shows_every_published_course_as_a_card(client):
+    lecturers = [LecturerFactory(name="王明"), LecturerFactory(name="赵磊")]
     course = CourseFactory(
         title="知识产权管理人员课程",
         audience="贯标单位知识产权管理人员",
@@ -64,8 +65,8 @@ def _list_queries(client) -> int:
     return len(captured)
 
 
-def test_course_list_query_count_is_constant(client, make_lecturer):
-    lecturer = make_lecturer("王明")
+def test_course_list_query_count_is_constant(client):
+    lecturer = LecturerFactory(name="王明")
     CourseFactory(lecturers=[lecturer])
     few = _list_queries(client)
     for _ in range(8):
@@ -73,11 +74,11 @@ def test_course_list_query_count_is_constant(client, make_lecturer):
     assert _list_queries(client) == few
 
 
-def test_course_detail_shows_header_policy_and_catalogue(client, make_lecturer):
+def test_course_detail_shows_header_policy_and_catalogue(client):
     course = CourseFactory(
         title="知识产权管理人员课程",
         audience="贯标单位知识产权管理人员",
-        lecturers=[make_lecturer("王明")],
+        lecturers=[LecturerFactory(name="王明")],
     )
     LessonFactory(course=course, number=1, title="知识产权管理体系认证流程", duration=485)
     LessonFactory(course=course, number=2, title="企业标准贯标流程——工作启动")
@@ -134,8 +135,8 @@ def _detail_queries(client, course) -> int:
     return len(captured)
 
 
-def test_course_detail_query_count_is_constant_in_lessons(client, make_lecturer):
-    course = CourseFactory(lecturers=[make_lecturer("王明"), make_lecturer("赵磊")])
+def test_course_detail_query_count_is_constant_in_lessons(client):
+    course = CourseFactory(lecturers=[LecturerFactory(name="王明"), LecturerFactory(name="赵磊")])
     LessonFactory(course=course)
     few = _detail_queries(client, course)
     LessonFactory.create_batch(30, course=course)

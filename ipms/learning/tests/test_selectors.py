@@ -2,6 +2,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from ipms.content.tests.factories import LecturerFactory
 from ipms.learning import selectors
 from ipms.learning.models import Course
 from ipms.learning.tests.factories import CourseFactory, LessonFactory
@@ -9,9 +10,9 @@ from ipms.learning.tests.factories import CourseFactory, LessonFactory
 pytestmark = pytest.mark.django_db
 
 
-def test_published_courses_counts_published_lessons_only(make_lecturer):
-    shown = make_lecturer("王明")
-    hidden = make_lecturer("李华", is_published=False)
+def test_published_courses_counts_published_lessons_only():
+    shown = LecturerFactory(name="王明")
+    hidden = LecturerFactory(name="李华", is_published=False)
     course = CourseFactory(lecturers=[shown, hidden])
     LessonFactory.create_batch(2, course=course)
     LessonFactory(course=course, elective=True)
@@ -38,8 +39,8 @@ def _queries_for_listing() -> int:
     return len(captured)
 
 
-def test_published_courses_query_count_does_not_grow(make_lecturer):
-    lecturers = [make_lecturer(f"讲师{n}") for n in range(3)]
+def test_published_courses_query_count_does_not_grow():
+    lecturers = [LecturerFactory(name=f"讲师{n}") for n in range(3)]
     CourseFactory(lecturers=lecturers[:1])
     few = _queries_for_listing()
     for _ in range(6):

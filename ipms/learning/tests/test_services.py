@@ -2,6 +2,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 
+from ipms.content.tests.factories import LecturerFactory
+from ipms.core.tests.factories import tiny_png
 from ipms.learning import services
 from ipms.learning.models import Course, Lesson
 from ipms.learning.tests.factories import (
@@ -9,14 +11,13 @@ from ipms.learning.tests.factories import (
     CourseFactory,
     CoursewareFactory,
     LessonFactory,
-    tiny_png,
 )
 
 pytestmark = pytest.mark.django_db
 
 
-def test_course_create_with_cover_and_lecturers(make_lecturer):
-    lecturer = make_lecturer("王明")
+def test_course_create_with_cover_and_lecturers():
+    lecturer = LecturerFactory(name="王明")
     course = services.course_create(
         title="企业负责人课程",
         summary="简介",

@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from ipms.content.tests.factories import UserFactory
+from ipms.accounts.tests.factories import UserFactory
 from ipms.learning import selectors, stats
 from ipms.learning.models import Course, Enrollment, StudyDay
 from ipms.learning.tests.factories import CourseFactory, LessonFactory, record_learning
