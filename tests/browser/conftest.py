@@ -1,4 +1,15 @@
+"""Fixtures and helpers of the browser tests (Playwright driving the system Chromium).
+
+* Every page a test opens (``page``, ``other_page``) is watched for requests to any host
+  but the live server; any such request fails the test.
+* ``console_errors`` fails a test on script errors and CSP violations.
+* ``slider`` drags the slider check on clocks the test moves; nothing here waits a fixed
+  time (test_hygiene.py enforces it).
+"""
+
+import os
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -7,17 +18,134 @@ from ipms.accounts.tests import conftest as account_fixtures
 
 pytestmark = pytest.mark.browser
 
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "var" / "test-artifacts"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 BASICS_JS = (Path(__file__).parent / "a11y_basics.js").read_text(encoding="utf-8")
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 375, "height": 812}
-
-operator = account_fixtures.operator
+CONTEXT_ARGS = {"locale": "zh-CN", "timezone_id": "Asia/Shanghai"}
 
 SLIDER_LABEL = "请按住滑块,拖动到最右侧"
 
 # Finite animations and transitions still running (endless ones, e.g. spinners, ignored).
 ANIMATIONS_DONE_JS = """el => (el || document).getAnimations({subtree: true}).every(a =>
   a.playState !== "running" || a.effect.getComputedTiming().endTime === Infinity)"""
+
+operator = account_fixtures.operator
+
+
+# --- Chromium and the pages -------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    if not Path(CHROMIUM).exists():
+        pytest.fail(
+            f"Chromium not found at {CHROMIUM}: install it with 'apt-get install -y chromium'"
+        )
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-quic",
+        ],
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, **CONTEXT_ARGS}
+
+
+def guard_hosts(page: Page, live_server) -> list[str]:
+    """Refuse every request of ``page`` to a host but the live server; returns the list
+    the refused addresses are collected in."""
+    allowed = urlparse(live_server.url).netloc
+    foreign: list[str] = []
+
+    def guard(route):
+        url = route.request.url
+        parsed = urlparse(url)
+        if parsed.scheme in {"data", "blob", "about"} or parsed.netloc == allowed:
+            route.continue_()
+        else:
+            foreign.append(url)
+            route.abort()
+
+    page.route("**/*", guard)
+    page.set_default_timeout(10_000)
+    return foreign
+
+
+@pytest.fixture
+def page(page, live_server):
+    """A Playwright page that refuses to talk to any host but the live server."""
+    foreign = guard_hosts(page, live_server)
+    yield page
+    assert not foreign, f"the page asked hosts other than the test server: {foreign}"
+
+
+@pytest.fixture
+def other_page(browser, live_server):
+    """other_page(viewport) -> a page in a browser context of its own (another person's
+    browser: no cookies shared with ``page``), guarded like ``page``."""
+    opened = []
+
+    def open_page(viewport=DESKTOP) -> Page:
+        context = browser.new_context(**CONTEXT_ARGS, viewport=viewport)
+        new = context.new_page()
+        opened.append((context, guard_hosts(new, live_server)))
+        return new
+
+    yield open_page
+    for context, foreign in opened:
+        context.close()
+        assert not foreign, f"the page asked hosts other than the test server: {foreign}"
+
+
+@pytest.fixture
+def console_errors(page):
+    """Script errors and CSP violations on any page of ``page`` fail the test."""
+    errors: list[str] = []
+
+    def collect(message):
+        # A refused answer (4xx) is reported by Chromium as a failed resource; not a bug.
+        if message.type == "error" and "status of 4" not in message.text:
+            errors.append(message.text)
+
+    page.on("console", collect)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield errors
+    assert not errors, errors
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir() -> Path:
+    path = ARTIFACTS / "screenshots"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@pytest.fixture
+def shoot(artifacts_dir, request):
+    """shoot(page, "name") saves a full-page screenshot under var/test-artifacts."""
+
+    def _shoot(page, name: str) -> Path:
+        target = artifacts_dir / f"{request.node.name}-{name}.png"
+        page.screenshot(path=str(target), full_page=True)
+        return target
+
+    return _shoot
+
+
+# --- data and navigation ----------------------------------------------------------------
 
 
 @pytest.fixture
@@ -26,6 +154,17 @@ def demo_data(transactional_db):
     from django.core.management import call_command
 
     call_command("load_demo", quiet_accounts=True, stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+
+def log_in(page: Page, live_server, phone: str, password: str) -> None:
+    """Log in on the login page and wait for the masked phone of the user menu."""
+    page.goto(live_server.url + "/accounts/login/")
+    page.get_by_label("手机号").fill(phone)
+    page.get_by_label("登录密码").fill(password)
+    page.get_by_role("button", name="登录", exact=True).click()
+    expect(page.get_by_text(f"{phone[:3]}****{phone[-4:]}").first).to_be_attached()
+    # The stylesheet decides whether the menu is collapsed: wait for it before looking.
+    page.wait_for_load_state("load")
 
 
 def expand_nav(page: Page) -> None:
@@ -85,17 +224,24 @@ class Slider:
 
         self.page = page
         self.advanced_ms = 0
+        self.paused = False
         real_now_ms = slider._now_ms
         monkeypatch.setattr(slider, "_now_ms", lambda: real_now_ms() + self.advanced_ms)
         # Before any page loads; time then flows as usual until a drag pauses it.
         page.clock.install()
 
     def pause(self) -> None:
-        """Stop the page's clock (where it is now); timers fire only on ``advance``."""
-        self.page.clock.pause_at((self.page.evaluate("Date.now()") + 1) / 1000)
+        """Stop the page's clock; from then on its timers fire only on ``advance``."""
+        if self.paused:
+            return
+        # pause_at jumps forward: aim far enough ahead that the flowing clock cannot have
+        # passed the mark by the time the call arrives (that fails: "to the past").
+        self.page.clock.pause_at((self.page.evaluate("Date.now()") + 1000) / 1000)
+        self.paused = True
 
     def resume(self) -> None:
         self.page.clock.resume()
+        self.paused = False
 
     def advance(self, ms: int) -> None:
         """Move both clocks forward, firing the page's timers that fall due."""

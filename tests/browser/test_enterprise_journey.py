@@ -7,7 +7,6 @@ again, and the admin imports a file of good and bad rows through the pages.
 
 import io
 import re
-from urllib.parse import urlparse
 
 import pytest
 from openpyxl import Workbook, load_workbook
@@ -18,6 +17,7 @@ from tests.browser.conftest import (
     PHONE,
     assert_accessible_basics,
     expand_nav,
+    log_in,
     wait_for_animations,
 )
 
@@ -48,30 +48,6 @@ def enterprise_admin(transactional_db):
     )
 
 
-def guard(page: Page, live_server) -> Page:
-    """The same rule as the ``page`` fixture: no host but the test server."""
-    allowed = urlparse(live_server.url).netloc
-
-    def route(route):
-        parsed = urlparse(route.request.url)
-        if parsed.scheme in {"data", "blob", "about"} or parsed.netloc == allowed:
-            route.continue_()
-        else:
-            route.abort()
-
-    page.route("**/*", route)
-    page.set_default_timeout(10_000)
-    return page
-
-
-def log_in(page: Page, live_server, phone: str, password: str) -> None:
-    page.goto(live_server.url + "/accounts/login/")
-    page.get_by_label("手机号").fill(phone)
-    page.get_by_label("登录密码").fill(password)
-    page.get_by_role("button", name="登录", exact=True).click()
-    expect(page.get_by_text(f"{phone[:3]}****{phone[-4:]}").first).to_be_attached()
-
-
 def admin_nav(page: Page, label: str) -> None:
     expand_nav(page)
     page.get_by_role("navigation", name="主导航").get_by_role(
@@ -99,7 +75,7 @@ def import_file(path) -> None:
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_admin_adds_a_member_who_joins_then_imports_a_file(
-    page, live_server, browser, enterprise_admin, sms_outbox, settings, shoot, viewport, tmp_path
+    page, live_server, other_page, enterprise_admin, sms_outbox, settings, shoot, viewport, tmp_path
 ):
     settings.SMS_LINK_BASE = live_server.url + "/j/"
     page.set_viewport_size(viewport)
@@ -143,8 +119,7 @@ def test_admin_adds_a_member_who_joins_then_imports_a_file(
     (message,) = [m for m in sms_outbox if m.phone == MEMBER_PHONE]
     link = LINK_RE.search(message.text).group(1)
     assert message.text.startswith("【贯标认证学习平台】您好,苏州示范智能科技有限公司 将您加入")
-    member_context = browser.new_context(locale="zh-CN", viewport=viewport)
-    member = guard(member_context.new_page(), live_server)
+    member = other_page(viewport)
     member.goto(live_server.url + link)
     expect(member.get_by_role("heading", name="账号激活")).to_be_visible()
     expect(member.get_by_text("136****2925", exact=True)).to_be_visible()
@@ -175,7 +150,6 @@ def test_admin_adds_a_member_who_joins_then_imports_a_file(
     member.locator("#user-menu").click()
     member.get_by_role("button", name="安全退出").click()
     log_in(member, live_server, MEMBER_PHONE, MEMBER_PASSWORD)
-    member_context.close()
 
     # 批量导入: the template, then a file with good and bad rows.
     page.get_by_role("link", name="批量导入").click()

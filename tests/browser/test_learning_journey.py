@@ -13,7 +13,7 @@ import re
 
 import pytest
 from openpyxl import load_workbook
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from ipms.learning.models import Lesson
 from tests.browser import demo_figures as demo
@@ -21,21 +21,12 @@ from tests.browser.conftest import (
     DESKTOP,
     PHONE,
     assert_accessible_basics,
+    log_in,
     open_nav,
     open_user_menu,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def log_in(page: Page, live_server, phone: str, password: str) -> None:
-    page.goto(live_server.url + "/accounts/login/")
-    page.get_by_label("手机号").fill(phone)
-    page.get_by_label("登录密码").fill(password)
-    page.get_by_role("button", name="登录", exact=True).click()
-    expect(page.get_by_text(f"{phone[:3]}****{phone[-4:]}").first).to_be_attached()
-    # The stylesheet decides whether the menu is collapsed: wait for it before looking.
-    page.wait_for_load_state("load")
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])

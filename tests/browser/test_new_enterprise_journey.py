@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import DESKTOP, assert_accessible_basics, open_nav
 from tests.browser.test_accounts_journey import log_in, log_out
-from tests.browser.test_enterprise_journey import LINK_RE, guard, member_row
+from tests.browser.test_enterprise_journey import LINK_RE, member_row
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -20,7 +20,7 @@ MEMBER_PASSWORD = "Xueyuan2026ok"
 
 
 def test_register_add_a_member_who_confirms_and_logs_in(
-    page, live_server, browser, sms_outbox, settings, shoot, slider
+    page, live_server, other_page, sms_outbox, settings, shoot, slider
 ):
     from ipms.enterprises.models import Membership
     from ipms.enterprises.tests.factories import make_uscc
@@ -62,8 +62,7 @@ def test_register_add_a_member_who_confirms_and_logs_in(
     (message,) = [m for m in sms_outbox if m.phone == MEMBER_PHONE]
     assert "无锡链路测试科技有限公司" in message.text
     link = LINK_RE.search(message.text).group(1)
-    context = browser.new_context(locale="zh-CN", viewport=DESKTOP)
-    member = guard(context.new_page(), live_server)
+    member = other_page(DESKTOP)
     member.goto(live_server.url + link)
     member.get_by_label("设置登录密码").fill(MEMBER_PASSWORD)
     member.get_by_label("确认登录密码").fill(MEMBER_PASSWORD)
@@ -78,7 +77,6 @@ def test_register_add_a_member_who_confirms_and_logs_in(
     shoot(page, "member-verified")
     log_out(member)
     log_in(member, MEMBER_PHONE, MEMBER_PASSWORD)
-    context.close()
 
     membership = Membership.objects.get(phone=MEMBER_PHONE)
     assert membership.status == Membership.Status.VERIFIED

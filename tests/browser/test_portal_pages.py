@@ -5,10 +5,9 @@ import io
 import pytest
 from django.urls import reverse
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+from tests.browser.conftest import DESKTOP, PHONE
 
-PHONE = {"width": 375, "height": 812}
-DESKTOP = {"width": 1280, "height": 900}
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
@@ -16,16 +15,6 @@ def content(transactional_db):
     from ipms.content import demo
 
     demo.load(stdout=io.StringIO())
-
-
-@pytest.fixture
-def console_errors(page):
-    errors: list[str] = []
-    page.on(
-        "console", lambda message: errors.append(message.text) if message.type == "error" else None
-    )
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    return errors
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])

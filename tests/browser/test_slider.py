@@ -17,20 +17,12 @@ pytestmark = [
 
 
 @pytest.fixture
-def demo(page, live_server, slider):
-    errors = []
-
-    def collect(msg):
-        # A refused answer is an HTTP 400, which Chromium reports as a failed resource.
-        if msg.type == "error" and "status of 400" not in msg.text:
-            errors.append(msg.text)
-
-    page.on("console", collect)
+def demo(page, live_server, slider, console_errors):
+    """The test page with a slider; no script errors or CSP violations on it."""
     page.goto(live_server.url + "/test/slider-demo/")
     handle = slider.handle()
     expect(handle).to_be_visible()
-    yield page, handle
-    assert not errors, errors  # no CSP violations or script errors
+    return page, handle
 
 
 def test_mouse_drag_passes_and_the_form_accepts_it(demo, slider):
