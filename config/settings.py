@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "ipms.enterprises",
     "ipms.content",
     "ipms.learning",
+    # The top layer: demo data naming every app above (docs/decisions/0006-layered-apps.md).
+    "ipms.demo",
 ]
 
 MIDDLEWARE = [

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import datetime
 import logging
 import os
 import re
@@ -11,23 +10,12 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 
 from django.core.files import File
 from django.db import transaction
 
 from ipms.content.models import Lecturer
-from ipms.core.errors import DomainError
-from ipms.learning import progress as engine
-from ipms.learning.access import learner_may_learn
-from ipms.learning.models import (
-    Course,
-    Courseware,
-    Enrollment,
-    Lesson,
-    LessonProgress,
-    StudyDay,
-)
+from ipms.learning.models import Course, Courseware, Lesson
 
 logger = logging.getLogger(__name__)
 
@@ -254,74 +242,3 @@ def _save_with_files(instance, *file_fields: str) -> None:
             if field_file and field_file.name and getattr(field_file, "_committed", False):
                 _delete_quietly(field_file.storage, field_file.name)
         raise
-
-
-# --- demo data only ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DemoStudySession:
-    """One day of invented study: the lessons watched that day and for how long (seconds)."""
-
-    at: datetime.datetime
-    watched: tuple[tuple[Lesson, float], ...]
-
-
-@transaction.atomic
-def demo_progress_write(*, user, course: Course, sessions: list[DemoStudySession]) -> bool:
-    """DEMO DATA ONLY: write a learner's invented history in a course in one go.
-
-    Real learning time is only ever credited by the heartbeat engine
-    (``progress.heartbeat_record``); this writes what such a history would have left,
-    with the same invariants: a lesson's credit never exceeds its length, ``completed_at``
-    is set when the credit reaches the completion share, each ``StudyDay`` holds the
-    seconds credited that day (so the day rows sum to the progress rows), and the
-    enrolment remembers the lesson opened last. A learner who already has records in
-    the course is left untouched (returns False), so demo loading is idempotent.
-    """
-    if not learner_may_learn(user):
-        raise DomainError(engine.MSG_NOT_A_LEARNER)
-    if not sessions or LessonProgress.objects.filter(user=user, course=course).exists():
-        return False
-    if Enrollment.objects.filter(user=user, course=course).exists():
-        return False
-    share = engine.completion_share()
-    credited: dict[int, float] = {}
-    rows: dict[int, LessonProgress] = {}
-    days: dict[datetime.date, float] = {}
-    last_lesson = None
-    for session in sorted(sessions, key=lambda s: s.at):
-        for lesson, seconds in session.watched:
-            if lesson.course_id != course.pk:
-                raise ValueError("demo session names a lesson of another course")
-            already = credited.get(lesson.pk, 0.0)
-            gained = max(0.0, min(float(seconds), lesson.duration - already))
-            if gained <= 0:
-                continue
-            credited[lesson.pk] = already + gained
-            row = rows.get(lesson.pk) or LessonProgress(
-                user=user, lesson=lesson, course=course, created_at=session.at
-            )
-            row.credited_seconds = credited[lesson.pk]
-            row.furthest_position = max(row.furthest_position, row.credited_seconds)
-            row.last_position = row.credited_seconds
-            row.updated_at = session.at
-            if row.completed_at is None and row.credited_seconds >= share * lesson.duration:
-                row.completed_at = session.at
-            rows[lesson.pk] = row
-            day = engine.study_day_of(session.at)
-            days[day] = days.get(day, 0.0) + gained
-            last_lesson = lesson
-    if not rows:
-        return False
-    first = min(row.created_at for row in rows.values())
-    latest = max(row.updated_at for row in rows.values())
-    Enrollment.objects.create(
-        user=user, course=course, enrolled_at=first, last_lesson=last_lesson, last_opened_at=latest
-    )
-    LessonProgress.objects.bulk_create(rows.values())
-    StudyDay.objects.bulk_create(
-        StudyDay(user=user, course=course, day=day, seconds=seconds)
-        for day, seconds in days.items()
-    )
-    return True

@@ -19,7 +19,7 @@ DEMO_LEARNER_ROLE = "企业学员(已验证)"
 
 def demo_account(role: str) -> tuple[str, str]:
     """(phone, password) of a demo account as ``load_demo`` prints it."""
-    from ipms.enterprises.demo import ACCOUNTS
+    from ipms.demo.enterprises import ACCOUNTS
 
     (found,) = [(phone, password) for name, phone, password, _ in ACCOUNTS if name == role]
     return found

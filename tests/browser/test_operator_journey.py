@@ -8,7 +8,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from ipms.accounts.tests.factories import OPERATOR_PASSWORD
-from ipms.core.demo_media import make_pdf
+from ipms.demo.media import make_pdf
 from ipms.learning.tests.factories import tiny_mp4
 from tests.browser.conftest import DESKTOP, PHONE
 

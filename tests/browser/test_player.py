@@ -32,7 +32,7 @@ CLIP_SECONDS = 6
 
 @cache
 def clip() -> bytes:
-    from ipms.core.demo_media import make_video
+    from ipms.demo.media import make_video
 
     return make_video("课时", seconds=CLIP_SECONDS, size=(96, 54), fps=5)
 

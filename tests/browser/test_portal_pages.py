@@ -12,7 +12,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def content(transactional_db):
-    from ipms.content import demo
+    from ipms.demo import content as demo
 
     demo.load(stdout=io.StringIO())
 

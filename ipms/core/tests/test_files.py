@@ -5,8 +5,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from ipms.core import demo_media
 from ipms.core.files import UploadTo, download_response, validate_document, validate_image
+from ipms.demo import media as demo_media
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,7 @@ TINY_VIDEO_SECONDS = 2
 @cache
 def tiny_mp4() -> bytes:
     """A real two-second 64×36 H.264 MP4 (generated once per process)."""
-    from ipms.core.demo_media import make_video
+    from ipms.demo.media import make_video
 
     return make_video("测试", seconds=TINY_VIDEO_SECONDS, size=(64, 36), fps=5)
 

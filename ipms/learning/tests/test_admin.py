@@ -8,8 +8,8 @@ from django.urls import reverse
 
 from ipms.accounts.models import User
 from ipms.content.tests.factories import LecturerFactory
-from ipms.core.demo_media import make_pdf
 from ipms.core.tests.factories import tiny_png
+from ipms.demo.media import make_pdf
 from ipms.learning.models import Course, Lesson
 from ipms.learning.tests.factories import (
     TINY_VIDEO_SECONDS,

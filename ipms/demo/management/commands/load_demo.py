@@ -1,26 +1,31 @@
-"""Load the demo content and accounts; safe to run again (a second run changes nothing)."""
+"""Load the demo content and accounts; safe to run again (a second run changes nothing).
+
+Refused in the production mode (``IPMS_MODE=production``) unless ``--force`` is given: the
+demo accounts' passwords are printed by ``make run`` and in the README. The guard is the
+mode, not ``DEBUG``, so ``make run`` (embedded mode, DEBUG off) keeps loading them.
+"""
 
 import time
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
-from django.utils.module_loading import import_string
+from django.core.management.base import BaseCommand, CommandError
 
 from ipms.accounts.models import User
 from ipms.accounts.services import operator_create, operator_group_ensure
+from ipms.demo import content, enterprises, learning
 
-# Each app's demo module exposes load(*, stdout); order matters (courses link lecturers).
-DEMO_LOADERS = [
-    "ipms.content.demo.load",
-    "ipms.learning.demo.load",
-    "ipms.enterprises.demo.load",
-    # Learning records need both the courses and the demo people.
-    "ipms.learning.demo.load_progress",
-]
+# Each loader takes (*, stdout); order matters: courses link lecturers, learning records
+# need both the courses and the demo people.
+DEMO_LOADERS = (content.load, learning.load, enterprises.load, learning.load_progress)
 # (role, phone, password, where) rows printed after loading, besides the operator's.
-DEMO_ACCOUNT_LISTS = ["ipms.enterprises.demo.ACCOUNTS"]
+DEMO_ACCOUNTS = enterprises.ACCOUNTS
 
 DEMO_OPERATOR = {"phone": "13800000000", "password": "Demo2026ops", "name": "平台运营"}
+
+REFUSED_IN_PRODUCTION = (
+    "当前为生产模式(IPMS_MODE=production):演示账号的密码是公开的,不载入演示数据。"
+    "确需载入时请加 --force,并在载入后立即修改或删除演示账号。"
+)
 
 
 class Command(BaseCommand):
@@ -28,11 +33,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--quiet-accounts", action="store_true", help="不打印演示账号列表")
+        parser.add_argument(
+            "--force", action="store_true", help="在生产模式下也载入(演示账号的密码是公开的)"
+        )
 
-    def handle(self, *args, quiet_accounts=False, **options):
+    def handle(self, *args, quiet_accounts=False, force=False, **options):
+        if settings.PRODUCTION and not force:
+            raise CommandError(REFUSED_IN_PRODUCTION)
         started = time.monotonic()
-        for path in DEMO_LOADERS:
-            import_string(path)(stdout=self.stdout)
+        for load in DEMO_LOADERS:
+            load(stdout=self.stdout)
         operator_group_ensure()
         if not User.objects.filter(phone=DEMO_OPERATOR["phone"]).exists():
             operator_create(**DEMO_OPERATOR)
@@ -42,8 +52,7 @@ class Command(BaseCommand):
 
     def _print_accounts(self):
         rows = [("平台运营", DEMO_OPERATOR["phone"], DEMO_OPERATOR["password"], "/console/")]
-        for path in DEMO_ACCOUNT_LISTS:
-            rows += import_string(path)
+        rows += DEMO_ACCOUNTS
         self.stdout.write("")
         self.stdout.write(self.style.MIGRATE_HEADING("演示账号(仅供本机演示,生产环境请勿载入):"))
         for role, phone, password, where in rows:

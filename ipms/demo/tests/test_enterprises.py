@@ -3,7 +3,7 @@ import io
 import pytest
 
 from ipms.accounts.models import User
-from ipms.enterprises import demo
+from ipms.demo import enterprises as demo
 from ipms.enterprises.models import Enterprise, Membership
 
 pytestmark = pytest.mark.django_db

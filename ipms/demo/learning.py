@@ -19,10 +19,15 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from ipms.accounts.models import User
 from ipms.content.models import Lecturer
-from ipms.core import demo_media
+from ipms.core.errors import DomainError
+from ipms.learning import progress as engine
 from ipms.learning import services
-from ipms.learning.models import Course, Lesson
+from ipms.learning.access import learner_may_learn
+from ipms.learning.models import Course, Enrollment, Lesson, LessonProgress, StudyDay
+
+from . import media as demo_media
 
 REQUIRED = Lesson.Kind.REQUIRED
 ELECTIVE = Lesson.Kind.ELECTIVE
@@ -281,10 +286,10 @@ def _create_course(spec: DemoCourse, *, order: int, lecturers: list[Lecturer]) -
 
 # --- demo learning progress ---------------------------------------------------------------
 #
-# The demo enterprise's verified members and the individual learner (ipms.enterprises.demo)
+# The demo enterprise's verified members and the individual learner (ipms.demo.enterprises)
 # get a believable history, so 本课程排行榜 and 学习管理 have something to show on the first
 # start: one finished the 15-lesson course over two weeks, others are midway. Written by
-# services.demo_progress_write (consistent rows, never heartbeats); a learner who already
+# demo_progress_write (consistent rows, never heartbeats); a learner who already
 # has records in a course is left alone, so loading twice changes nothing.
 
 MANAGEMENT_COURSE = "知识产权管理人员课程"
@@ -317,6 +322,74 @@ HISTORIES: tuple[DemoHistory, ...] = (
 _DAY_GAPS = (1, 1, 2, 1, 3, 1, 2)
 
 
+@dataclass(frozen=True)
+class DemoStudySession:
+    """One day of invented study: the lessons watched that day and for how long (seconds)."""
+
+    at: datetime.datetime
+    watched: tuple[tuple[Lesson, float], ...]
+
+
+@transaction.atomic
+def demo_progress_write(*, user, course: Course, sessions: list[DemoStudySession]) -> bool:
+    """Write a demo learner's invented history in a course in one go.
+
+    Real learning time is only ever credited by the heartbeat engine
+    (``progress.heartbeat_record``); this writes what such a history would have left,
+    with the same invariants: a lesson's credit never exceeds its length, ``completed_at``
+    is set when the credit reaches the completion share, each ``StudyDay`` holds the
+    seconds credited that day (so the day rows sum to the progress rows), and the
+    enrolment remembers the lesson opened last. A learner who already has records in
+    the course is left untouched (returns False), so demo loading is idempotent.
+    """
+    if not learner_may_learn(user):
+        raise DomainError(engine.MSG_NOT_A_LEARNER)
+    if not sessions or LessonProgress.objects.filter(user=user, course=course).exists():
+        return False
+    if Enrollment.objects.filter(user=user, course=course).exists():
+        return False
+    share = engine.completion_share()
+    credited: dict[int, float] = {}
+    rows: dict[int, LessonProgress] = {}
+    days: dict[datetime.date, float] = {}
+    last_lesson = None
+    for session in sorted(sessions, key=lambda s: s.at):
+        for lesson, seconds in session.watched:
+            if lesson.course_id != course.pk:
+                raise ValueError("demo session names a lesson of another course")
+            already = credited.get(lesson.pk, 0.0)
+            gained = max(0.0, min(float(seconds), lesson.duration - already))
+            if gained <= 0:
+                continue
+            credited[lesson.pk] = already + gained
+            row = rows.get(lesson.pk) or LessonProgress(
+                user=user, lesson=lesson, course=course, created_at=session.at
+            )
+            row.credited_seconds = credited[lesson.pk]
+            row.furthest_position = max(row.furthest_position, row.credited_seconds)
+            row.last_position = row.credited_seconds
+            row.updated_at = session.at
+            if row.completed_at is None and row.credited_seconds >= share * lesson.duration:
+                row.completed_at = session.at
+            rows[lesson.pk] = row
+            day = engine.study_day_of(session.at)
+            days[day] = days.get(day, 0.0) + gained
+            last_lesson = lesson
+    if not rows:
+        return False
+    first = min(row.created_at for row in rows.values())
+    latest = max(row.updated_at for row in rows.values())
+    Enrollment.objects.create(
+        user=user, course=course, enrolled_at=first, last_lesson=last_lesson, last_opened_at=latest
+    )
+    LessonProgress.objects.bulk_create(rows.values())
+    StudyDay.objects.bulk_create(
+        StudyDay(user=user, course=course, day=day, seconds=seconds)
+        for day, seconds in days.items()
+    )
+    return True
+
+
 def _study_dates(history: DemoHistory, today: datetime.date) -> list[datetime.date]:
     dates = [today - datetime.timedelta(days=history.ended_days_ago)]
     for index in range(history.days - 1):
@@ -326,7 +399,7 @@ def _study_dates(history: DemoHistory, today: datetime.date) -> list[datetime.da
 
 def _sessions(
     history: DemoHistory, lessons: list[Lesson], today: datetime.date
-) -> list[services.DemoStudySession]:
+) -> list[DemoStudySession]:
     watched = [(lesson, float(lesson.duration)) for lesson in lessons[: history.completed]]
     if history.partial and len(lessons) > history.completed:
         following = lessons[history.completed]
@@ -341,14 +414,12 @@ def _sessions(
         start += size
         if chunk:
             at = datetime.datetime.combine(day, datetime.time(19, 30 + index % 25), tzinfo=zone)
-            sessions.append(services.DemoStudySession(at=at, watched=tuple(chunk)))
+            sessions.append(DemoStudySession(at=at, watched=tuple(chunk)))
     return sessions
 
 
 def load_progress(*, stdout) -> None:
     """Give the demo learners their learning history (after the courses and people exist)."""
-    from ipms.accounts.models import User
-
     today = timezone.localdate()
     phones = {history.phone for history in HISTORIES}
     users = {user.phone: user for user in User.objects.filter(phone__in=phones)}
@@ -364,7 +435,7 @@ def load_progress(*, stdout) -> None:
             if lesson.duration > 0
         ]
         sessions = _sessions(history, lessons, today)
-        if services.demo_progress_write(user=user, course=course, sessions=sessions):
+        if demo_progress_write(user=user, course=course, sessions=sessions):
             written += 1
     if written:
         stdout.write(f"  演示学习记录已写入({written} 条在学课程)。")

@@ -5,7 +5,7 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from ipms.core import demo_media
+from ipms.demo import media as demo_media
 
 
 def test_pdf_embeds_a_cjk_font_and_keeps_the_chinese_text():

@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from django.core.files.base import ContentFile
 from django.db import transaction
 
-from ipms.core.demo_media import make_image, make_pdf
+from ipms.content.models import Lecturer, Material, Policy, PolicyAttachment
 
-from .models import Lecturer, Material, Policy, PolicyAttachment
+from .media import make_image, make_pdf
 
 SUMMARY_NOTE = "(以上为平台整理的内容摘要,仅供学习参考,请以发布机关公布的正式文本为准。)"
 DEMO_FILE_NOTE = "本文件为学习平台的演示文件,仅用于展示下载功能,不代表相关机构的正式文件。"

@@ -12,9 +12,8 @@ from django.db import transaction
 
 from ipms.accounts.models import User
 from ipms.accounts.services import user_agreement_accept
-
-from .models import Enterprise, Membership
-from .services import enterprise_register, invitation_accept, membership_invite
+from ipms.enterprises.models import Enterprise, Membership
+from ipms.enterprises.services import enterprise_register, invitation_accept, membership_invite
 
 CREDIT_CODE = "91320594MA1PXK372U"
 ENTERPRISE = {

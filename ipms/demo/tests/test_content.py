@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
-from ipms.content import demo
 from ipms.content.models import Lecturer, Material, Policy, PolicyAttachment
+from ipms.demo import content as demo
 
 pytestmark = pytest.mark.django_db
 

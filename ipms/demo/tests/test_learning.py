@@ -1,12 +1,17 @@
+import datetime as dt
 import io
 
 import pytest
+from django.utils import timezone
 
+from ipms.accounts.services import operator_create
 from ipms.content.tests.factories import LecturerFactory
-from ipms.core import demo_media
+from ipms.core.errors import DomainError
 from ipms.core.tests.factories import tiny_pdf, tiny_png
-from ipms.learning import demo
-from ipms.learning.models import Course, Courseware, Lesson
+from ipms.demo import enterprises as enterprise_demo
+from ipms.demo import learning as demo
+from ipms.demo import media as demo_media
+from ipms.learning.models import Course, Courseware, Enrollment, Lesson, LessonProgress, StudyDay
 from ipms.learning.selectors import course_credit_policy, course_detail
 from ipms.learning.tests.factories import TINY_VIDEO_SECONDS
 
@@ -131,15 +136,11 @@ def test_demo_load_with_one_lecturer_links_it_once(generated):
 
 @pytest.fixture
 def demo_people(generated):
-    from ipms.enterprises import demo as enterprise_demo
-
     demo.load(stdout=io.StringIO())
     enterprise_demo.load(stdout=io.StringIO())
 
 
 def _records() -> tuple:
-    from ipms.learning.models import Enrollment, LessonProgress, StudyDay
-
     return (
         sorted(Enrollment.objects.values_list("user_id", "course_id", "enrolled_at")),
         sorted(
@@ -220,18 +221,10 @@ def test_demo_progress_without_people_or_courses_does_nothing():
 
 
 def test_the_demo_progress_service_refuses_non_learners(demo_people):
-    import datetime as dt
-
-    from django.utils import timezone
-
-    from ipms.accounts.services import operator_create
-    from ipms.core.errors import DomainError
-    from ipms.learning import services
-
     operator = operator_create(phone="13900000009", password="Console2026ops")
     lesson = Lesson.objects.first()
-    session = services.DemoStudySession(
+    session = demo.DemoStudySession(
         at=timezone.now() - dt.timedelta(days=1), watched=((lesson, 5.0),)
     )
     with pytest.raises(DomainError):
-        services.demo_progress_write(user=operator, course=lesson.course, sessions=[session])
+        demo.demo_progress_write(user=operator, course=lesson.course, sessions=[session])
