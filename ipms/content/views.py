@@ -18,13 +18,11 @@ from ipms.core.errors import DomainError
 from ipms.core.files import download_response
 from ipms.core.http import client_ip
 from ipms.core.pagination import paginate
-from ipms.learning.selectors import published_courses
 
 from . import selectors, services
 from .forms import FeedbackForm
 
 PAGE_SIZE = 20
-HOME_COURSES = 3
 HOME_POLICIES = 5
 HOME_MATERIALS = 5
 
@@ -34,7 +32,6 @@ FEEDBACK_SUCCESS = "提交成功,感谢您的反馈!我们会认真阅读并尽�
 @require_safe
 def home(request):
     context = {
-        "courses": published_courses()[:HOME_COURSES],
         "policies": selectors.policies_latest(limit=HOME_POLICIES),
         "materials": selectors.materials_latest(limit=HOME_MATERIALS),
     }

@@ -1,9 +1,23 @@
 from django import template
 
 from ipms.learning.access import learner_may_learn
+from ipms.learning.selectors import published_courses
 from ipms.learning.stats import study_time_text
 
 register = template.Library()
+
+# Courses the home page recommends (推荐课程), in catalogue order.
+FEATURED_COURSES = 3
+
+
+@register.inclusion_tag("learning/partials/featured_courses.html")
+def featured_courses(limit: int = FEATURED_COURSES, heading_level: int = 3) -> dict:
+    """``{% featured_courses %}``: the first published courses as cards (two queries).
+
+    The home page belongs to ipms.content, which sits below learning and imports nothing
+    from it: the page asks for the cards through this tag instead.
+    """
+    return {"courses": published_courses()[:limit], "heading_level": heading_level}
 
 
 @register.simple_tag
