@@ -94,7 +94,7 @@ def _domain_error_from(error: ValidationError, *, default_field: str | None = No
 def _clean_phone(phone: str) -> str:
     phone = normalize_mobile(phone)
     if not is_mobile(phone):
-        raise DomainError(PHONE_INVALID, field="phone")
+        raise DomainError(PHONE_INVALID, code="phone_invalid", field="phone")
     return phone
 
 
@@ -120,9 +120,9 @@ def user_register(*, phone: str, password: str, agreement_accepted: bool, name: 
     """
     phone = _clean_phone(phone)
     if not agreement_accepted:
-        raise DomainError(AGREEMENT_REQUIRED, field="agree")
+        raise DomainError(AGREEMENT_REQUIRED, code="agreement_required", field="agree")
     if User.objects.filter(phone=phone).exists():
-        raise DomainError(PHONE_REGISTERED, field="phone")
+        raise DomainError(PHONE_REGISTERED, code="phone_registered", field="phone")
     candidate = User(phone=phone, name=clean_person_name(name))
     password_check_policy(password, user=candidate)
     candidate.set_password(password)
@@ -136,7 +136,7 @@ def user_register(*, phone: str, password: str, agreement_accepted: bool, name: 
             candidate.save()
     except IntegrityError:
         # The same phone registered a moment ago by a concurrent request.
-        raise DomainError(PHONE_REGISTERED, field="phone") from None
+        raise DomainError(PHONE_REGISTERED, code="phone_registered", field="phone") from None
     return candidate
 
 
@@ -209,7 +209,7 @@ def user_profile_update(
     name = clean_person_name(name)
     position = position or ""
     if position and position not in Position.values:
-        raise DomainError(POSITION_INVALID, field="position")
+        raise DomainError(POSITION_INVALID, code="position_invalid", field="position")
     province, city = _clean_region(province, city)
     locked.name, locked.position, locked.province, locked.city = name, position, province, city
 
@@ -226,9 +226,13 @@ def user_profile_update(
         digest = User.id_number_digest_for(number)
         if digest != locked.id_number_digest:
             if not id_number_consent:
-                raise DomainError(ID_NUMBER_CONSENT_REQUIRED, field="id_number_consent")
+                raise DomainError(
+                    ID_NUMBER_CONSENT_REQUIRED,
+                    code="id_number_consent_required",
+                    field="id_number_consent",
+                )
             if User.objects.filter(id_number_digest=digest).exclude(pk=locked.pk).exists():
-                raise DomainError(ID_NUMBER_TAKEN, field="id_number")
+                raise DomainError(ID_NUMBER_TAKEN, code="id_number_taken", field="id_number")
             locked.set_id_number(number)
             locked.id_number_agreed_at = timezone.now()
             update_fields += ["id_number_encrypted", "id_number_digest", "id_number_agreed_at"]
@@ -240,7 +244,7 @@ def user_profile_update(
         with transaction.atomic():
             locked.save(update_fields=update_fields)
     except IntegrityError:
-        raise DomainError(ID_NUMBER_TAKEN, field="id_number") from None
+        raise DomainError(ID_NUMBER_TAKEN, code="id_number_taken", field="id_number") from None
     return locked
 
 
@@ -256,16 +260,16 @@ def user_phone_change(*, user: User, new_phone: str) -> User:
     new_phone = _clean_phone(new_phone)
     locked = User.objects.select_for_update().get(pk=user.pk)
     if not locked.is_active:
-        raise DomainError(ACCOUNT_DISABLED)
+        raise DomainError(ACCOUNT_DISABLED, code="account_disabled")
     if new_phone == locked.phone:
-        raise DomainError(PHONE_UNCHANGED, field="phone")
+        raise DomainError(PHONE_UNCHANGED, code="phone_unchanged", field="phone")
     if User.objects.filter(phone=new_phone).exclude(pk=locked.pk).exists():
-        raise DomainError(PHONE_TAKEN, field="phone")
+        raise DomainError(PHONE_TAKEN, code="phone_taken", field="phone")
     locked.phone = new_phone
     try:
         with transaction.atomic():
             locked.save(update_fields=["phone"])
     except IntegrityError:
-        raise DomainError(PHONE_TAKEN, field="phone") from None
+        raise DomainError(PHONE_TAKEN, code="phone_taken", field="phone") from None
     phone_changed.send(sender=User, user=locked)
     return locked

@@ -111,7 +111,7 @@ def _code_matches(row: SmsCode, code: str) -> bool:
 def _clean_phone(phone: str) -> str:
     phone = normalize_mobile(phone)
     if not is_mobile(phone):
-        raise DomainError(PHONE_INVALID, field="phone")
+        raise DomainError(PHONE_INVALID, code="phone_invalid", field="phone")
     return phone
 
 
@@ -127,9 +127,9 @@ def _should_deliver(phone: str, purpose: SmsCodePurpose) -> bool:
     """
     exists = User.objects.filter(phone=phone).exists()
     if purpose == SmsCodePurpose.REGISTER and exists:
-        raise DomainError(PHONE_REGISTERED, field="phone")
+        raise DomainError(PHONE_REGISTERED, code="phone_registered", field="phone")
     if purpose == SmsCodePurpose.CHANGE_PHONE and exists:
-        raise DomainError(PHONE_TAKEN, field="phone")
+        raise DomainError(PHONE_TAKEN, code="phone_taken", field="phone")
     if purpose == SmsCodePurpose.RESET_PASSWORD:
         return User.objects.filter(phone=phone, is_active=True).exists()
     return True
@@ -288,17 +288,17 @@ def sms_code_verify(*, phone: str, purpose: str, code: str) -> None:
     purpose = SmsCodePurpose(purpose).value
     code = (code or "").strip()
     if not _CODE_RE.match(code):
-        raise DomainError(CODE_FORMAT, field="code")
+        raise DomainError(CODE_FORMAT, code="code_format", field="code")
     row = _latest_code(phone, purpose)
     if row is None or row.used_at is not None or row.voided_at is not None:
         # Nothing live to try against: refused without writing anything.
-        raise DomainError(_refusal_for(row, clock.now()), field="code")
+        raise DomainError(_refusal_for(row, clock.now()), code="sms_code_refused", field="code")
     # Durable: the spent try is committed here even if the caller's later work fails;
     # nesting this inside the caller's transaction.atomic raises RuntimeError.
     with transaction.atomic(durable=True):
         refusal = _attempt(row, code)
     if refusal is not None:
-        raise DomainError(refusal, field="code")
+        raise DomainError(refusal, code="sms_code_refused", field="code")
 
 
 def sms_code_deliverable(sms_code_id: int) -> bool:

@@ -33,9 +33,9 @@ def feedback_submit(
     """
     content = (content or "").strip()
     if len(content) < FEEDBACK_MIN_LENGTH:
-        raise DomainError(FEEDBACK_TOO_SHORT, field="content")
+        raise DomainError(FEEDBACK_TOO_SHORT, code="feedback_too_short", field="content")
     if len(content) > FEEDBACK_MAX_LENGTH:
-        raise DomainError(FEEDBACK_TOO_LONG, field="content")
+        raise DomainError(FEEDBACK_TOO_LONG, code="feedback_too_long", field="content")
     feedback = Feedback(
         content=content,
         phone=normalize_mobile(phone),

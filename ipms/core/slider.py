@@ -64,6 +64,8 @@ UNAVAILABLE = "验证服务暂时不可用,请稍后再试。"
 class SliderError(DomainError):
     """The slider check failed; the message tells the user what to do."""
 
+    code = "slider_failed"
+
 
 def _now_ms() -> int:
     """Server time in milliseconds (patched by tests to move time)."""
@@ -164,24 +166,24 @@ def slider_challenge_verify(*, token, position, duration_ms, trace) -> str:
     if age < 0:
         raise SliderError(FAILED)
     if age > challenge_ttl() * 1000:
-        raise SliderError(EXPIRED)
+        raise SliderError(EXPIRED, code="slider_expired")
     try:
         first_use = cache.add(f"slider:used:{payload['id']}", 1, challenge_ttl() + 60)
     except Exception as exc:  # cache down: fail closed
         logger.exception("slider: cache unavailable")
-        raise SliderError(UNAVAILABLE) from exc
+        raise SliderError(UNAVAILABLE, code="slider_unavailable") from exc
     if not first_use:
         logger.info("slider: challenge replayed")
-        raise SliderError(REPLAYED)
+        raise SliderError(REPLAYED, code="slider_replayed")
 
     target = int(payload["t"])
     position_value, duration = _number(position), _number(duration_ms)
     if position_value is None or duration is None:
         raise SliderError(FAILED)
     if abs(position_value - target) > tolerance(target):
-        raise SliderError(NOT_AT_END)
+        raise SliderError(NOT_AT_END, code="slider_not_at_end")
     if duration < min_drag_ms() or age < min_drag_ms():
-        raise SliderError(TOO_FAST)
+        raise SliderError(TOO_FAST, code="slider_too_fast")
     if not _trace_plausible(trace, target=target, position=position_value, duration=duration):
         logger.info("slider: implausible trace")
         raise SliderError(FAILED)
@@ -191,7 +193,7 @@ def slider_challenge_verify(*, token, position, duration_ms, trace) -> str:
         cache.set(_pass_key(pass_token), payload["s"], pass_ttl())
     except Exception as exc:
         logger.exception("slider: cache unavailable")
-        raise SliderError(UNAVAILABLE) from exc
+        raise SliderError(UNAVAILABLE, code="slider_unavailable") from exc
     return pass_token
 
 
@@ -202,19 +204,19 @@ def slider_verify_pass(pass_token, *, scope: str = DEFAULT_SCOPE) -> None:
     concurrent submissions with the same pass only one gets through.
     """
     if not isinstance(pass_token, str) or not pass_token or len(pass_token) > 100:
-        raise SliderError(NEEDS_SLIDER)
+        raise SliderError(NEEDS_SLIDER, code="slider_required")
     key = _pass_key(pass_token)
     try:
         stored_scope = cache.get(key)
         if stored_scope is None or stored_scope != scope:
-            raise SliderError(NEEDS_SLIDER)
+            raise SliderError(NEEDS_SLIDER, code="slider_required")
         if not cache.delete(key):
-            raise SliderError(NEEDS_SLIDER)
+            raise SliderError(NEEDS_SLIDER, code="slider_required")
     except SliderError:
         raise
     except Exception as exc:
         logger.exception("slider: cache unavailable")
-        raise SliderError(UNAVAILABLE) from exc
+        raise SliderError(UNAVAILABLE, code="slider_unavailable") from exc
 
 
 # --- Form field ------------------------------------------------------------------------

@@ -39,6 +39,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from ipms.core import regions
+from ipms.core.errors import DomainError
 from ipms.core.names import person_name_error
 from ipms.core.phone import is_mobile, normalize_mobile
 
@@ -329,12 +330,10 @@ class ImportRow:
         return "skip" if self.skip else "ok"
 
 
-class ImportFileError(Exception):
+class ImportFileError(DomainError):
     """The file as a whole cannot be used; ``message`` says why, in Chinese."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    code = "import_file_unusable"
 
 
 def _text(value) -> str:

@@ -787,7 +787,7 @@ def invitation_accept_new_account(
     invitation_check(invitation)
     membership = invitation.membership
     if User.objects.filter(phone=membership.phone).exists():
-        raise DomainError(ACCOUNT_EXISTS)
+        raise DomainError(ACCOUNT_EXISTS, code="account_exists")
     name = (membership.name or name or "").strip()
     try:
         user = account_services.user_register(
@@ -797,8 +797,8 @@ def invitation_accept_new_account(
             name=name,
         )
     except DomainError as error:
-        if error.field == "phone":  # registered by a concurrent request a moment ago
-            raise DomainError(ACCOUNT_EXISTS) from error
+        if error.code == "phone_registered":  # by a concurrent request a moment ago
+            raise DomainError(ACCOUNT_EXISTS, code="account_exists") from error
         raise
     membership = invitation_accept(token=token, user=user)
     _profile_fill_from_membership(user, membership)

@@ -510,7 +510,7 @@ def _signup(request, context: dict, membership: Membership, token: str):
                 name=form.member_name,
             )
         except DomainError as error:
-            if error.message == services.ACCOUNT_EXISTS:
+            if error.code == "account_exists":
                 return redirect(request.path)
             add_domain_error(form, error, fields={"password": "password1"})
         else:

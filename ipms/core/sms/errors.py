@@ -9,19 +9,22 @@ from ipms.core.ratelimit import SMS_UNAVAILABLE as SERVICE_UNAVAILABLE
 class SmsError(DomainError):
     """Base of every SMS failure."""
 
+    code = "sms_failed"
+
 
 class SmsSendError(SmsError):
     """The provider refused the message.
 
-    ``code`` is the provider's error code (kept for logs and support, never shown);
-    ``retryable`` says whether sending the same message again later may succeed.
+    ``code`` is the provider's error code where it gave one (kept for logs and support,
+    never shown), else ``sms_send_failed``; ``retryable`` says whether sending the same
+    message again later may succeed.
     """
 
+    code = "sms_send_failed"
     retryable = False
 
     def __init__(self, message: str, *, code: str = "", field: str | None = None) -> None:
-        super().__init__(message, field=field)
-        self.code = code
+        super().__init__(message, code=code or None, field=field)
 
 
 class SmsTemporaryError(SmsSendError):
@@ -32,6 +35,8 @@ class SmsTemporaryError(SmsSendError):
 
 class SmsUnavailable(SmsError):
     """The shared limiter cannot be reached; sending is refused (fail closed)."""
+
+    code = "sms_unavailable"
 
     def __init__(self, message: str = SERVICE_UNAVAILABLE) -> None:
         super().__init__(message)
@@ -49,6 +54,5 @@ class SmsRateLimited(RateLimited):
         field: str | None = "phone",
         code: str = "sms_rate_limited",
     ) -> None:
-        super().__init__(message, field=field)
+        super().__init__(message, code=code, field=field)
         self.retry_after = retry_after
-        self.code = code
