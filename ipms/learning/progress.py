@@ -58,7 +58,12 @@ MSG_INVALID_VIEW = "本页面的学习记录已失效,请刷新页面后继续�
 
 
 class InvalidView(DomainError):
-    """The heartbeat names no usable playback view (forged, foreign, expired, other lesson)."""
+    """The heartbeat names no usable playback view (forged, foreign, expired, other lesson).
+
+    ``reason`` tells which, for logs and tests; the user sees one message for all.
+    """
+
+    code = "invalid_view"
 
     def __init__(self, reason: str) -> None:
         super().__init__(MSG_INVALID_VIEW)
@@ -97,7 +102,7 @@ def study_day_of(moment: datetime.datetime) -> datetime.date:
 def enrollment_start(*, user, course: Course, now: datetime.datetime | None = None) -> Enrollment:
     """Enrol ``user`` in ``course`` (立即学习); a second call returns the same enrolment."""
     if not learner_may_learn(user):
-        raise DomainError(MSG_NOT_A_LEARNER)
+        raise DomainError(MSG_NOT_A_LEARNER, code="not_a_learner")
     now = now or timezone.now()
     enrollment, _ = Enrollment.objects.get_or_create(
         user=user, course=course, defaults={"enrolled_at": now, "last_opened_at": now}
@@ -105,11 +110,29 @@ def enrollment_start(*, user, course: Course, now: datetime.datetime | None = No
     return enrollment
 
 
+# A position this close to the end counts as watched to the end: the player starts over.
+RESUME_END_SLACK_SECONDS = 3
+
+
+def resume_position(*, last_position: float, duration: int) -> float:
+    """Where the player starts: the last position, or the beginning once the lesson was
+    watched to (nearly) the end."""
+    if duration and last_position >= duration - RESUME_END_SLACK_SECONDS:
+        return 0.0
+    return last_position
+
+
+def completion_seconds(duration: int) -> int:
+    """The credited seconds that complete a lesson of ``duration`` (shown on its page)."""
+    return int((duration or 0) * completion_share() + 0.999)
+
+
 @dataclass(frozen=True)
 class LessonOpening:
     enrollment: Enrollment
     progress: LessonProgress
     view: PlaybackView
+    resume: float  # where the player starts (resume_position)
 
 
 @transaction.atomic
@@ -138,7 +161,8 @@ def lesson_open(*, user, lesson: Lesson, now: datetime.datetime | None = None) -
         interacted_at=now,
         last_position=progress.last_position,
     )
-    return LessonOpening(enrollment=enrollment, progress=progress, view=view)
+    resume = resume_position(last_position=progress.last_position, duration=lesson.duration)
+    return LessonOpening(enrollment=enrollment, progress=progress, view=view, resume=resume)
 
 
 # --- the heartbeat ---------------------------------------------------------------------
@@ -300,8 +324,11 @@ def _aware(value) -> datetime.datetime | None:
     return value
 
 
-@dataclass
-class _Beat:
+# --- the heartbeat, pure: what a beat means, decided from what was read ----------------
+
+
+@dataclass(frozen=True)
+class BeatState:
     """What one heartbeat reads: its view, the learner's progress and the lesson."""
 
     view_key: object
@@ -322,7 +349,167 @@ class _Beat:
     published: bool
 
 
-def _load(*, user, view_id, lesson_id: int, now: datetime.datetime) -> _Beat:
+@dataclass(frozen=True)
+class Beat:
+    """What the player reported, checked: ``position`` is finite and not negative, ``now``
+    is the server's clock."""
+
+    seq: int
+    position: float
+    playing: bool
+    visible: bool
+    interacted: bool
+    start: bool
+    now: datetime.datetime
+
+
+@dataclass(frozen=True)
+class BeatRules:
+    """The settings a beat is judged by (read once per beat, no database)."""
+
+    cap: float  # LEARNING_HEARTBEAT_CAP: the most one interval may credit
+    share: float  # LESSON_COMPLETION_SHARE: the credit that completes a lesson
+    idle_limit: float  # IDLE_PROMPT_MINUTES in seconds; 0 when the prompt is off
+
+    @classmethod
+    def current(cls) -> BeatRules:
+        return cls(cap=heartbeat_cap(), share=completion_share(), idle_limit=idle_limit_seconds())
+
+
+@dataclass(frozen=True)
+class BeatDecision:
+    """What to write for a beat. Nothing at all when ``write`` is False (a replayed,
+    duplicated or out-of-order ``seq``)."""
+
+    write: bool
+    position: float  # the reported position, within the lesson
+    seek_refused: bool  # jumped past the furthest point (plus what playback could cover)
+    idle: bool  # no interaction for the idle limit: accrual pauses, the player asks
+    wants_lease: bool  # playing, visible, not idle, not seeking: this view wants to accrue
+    # The lease statement: take (pressed play here), renew (accruing and still wants to),
+    # acquire (resuming without pressing play), release (stops accruing), "" (none).
+    lease: str
+    credit: float  # seconds to credit, if the lease statement matches
+    move: bool  # the progress row changes (position or credit)
+
+
+_NOTHING = BeatDecision(
+    write=False,
+    position=0.0,
+    seek_refused=False,
+    idle=False,
+    wants_lease=False,
+    lease="",
+    credit=0.0,
+    move=False,
+)
+
+
+def beat_decide(state: BeatState, beat: Beat, rules: BeatRules) -> BeatDecision:
+    """The rules of the module doc, applied to one beat: no database, no clock."""
+    if beat.seq <= state.last_seq:
+        return _NOTHING  # replayed, duplicated or out of order: nothing is written
+    duration = state.duration
+    position = min(beat.position, float(duration)) if duration else beat.position
+
+    reference = state.last_beat_at or state.created_at
+    elapsed = max(0.0, (beat.now - reference).total_seconds())  # servers' clocks may differ
+    interval = elapsed if state.last_beat_at else 0.0  # the first beat only starts the clock
+
+    reach = state.furthest_position + SEEK_SLACK_SECONDS
+    if state.accruing:
+        reach += elapsed * MAX_PLAYBACK_RATE
+    seek_refused = position > reach
+
+    idle = bool(
+        rules.idle_limit
+        and not beat.interacted
+        and (beat.now - state.interacted_at).total_seconds() > rules.idle_limit
+    )
+    wants_lease = bool(beat.playing and beat.visible and not idle and not seek_refused)
+
+    credit = 0.0
+    if state.accruing and not beat.start and not seek_refused and not idle:
+        # After a seek back (allowed) how far the video then played is unknown, so the
+        # wall clock and the cap alone bound that one interval.
+        moved_back = position < state.last_position
+        advance = interval if moved_back else position - state.last_position
+        remaining = max(0.0, duration - state.credited_seconds)
+        credit = max(0.0, min(interval, rules.cap, advance, remaining))
+
+    if wants_lease and beat.start:
+        lease = "take"  # pressing play here takes the lease from any other window
+    elif wants_lease and state.accruing:
+        lease = "renew"  # still holding it? (only then does the interval count)
+    elif wants_lease:
+        # Resuming without pressing play (tab visible again, prompt answered): only a free
+        # lease, or one whose holder has gone silent, may be taken.
+        lease = "acquire"
+    elif state.accruing:
+        lease = "release"  # paused, hidden, idle or seeking: another window may take over
+    else:
+        # Not accruing before and not now: this view holds no lease (only a beat that sets
+        # ``accruing`` can have taken it), so there is nothing to release.
+        lease = ""
+    if lease not in ("renew", "release"):
+        credit = 0.0  # the interval counts only if the lease was held all through it
+
+    return BeatDecision(
+        write=True,
+        position=position,
+        seek_refused=seek_refused,
+        idle=idle,
+        wants_lease=wants_lease,
+        lease=lease,
+        credit=credit,
+        move=not seek_refused and (credit > 0 or position != state.progress_position),
+    )
+
+
+def beat_outcome(
+    state: BeatState, decision: BeatDecision, rules: BeatRules, *, won: bool, matched: bool
+) -> HeartbeatResult:
+    """The answer to the player, from what was read, decided and written.
+
+    ``won``: the view's compare-and-set moved ``last_seq`` (False also when nothing was
+    to be written); ``matched``: the lease statement matched (the learner holds the lease).
+    """
+    duration = state.duration
+    if not (decision.write and won):
+        return HeartbeatResult(
+            accepted=False,
+            credited=0.0,
+            credited_total=state.credited_seconds,
+            duration=duration,
+            furthest=state.furthest_position,
+            completed=state.completed_at is not None,
+            paused_other_view=False,
+            idle_prompt=False,
+            seek_refused=False,
+        )
+    credit = decision.credit if matched else 0.0
+    credited_total = min(state.credited_seconds + credit, float(duration))
+    furthest = state.furthest_position
+    if not decision.seek_refused:
+        furthest = max(furthest, decision.position)
+    return HeartbeatResult(
+        accepted=True,
+        credited=credit,
+        credited_total=credited_total,
+        duration=duration,
+        furthest=furthest,
+        completed=state.completed_at is not None
+        or (duration > 0 and credited_total >= rules.share * duration),
+        paused_other_view=decision.wants_lease and not matched,
+        idle_prompt=decision.idle,
+        seek_refused=decision.seek_refused,
+    )
+
+
+# --- the heartbeat: load, decide, write --------------------------------------------------
+
+
+def _load(*, user, view_id, lesson_id: int, now: datetime.datetime) -> BeatState:
     """The beat's view with its progress and lesson, in one primary-key query."""
     try:
         key = view_id if isinstance(view_id, uuid.UUID) else uuid.UUID(str(view_id))
@@ -334,7 +521,7 @@ def _load(*, user, view_id, lesson_id: int, now: datetime.datetime) -> _Beat:
         row = cursor.fetchone()
     if row is None:
         raise InvalidView("unknown")  # never issued, or issued to someone else
-    beat = _Beat(
+    beat = BeatState(
         view_key=view_key,
         last_seq=int(row[0]),
         last_beat_at=_aware(row[1]),
@@ -366,6 +553,33 @@ def _finite(value: float) -> float:
     if not math.isfinite(value):
         raise ValueError("position must be a finite number")
     return value
+
+
+def _params(*, user, state: BeatState, beat: Beat, decision: BeatDecision, rules: BeatRules):
+    """The bound values of the beat's statements."""
+    ops = connection.ops
+    return {
+        "view": state.view_key,
+        "user": user.pk,
+        "seq": beat.seq,
+        "read_seq": state.last_seq,
+        "now": ops.adapt_datetimefield_value(beat.now),
+        "last_position": state.last_position if decision.seek_refused else decision.position,
+        "accruing": decision.wants_lease,
+        "interacted_at": ops.adapt_datetimefield_value(
+            beat.now if beat.interacted else state.interacted_at
+        ),
+        "stale": ops.adapt_datetimefield_value(beat.now - datetime.timedelta(seconds=rules.cap)),
+        "false": False,
+        "progress": state.progress_id,
+        "course": state.course_id,
+        "position": decision.position,
+        "duration": float(state.duration),
+        "credit": decision.credit,
+        "threshold": rules.share * state.duration,
+        "day": ops.adapt_datefield_value(study_day_of(beat.now)),
+        "move": decision.move,
+    }
 
 
 def _write(lease: str, params: dict) -> tuple[bool, bool]:
@@ -417,126 +631,35 @@ def heartbeat_record(
     the previous beat (the idle prompt). ``now`` is injectable for tests; the real clock
     is the server's, never the client's.
 
+    Load (one primary-key read), decide (:func:`beat_decide`, pure), write (one statement
+    on PostgreSQL, one transaction on SQLite), answer (:func:`beat_outcome`, pure).
+
     Raises :class:`InvalidView` for a view id the user may not use, ``DomainError`` for a
     user who may not learn.
     """
     if not learner_may_learn(user):
-        raise DomainError(MSG_NOT_A_LEARNER)
-    now = now or timezone.now()
-    seq = int(seq)
-    position = max(0.0, _finite(position))
-    beat = _load(user=user, view_id=view_id, lesson_id=int(lesson_id), now=now)
-    duration = beat.duration
-    if duration:
-        position = min(position, float(duration))
-    share = completion_share()
-
-    def result(**changes) -> HeartbeatResult:
-        values = {
-            "accepted": False,
-            "credited": 0.0,
-            "credited_total": beat.credited_seconds,
-            "duration": duration,
-            "furthest": beat.furthest_position,
-            "completed": beat.completed_at is not None,
-            "paused_other_view": False,
-            "idle_prompt": False,
-            "seek_refused": False,
-        }
-        values.update(changes)
-        return HeartbeatResult(**values)
-
-    if seq <= beat.last_seq:
-        return result()  # replayed, duplicated or out of order: nothing is written
-
-    # --- decide, from what was read -------------------------------------------------
-    reference = beat.last_beat_at or beat.created_at
-    elapsed = max(0.0, (now - reference).total_seconds())  # app servers' clocks may differ
-    interval = elapsed if beat.last_beat_at else 0.0  # the first beat only starts the clock
-
-    reach = beat.furthest_position + SEEK_SLACK_SECONDS
-    if beat.accruing:
-        reach += elapsed * MAX_PLAYBACK_RATE
-    seek_refused = position > reach
-
-    idle_limit = idle_limit_seconds()
-    idle = bool(
-        idle_limit and not interacted and (now - beat.interacted_at).total_seconds() > idle_limit
+        raise DomainError(MSG_NOT_A_LEARNER, code="not_a_learner")
+    beat = Beat(
+        seq=int(seq),
+        position=max(0.0, _finite(position)),
+        playing=playing,
+        visible=visible,
+        interacted=interacted,
+        start=start,
+        now=now or timezone.now(),
     )
-    wants_lease = bool(playing and visible and not idle and not seek_refused)
-
-    credit = 0.0
-    if beat.accruing and not start and not seek_refused and not idle:
-        # After a seek back (allowed) how far the video then played is unknown, so the
-        # wall clock and the cap alone bound that one interval.
-        moved_back = position < beat.last_position
-        advance = interval if moved_back else position - beat.last_position
-        remaining = max(0.0, duration - beat.credited_seconds)
-        credit = max(0.0, min(interval, heartbeat_cap(), advance, remaining))
-
-    if wants_lease and start:
-        lease = "take"  # pressing play here takes the lease from any other window
-    elif wants_lease and beat.accruing:
-        lease = "renew"  # still holding it? (only then does the interval count)
-    elif wants_lease:
-        # Resuming without pressing play (tab visible again, prompt answered): only a free
-        # lease, or one whose holder has gone silent, may be taken.
-        lease = "acquire"
-    elif beat.accruing:
-        lease = "release"  # paused, hidden, idle or seeking: another window may take over
-    else:
-        # Not accruing before and not now: this view holds no lease (only a beat that sets
-        # ``accruing`` can have taken it), so there is nothing to release.
-        lease = ""
-    if lease not in ("renew", "release"):
-        credit = 0.0  # the interval counts only if the lease was held all through it
-
-    ops = connection.ops
-    params = {
-        "view": beat.view_key,
-        "user": user.pk,
-        "seq": seq,
-        "read_seq": beat.last_seq,
-        "now": ops.adapt_datetimefield_value(now),
-        "last_position": beat.last_position if seek_refused else position,
-        "accruing": wants_lease,
-        "interacted_at": ops.adapt_datetimefield_value(now if interacted else beat.interacted_at),
-        "stale": ops.adapt_datetimefield_value(now - datetime.timedelta(seconds=heartbeat_cap())),
-        "false": False,
-        "progress": beat.progress_id,
-        "course": beat.course_id,
-        "position": position,
-        "duration": float(duration),
-        "credit": credit,
-        "threshold": share * duration,
-        "day": ops.adapt_datefield_value(study_day_of(now)),
-        "move": not seek_refused and (credit > 0 or position != beat.progress_position),
-    }
-    won, matched = _write(lease, params)
-    if not won:
-        return result()  # a concurrent beat of this view got there first
-    holds = wants_lease and matched
-    if wants_lease and not holds:
-        with connection.cursor() as cursor:
-            cursor.execute(_sql(connection, "view_stop"), params)
-    if not matched:
-        credit = 0.0
-
-    credited_total = min(beat.credited_seconds + credit, float(duration))
-    furthest = beat.furthest_position if seek_refused else max(beat.furthest_position, position)
-    completed = beat.completed_at is not None or (
-        duration > 0 and credited_total >= share * duration
-    )
-    return result(
-        accepted=True,
-        credited=credit,
-        credited_total=credited_total,
-        furthest=furthest,
-        completed=completed,
-        paused_other_view=wants_lease and not holds,
-        idle_prompt=idle,
-        seek_refused=seek_refused,
-    )
+    state = _load(user=user, view_id=view_id, lesson_id=int(lesson_id), now=beat.now)
+    rules = BeatRules.current()
+    decision = beat_decide(state, beat, rules)
+    won = matched = False
+    if decision.write:
+        params = _params(user=user, state=state, beat=beat, decision=decision, rules=rules)
+        won, matched = _write(decision.lease, params)
+        if won and decision.wants_lease and not matched:
+            # Denied the lease (another window holds it): this view stops accruing.
+            with connection.cursor() as cursor:
+                cursor.execute(_sql(connection, "view_stop"), params)
+    return beat_outcome(state, decision, rules, won=won, matched=matched)
 
 
 # --- housekeeping ----------------------------------------------------------------------

@@ -147,6 +147,50 @@ def lesson_rows(*, user, course: Course) -> list[LessonRow]:
     return rows
 
 
+def lesson_row_of(rows: list[LessonRow], lesson: Lesson) -> LessonRow | None:
+    """The row of ``lesson`` among ``rows`` (None when it is not listed)."""
+    return next((row for row in rows if row.lesson.pk == lesson.pk), None)
+
+
+def next_lesson(rows: list[LessonRow], *, last_lesson_id: int | None) -> Lesson | None:
+    """Where 继续学习 / 立即学习 leads: the lesson opened last while it is still listed
+    (published, in this course), else the first lesson; None for a course without lessons."""
+    last = next((row for row in rows if row.lesson.pk == last_lesson_id), None)
+    if last is not None:
+        return last.lesson
+    return rows[0].lesson if rows else None
+
+
+@dataclass(frozen=True)
+class LearnerCourse:
+    """A learner's side of a course page: the lessons with progress and where to go next."""
+
+    rows: list[LessonRow]
+    enrollment: Enrollment | None
+    next_lesson: Lesson | None
+
+    @property
+    def last_lesson_id(self) -> int | None:
+        return self.enrollment.last_lesson_id if self.enrollment else None
+
+    @property
+    def resuming(self) -> bool:
+        """继续学习 (and “上次学习到”) rather than 立即学习: the next lesson is the one
+        opened last."""
+        return self.next_lesson is not None and self.next_lesson.pk == self.last_lesson_id
+
+
+def learner_course(*, user, course: Course) -> LearnerCourse:
+    """The course's lessons with the user's progress, the enrolment and the next lesson
+    (three queries)."""
+    rows = lesson_rows(user=user, course=course)
+    enrollment = learner_enrollment(user=user, course=course)
+    last = enrollment.last_lesson_id if enrollment else None
+    return LearnerCourse(
+        rows=rows, enrollment=enrollment, next_lesson=next_lesson(rows, last_lesson_id=last)
+    )
+
+
 def lesson_coursewares(*, lesson: Lesson) -> QuerySet[Courseware]:
     return Courseware.objects.filter(lesson=lesson).only("id", "title", "file", "lesson_id")
 

@@ -57,20 +57,16 @@ def course_detail(request, pk: int):
     if not may_learn:
         context["lessons"] = selectors.course_lessons(course=course)
         return render(request, "learning/course_detail.html", context)
-    rows = selectors.lesson_rows(user=request.user, course=course)
-    enrollment = selectors.learner_enrollment(user=request.user, course=course)
-    last = enrollment.last_lesson_id if enrollment else None
-    next_row = next((row for row in rows if row.lesson.pk == last), None)
-    next_lesson = next_row.lesson if next_row else (rows[0].lesson if rows else None)
+    mine = selectors.learner_course(user=request.user, course=course)
     figures = stats.figures_for_user(basis=basis, user=request.user)
     context.update(
         {
-            "rows": rows,
-            "lessons": [row.lesson for row in rows],
-            "last_lesson_id": last,
-            "enrollment": enrollment,
-            "next_lesson": next_lesson,
-            "resuming": bool(next_lesson and next_lesson.pk == last),
+            "rows": mine.rows,
+            "lessons": [row.lesson for row in mine.rows],
+            "last_lesson_id": mine.last_lesson_id,
+            "enrollment": mine.enrollment,
+            "next_lesson": mine.next_lesson,
+            "resuming": mine.resuming,
             "figures": figures,
             "leaderboard": stats.course_leaderboard(
                 basis=basis, user=request.user, my_credits=figures.credits
@@ -176,24 +172,18 @@ def lesson_detail(request, course_pk: int, lesson_pk: int):
         user=request.user, course_pk=course_pk, lesson_pk=lesson_pk
     )
     opening = progress.lesson_open(user=request.user, lesson=lesson)
-    mine = opening.progress
-    duration = lesson.duration or 0
-    resume = mine.last_position
-    if duration and resume >= duration - 3:
-        resume = 0.0  # watched to the end: start again from the beginning
     rows = selectors.lesson_rows(user=request.user, course=lesson.course)
-    current = next((row for row in rows if row.lesson.pk == lesson.pk), None)
     context = {
         "course": lesson.course,
         "lesson": lesson,
         "rows": rows,
-        "current": current,
+        "current": selectors.lesson_row_of(rows, lesson),
         "coursewares": selectors.lesson_coursewares(lesson=lesson),
         "outline": [line.strip() for line in lesson.outline.splitlines() if line.strip()],
         "view": opening.view,
-        "progress": mine,
-        "resume": resume,
-        "completion_seconds": int(duration * progress.completion_share() + 0.999),
+        "progress": opening.progress,
+        "resume": opening.resume,
+        "completion_seconds": progress.completion_seconds(lesson.duration),
         "heartbeat_interval": int(getattr(settings, "LEARNING_HEARTBEAT_INTERVAL", 15)),
         "idle_minutes": int(getattr(settings, "IDLE_PROMPT_MINUTES", 0)),
     }
