@@ -51,7 +51,7 @@ def clean_person_name(value: str | None) -> str:
     name = (value or "").strip()
     error = person_name_error(name)
     if error is not None:
-        raise DomainError(error[0], field="name")
+        raise DomainError(error[0], code=f"name_{error[1]}", field="name")
     return name
 
 
