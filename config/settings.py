@@ -123,8 +123,8 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# axes locks per phone only on purpose; the per-address cap is LOGIN_IP_RATE (see below),
-# looser than the per-phone limit so one office behind NAT is not locked out together.
+# axes locks per phone only on purpose; per address only failed logins count (see
+# LOGIN_IP_SLIDER_RATE below), so one office behind NAT is never locked out together.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
 # --- Cache and sessions -----------------------------------------------------------------
@@ -187,8 +187,12 @@ AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_CLIENT_IP_CALLABLE = "ipms.core.http.axes_client_ip"
 AXES_LOCKOUT_CALLABLE = "ipms.accounts.lockout.lockout_response"
 AXES_VERBOSE = False
-# The per-IP cap is separate and looser (offices share one address behind NAT).
-LOGIN_IP_RATE = env.str("LOGIN_IP_RATE", default="30/15m")
+# Per client address only failed logins count (offices, training rooms and campuses share
+# one public address; successes never count): past LOGIN_IP_SLIDER_RATE the login form
+# asks for the slider check, past LOGIN_IP_FAILURE_RATE the address is refused until its
+# window ends.
+LOGIN_IP_SLIDER_RATE = env.str("LOGIN_IP_SLIDER_RATE", default="10/15m")
+LOGIN_IP_FAILURE_RATE = env.str("LOGIN_IP_FAILURE_RATE", default="100/15m")
 # Sessions end after 30 idle minutes and at the latest 12 hours after login (ASVS 3.3.2).
 SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=30 * 60)
 SESSION_ABSOLUTE_TIMEOUT = env.int("SESSION_ABSOLUTE_TIMEOUT", default=12 * 60 * 60)
@@ -380,7 +384,9 @@ SMS_DAILY_HARD_LIMIT = env.int("SMS_DAILY_HARD_LIMIT", default=0)
 SLIDER_CHALLENGE_TTL = env.int("SLIDER_CHALLENGE_TTL", default=300)
 SLIDER_PASS_TTL = env.int("SLIDER_PASS_TTL", default=600)
 SLIDER_MIN_DRAG_MS = env.int("SLIDER_MIN_DRAG_MS", default=300)
-SLIDER_RATE = env.str("SLIDER_RATE", default="30/m")
+# Challenges and answers per client address: an office of 300 behind one address, all
+# asked for the slider at login within five minutes, makes ~120 a minute.
+SLIDER_RATE = env.str("SLIDER_RATE", default="300/m")
 
 # --- Accounts: personal data, consent, account pages (ipms.core.crypto, ipms.accounts) ---
 # Fernet keys for personal data at rest (身份证), comma-separated: the first encrypts,

@@ -11,11 +11,11 @@ from ipms.core import regions
 from ipms.core.forms import BootstrapFormMixin
 from ipms.core.names import PersonNameField
 from ipms.core.phone import PHONE_INVALID, clean_mobile, normalize_mobile, validate_mobile
-from ipms.core.slider import SliderError, slider_verify_pass
+from ipms.core.slider import SliderError, SliderField, slider_verify_pass
 
 from . import limits, services
 from .idcard import parse_id_number
-from .lockout import ip_rate_exceeded
+from .lockout import LOGIN_SLIDER_NOTICE, login_failed, login_needs_slider, login_refused
 from .models import Position, SmsCodePurpose, User
 from .sms import CODE_FORMAT
 
@@ -23,15 +23,42 @@ from .sms import CODE_FORMAT
 SMS_SLIDER_SCOPE = "sms"
 
 
+# The slider pass the login form asks for after failed logins from one address.
+LOGIN_SLIDER_SCOPE = "login"
+CONSOLE_NEEDS_SLIDER = (
+    "当前网络登录失败次数较多,请在平台登录页完成滑块验证并登录后,再进入运营后台。"
+)
+
+
 class _PhoneLoginMixin:
-    """Phone-number login shared by the site and the console, with the per-IP cap."""
+    """Phone-number login shared by the site and the console, with the per-address checks.
+
+    Failed logins from the client's address (ipms.accounts.lockout) first bring the slider
+    check: the form then has a ``slider`` field, and no password is tried without a pass.
+    Many more refuse the address (``ip_limited``, a 429). Successful logins never count.
+    """
 
     ip_limited = False
+    needs_slider = False
+    slider_notice = LOGIN_SLIDER_NOTICE
+    # The console's page (Django's admin template) has no slider: it sends operators to
+    # the site's login page instead.
+    offers_slider = True
 
     error_messages = {
         "invalid_login": "手机号或密码不正确。",
         "inactive": "该账号已停用。",
     }
+
+    def __init__(self, request=None, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        if request is not None and login_needs_slider(request):
+            self._ask_for_slider()
+
+    def _ask_for_slider(self) -> None:
+        self.needs_slider = True
+        if self.offers_slider and "slider" not in self.fields:
+            self.fields["slider"] = SliderField(scope=LOGIN_SLIDER_SCOPE)
 
     def clean_username(self) -> str:
         phone = normalize_mobile(self.cleaned_data["username"])
@@ -40,12 +67,22 @@ class _PhoneLoginMixin:
 
     def clean(self):
         request = getattr(self, "request", None)
-        if request is not None and request.method == "POST":
-            message = ip_rate_exceeded(request)
-            if message:
-                self.ip_limited = True
-                raise ValidationError(message, code="ip_rate")
-        return super().clean()
+        if request is None or request.method != "POST":
+            return super().clean()
+        refused = login_refused(request)
+        if refused:
+            self.ip_limited = True
+            raise ValidationError(refused, code="ip_rate")
+        if self.needs_slider and not self.offers_slider:
+            raise ValidationError(CONSOLE_NEEDS_SLIDER, code="slider")
+        if self.needs_slider and not self.cleaned_data.get("slider"):
+            return self.cleaned_data  # the slider's own error says what to do
+        try:
+            return super().clean()
+        except ValidationError as error:
+            if error.code == "invalid_login" and login_failed(request):
+                self._ask_for_slider()  # the re-displayed form shows it
+            raise
 
 
 class PhoneLoginForm(_PhoneLoginMixin, BootstrapFormMixin, AuthenticationForm):
@@ -71,6 +108,7 @@ class ConsoleLoginForm(_PhoneLoginMixin, AdminAuthenticationForm):
     """The operator console's login: same phone handling and limits as the site."""
 
     username = forms.CharField(label="手机号", max_length=20)
+    offers_slider = False
 
     error_messages = {
         **_PhoneLoginMixin.error_messages,

@@ -1,9 +1,18 @@
-"""Login abuse limits: django-axes locks a phone number, a cache counter caps an address.
+"""Login abuse limits: django-axes locks a phone number; failures per address bring the
+slider check, then a refusal.
 
-Per phone (axes): ``AXES_FAILURE_LIMIT`` failures within ``AXES_COOLOFF_TIME`` lock the
-number for the cool-off; never permanently, so nobody can lock a colleague out for good.
-Per client address: the ``login_ip`` policy of ``ipms.core.ratelimit``, looser, because a
-whole office may share one address behind NAT.
+Per phone (axes, kept in the database): ``AXES_FAILURE_LIMIT`` failures within
+``AXES_COOLOFF_TIME`` lock the number for the cool-off; never permanently, so nobody can
+lock a colleague out for good. A lockout, not a rate limit: it holds while the cache is
+down, and while the database is down nobody logs in at all (the login fails with the
+error page).
+
+Per client address (policies of ``ipms.core.ratelimit``): only *failed* logins count,
+because an office, a training room or a campus shares one public address and logs in
+together. Past ``login_ip_slider`` (10 in 15 minutes) the form asks for the slider check
+before a password is tried; past ``login_ip_failures`` (100) the address is refused until
+its window ends. Both fail open: with the cache down the form asks for no slider (the
+slider needs the cache too) and axes still locks each phone.
 """
 
 from __future__ import annotations
@@ -45,6 +54,20 @@ def lockout_response(request, original_response=None, credentials=None):
     return response
 
 
-def ip_rate_exceeded(request) -> str | None:
-    """Count this login POST for the client address; a message when over the cap."""
-    return ratelimit.hit("login_ip", request).message
+LOGIN_SLIDER_NOTICE = ratelimit.POLICIES["login_ip_slider"].message
+
+
+def login_refused(request) -> str | None:
+    """The refusal when this address has failed too often (``login_ip_failures``)."""
+    return ratelimit.peek("login_ip_failures", request).message
+
+
+def login_needs_slider(request) -> bool:
+    """Whether this address's failures ask for the slider before a password is tried."""
+    return not ratelimit.peek("login_ip_slider", request).allowed
+
+
+def login_failed(request) -> bool:
+    """Count one failed login for the address; True when the next one needs the slider."""
+    ratelimit.hit("login_ip_failures", request)
+    return not ratelimit.hit("login_ip_slider", request).refusing_further().allowed

@@ -207,15 +207,23 @@ POLICIES: dict[str, Policy] = {
             "短信服务繁忙,请稍后再试。",
             unavailable=SMS_UNAVAILABLE,
         ),
-        # 登录 (ipms.accounts.lockout): attempts per address. Open: the per-phone
-        # lockout (django-axes) is kept in the database.
+        # 登录 (ipms.accounts.lockout): failed attempts per address; successes never
+        # count (an office behind one NAT logs in together). Past the first rate the form
+        # asks for the slider; past the second the address is refused. Open: the
+        # per-phone lockout (django-axes) is kept in the database.
         Policy(
-            "login_ip",
+            "login_ip_slider",
             _ip,
-            SettingRate("LOGIN_IP_RATE"),
+            SettingRate("LOGIN_IP_SLIDER_RATE"),
             _open,
-            "当前网络登录尝试过于频繁,请 {wait}后再试。",
-            method=("POST",),
+            "当前网络登录失败次数较多,请先完成滑块验证再登录。",
+        ),
+        Policy(
+            "login_ip_failures",
+            _ip,
+            SettingRate("LOGIN_IP_FAILURE_RATE"),
+            _open,
+            "当前网络登录失败次数过多,请 {wait}后再试。",
         ),
         # 个人设置 and 注册 (ipms.accounts.limits).
         Policy(

@@ -185,6 +185,45 @@ def test_forgotten_password(page, live_server, shoot, sms_outbox, console_errors
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_after_failed_logins_from_one_address_the_slider_appears_and_login_works(
+    page, live_server, shoot, viewport, console_errors, slider, settings
+):
+    """An office behind one address: after its failed logins (here 3, LOGIN_IP_SLIDER_RATE)
+    the login form asks for the slider; a colleague drags it and gets in."""
+    from ipms.accounts.models import User
+
+    settings.LOGIN_IP_SLIDER_RATE = "3/15m"
+    User.objects.create_user(phone="13600002925", password=PASSWORD, name="张总监")
+    page.set_viewport_size(viewport)
+    page.goto(live_server.url + reverse("accounts:login"))
+    expect(slider.handle()).to_have_count(0)
+    for _ in range(3):
+        page.get_by_label("手机号").fill("13600002925")
+        page.get_by_label("登录密码").fill("wrong-Pass1")
+        page.get_by_role("button", name="登录", exact=True).click()
+        expect(page.get_by_text("手机号或密码不正确。")).to_be_visible()
+    notice = page.get_by_role("status").filter(has_text="请先完成滑块验证再登录")
+    expect(notice).to_be_visible()
+    expect(slider.handle()).to_be_visible()
+    expect(page.get_by_label("手机号")).to_have_value("13600002925")
+    assert_accessible_basics(page)
+    shoot(page, "login-slider")
+
+    # Without dragging: told to slide, no password tried.
+    page.get_by_label("登录密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录", exact=True).click()
+    expect(page.get_by_text("请先完成滑块验证。")).to_be_visible()
+    expect(page.locator("#user-menu")).to_have_count(0)
+
+    page.get_by_label("登录密码").fill(PASSWORD)
+    slider.solve(page)
+    expect(page.get_by_text("请先完成滑块验证。")).to_have_count(0)
+    shoot(page, "login-slider-passed")
+    page.get_by_role("button", name="登录", exact=True).click()
+    expect(page.locator("#user-menu")).to_contain_text("136****2925")
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_profile_and_phone_change(
     page, live_server, shoot, sms_outbox, viewport, console_errors, slider
 ):

@@ -40,7 +40,7 @@ def test_the_fail_modes_the_platform_promises():
     assert {n for n in POLICIES if n.startswith("sms_")} - {"sms_daily_budget"} <= set(
         CLOSED_POLICIES
     )
-    assert {"heartbeat_user", "login_ip"} <= set(OPEN_POLICIES)
+    assert {"heartbeat_user", "login_ip_slider", "login_ip_failures"} <= set(OPEN_POLICIES)
     assert {"register_ip", "password_check_user", "feedback_ip"} <= set(CLOSED_POLICIES)
 
 
@@ -176,23 +176,31 @@ def test_a_limit_set_to_zero_or_empty_is_off(settings):
 
 
 def test_a_malformed_rate_is_a_configuration_error_not_a_refusal(settings):
-    settings.LOGIN_IP_RATE = "thirty per minute"
-    with pytest.raises(ImproperlyConfigured, match="LOGIN_IP_RATE"):
-        ratelimit.hit("login_ip", request_for())
+    settings.LOGIN_IP_FAILURE_RATE = "thirty per minute"
+    with pytest.raises(ImproperlyConfigured, match="LOGIN_IP_FAILURE_RATE"):
+        ratelimit.hit("login_ip_failures", request_for())
     errors = ratelimit.check_rates(None)
     assert [e.id for e in errors] == ["ipms.core.E010"]
-    assert "login_ip" in errors[0].msg
+    assert "login_ip_failures" in errors[0].msg
 
 
 def test_the_configured_rates_pass_the_check():
     assert ratelimit.check_rates(None) == []
 
 
-def test_only_the_declared_method_is_counted():
-    assert ratelimit.POLICIES["login_ip"].method == ("POST",)
-    get = request_for(method="GET")
+def test_only_the_declared_method_is_counted(monkeypatch):
+    posts = ratelimit.Policy(
+        "posts_only",
+        Key.IP,
+        ratelimit.SettingRate("REGISTER_IP_RATE"),
+        FailMode.CLOSED,
+        "请 {wait}后再试。",
+        method=("POST",),
+    )
+    monkeypatch.setitem(POLICIES, "posts_only", posts)
     for _ in range(50):
-        assert ratelimit.hit("login_ip", get).count == 0
+        assert ratelimit.hit("posts_only", request_for(method="GET")).count == 0
+    assert ratelimit.hit("posts_only", request_for(method="POST")).count == 1
 
 
 def test_ipv6_clients_are_counted_by_network(settings):

@@ -152,6 +152,11 @@
       handle.firstElementChild.textContent = "\u2713";
       frac = 1;
       draw();
+      // The server's "请先完成滑块验证。" from the last submit no longer applies.
+      var serverError = input.id && document.getElementById(input.id + "_error");
+      if (serverError) {
+        serverError.remove();
+      }
       say("验证通过");
     }
 
