@@ -7,10 +7,12 @@ the invitation life cycle. Invitation token hashes are never shown. Deleting an
 enterprise (and with it its member history) is left to superusers.
 """
 
+from django import forms
 from django.contrib import admin
 from django.db.models import Count, Q
 
 from .models import Enterprise, Invitation, Membership
+from .validators import validate_enterprise_name
 
 
 class ReadOnlyInlineMixin:
@@ -39,8 +41,21 @@ class InvitationInline(ReadOnlyInlineMixin, admin.TabularInline):
     show_change_link = False
 
 
+class EnterpriseAdminForm(forms.ModelForm):
+    class Meta:
+        model = Enterprise
+        fields = ("name", "credit_code", "address", "scale", "industry", "type")
+
+    def clean_name(self) -> str:
+        # The name goes into invitation SMS: the registration rule holds here too.
+        name = self.cleaned_data["name"]
+        validate_enterprise_name(name)
+        return name
+
+
 @admin.register(Enterprise)
 class EnterpriseAdmin(admin.ModelAdmin):
+    form = EnterpriseAdminForm
     list_display = (
         "name",
         "credit_code",

@@ -26,6 +26,7 @@ from .models import (
     Enterprise,
     Membership,
 )
+from .validators import ENTERPRISE_NAME_MAX_LENGTH, validate_enterprise_name
 from .validators import MSG_REQUIRED as MSG_CREDIT_CODE_REQUIRED
 
 MSG_PHONE_REQUIRED = "请填写手机号码。"
@@ -52,10 +53,15 @@ class EnterpriseProfileForm(BootstrapFormMixin, forms.Form):
 
     name = forms.CharField(
         label="公司名称",
-        max_length=100,
+        validators=[validate_enterprise_name],
         error_messages={"required": "请填写公司名称。"},
         help_text="与营业执照上的企业名称一致。",
-        widget=forms.TextInput(attrs={"placeholder": "请填写公司名称(营业执照上的企业名)"}),
+        widget=forms.TextInput(
+            attrs={
+                "placeholder": "请填写公司名称(营业执照上的企业名)",
+                "maxlength": ENTERPRISE_NAME_MAX_LENGTH,
+            }
+        ),
     )
     credit_code = CreditCodeFormField(
         label="营业执照注册号/统一社会信用代码",
@@ -100,17 +106,15 @@ class EnterpriseRegisterForm(BootstrapFormMixin, forms.Form):
 
     name = forms.CharField(
         label="公司名称",
-        max_length=100,
+        validators=[validate_enterprise_name],
         widget=forms.TextInput(
             attrs={
                 "placeholder": "请填写公司名称(营业执照上的企业名)",
                 "autocomplete": "organization",
+                "maxlength": ENTERPRISE_NAME_MAX_LENGTH,
             }
         ),
-        error_messages={
-            "required": "请填写公司名称。",
-            "max_length": "公司名称不能超过100个字符。",
-        },
+        error_messages={"required": "请填写公司名称。"},
     )
     credit_code = CreditCodeFormField(
         label="营业执照注册号/统一社会信用代码",

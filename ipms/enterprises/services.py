@@ -27,10 +27,11 @@ from django.utils import timezone
 from ipms.accounts import services as account_services
 from ipms.accounts.models import User
 from ipms.accounts.sms import sms_send_after_commit
-from ipms.core import regions
+from ipms.core import ratelimit, regions
 from ipms.core.errors import DomainError
 from ipms.core.names import clean_person_name, person_name_error
 from ipms.core.phone import PHONE_INVALID, is_mobile, mask_mobile, normalize_mobile
+from ipms.core.sms import limits as sms_limits
 from ipms.core.sms.templates import MEMBER_INVITATION
 
 from . import selectors
@@ -41,7 +42,7 @@ from .models import (
     Membership,
     invitation_ttl,
 )
-from .validators import normalize_credit_code, validate_credit_code
+from .validators import enterprise_name_error, normalize_credit_code, validate_credit_code
 
 logger = logging.getLogger("ipms.enterprises")
 
@@ -51,6 +52,7 @@ INVITATION_RESEND_INTERVAL = datetime.timedelta(seconds=60)
 INVITATIONS_PER_PHONE_PER_DAY = 5
 
 PROFILE_INCOMPLETE = "务必填写完整正确的企业信息,否则无法添加员工以及证书下载"
+NAME_UNFIT_FOR_SMS = "请先在“企业信息”中按营业执照修改公司名称({reason}),再邀请成员。"
 NOT_ADMIN = "只有本企业的管理员可以进行此操作。"
 ACCOUNT_DISABLED = "该手机号的账号已停用,请联系平台客服。"
 PHONE_REGISTERED_ENTERPRISE = (
@@ -162,6 +164,14 @@ def _clean_credit_code(value: str) -> str:
     return code
 
 
+def _clean_enterprise_name(value: str) -> str:
+    """The 公司名称 as typed (stripped), or a DomainError: it goes into invitation SMS."""
+    error = enterprise_name_error(value)
+    if error is not None:
+        raise DomainError(error, field="name")
+    return (value or "").strip()
+
+
 def _clean_region(province: str, city: str) -> tuple[str, str]:
     error = regions.region_error(province, city)
     if error is not None:
@@ -177,6 +187,7 @@ def _issue_invitation(*, membership: Membership, by: User | None) -> str:
     member per ``INVITATION_RESEND_INTERVAL``, and ``INVITATIONS_PER_PHONE_PER_DAY`` links
     per phone number across all enterprises (anyone can register an enterprise).
     """
+    _check_name_for_sms(membership.enterprise)
     now = timezone.now()
     last = membership.invitations.order_by("-created_at").first() if membership.pk else None
     if last is not None and now - last.created_at < INVITATION_RESEND_INTERVAL:
@@ -188,6 +199,7 @@ def _issue_invitation(*, membership: Membership, by: User | None) -> str:
         raise DomainError(TOO_MANY_INVITATIONS, field="phone")
     if _enterprise_invitations_left(membership.enterprise_id, now=now) < 1:
         raise DomainError(enterprise_daily_limit_message())
+    _sms_budget_consume()
     Invitation.objects.filter(
         membership=membership, used_at__isnull=True, revoked_at__isnull=True
     ).update(revoked_at=now, updated_at=now)
@@ -199,6 +211,27 @@ def _issue_invitation(*, membership: Membership, by: User | None) -> str:
     invitation.save()
     _send_invitation_sms(membership, token)
     return token
+
+
+def _check_name_for_sms(enterprise: Enterprise) -> None:
+    """The invitation SMS prints the 公司名称: a name stored before the rule existed, or
+    written around it, must be corrected before any invitation leaves."""
+    error = enterprise_name_error(enterprise.name)
+    if error is not None:
+        raise DomainError(NAME_UNFIT_FOR_SMS.format(reason=error.rstrip("。")))
+
+
+def _sms_budget_consume() -> None:
+    """Count one invitation SMS in the platform's daily SMS budget, as codes are counted.
+
+    The same policies as 获取验证码 (ipms.core.sms.limits.PLATFORM_POLICIES): past
+    ``SMS_DAILY_BUDGET`` a warning is logged, past ``SMS_DAILY_HARD_LIMIT`` the invitation
+    is refused, so invitations cannot spend the platform's SMS unseen.
+    """
+    try:
+        ratelimit.hit_all((name, None) for name in sms_limits.PLATFORM_POLICIES)
+    except ratelimit.RateLimitExceeded as refused:
+        raise DomainError(refused.message) from None
 
 
 def _send_invitation_sms(membership: Membership, token: str) -> None:
@@ -286,7 +319,7 @@ def enterprise_register(
     if Enterprise.objects.filter(credit_code=code).exists():
         raise DomainError(MSG_CREDIT_CODE_TAKEN, field="credit_code")
     enterprise = Enterprise(
-        name=(name or "").strip(),
+        name=_clean_enterprise_name(name),
         credit_code=code,
         address=(address or "").strip(),
         scale=scale or "",
@@ -337,7 +370,7 @@ def enterprise_update_profile(
     code = _clean_credit_code(credit_code)
     if Enterprise.objects.filter(credit_code=code).exclude(pk=locked.pk).exists():
         raise DomainError(MSG_CREDIT_CODE_TAKEN, field="credit_code")
-    locked.name = (name or "").strip()
+    locked.name = _clean_enterprise_name(name)
     locked.credit_code = code
     locked.address = (address or "").strip()
     locked.scale = scale or ""
@@ -643,6 +676,7 @@ def membership_invite_bulk(
     current = Enterprise.objects.select_for_update().get(pk=enterprise.pk)
     if not current.is_profile_complete:
         raise DomainError(PROFILE_INCOMPLETE)
+    _check_name_for_sms(current)
     now = timezone.now()
     skipped: list[tuple[int, str]] = []
     failed: list[tuple[int, str]] = []
@@ -694,6 +728,7 @@ def membership_invite_bulk(
 
     budget = _enterprise_invitations_left(current.pk, now=now)
     to_create: list[tuple[int, Membership]] = []
+    sms_refused: str | None = None  # the platform's SMS budget ran out during this import
     for row in candidates:
         user = accounts.get(row.phone)
         if row.phone in here:
@@ -706,7 +741,17 @@ def membership_invite_bulk(
             failed.append((row.ref, TOO_MANY_INVITATIONS))
         elif len(to_create) >= budget:
             failed.append((row.ref, enterprise_daily_limit_message()))
+        elif sms_refused is not None:
+            failed.append((row.ref, sms_refused))
         else:
+            try:
+                # Counted before the rows are written: a conflict below (nothing
+                # written) leaves these counts spent, which only errs on the safe side.
+                _sms_budget_consume()
+            except DomainError as error:
+                sms_refused = error.message
+                failed.append((row.ref, sms_refused))
+                continue
             membership = Membership(
                 enterprise=current,
                 user=user,

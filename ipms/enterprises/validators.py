@@ -155,3 +155,61 @@ def is_valid_credit_code(value: str | None) -> bool:
     except ValidationError:
         return False
     return True
+
+
+# --- 公司名称 --------------------------------------------------------------------------------
+#
+# The name is printed into the invitation SMS sent under the platform's signature to any
+# phone an admin types, so it must read as a company name and nothing else: no link, no
+# number to call, no 【】 that would fake a second signature, no text of a paragraph's
+# length. Checked after NFKC, so full-width ｗｗｗ．… or １３６… count as what they are.
+
+ENTERPRISE_NAME_MIN_LENGTH = 2
+ENTERPRISE_NAME_MAX_LENGTH = 50
+ENTERPRISE_NAME_LENGTH = (
+    f"公司名称应为{ENTERPRISE_NAME_MIN_LENGTH}至{ENTERPRISE_NAME_MAX_LENGTH}个字,请按营业执照填写。"
+)
+ENTERPRISE_NAME_URL = "公司名称不能包含网址或域名。"
+ENTERPRISE_NAME_DIGITS = "公司名称不能包含电话号码等连续数字。"
+ENTERPRISE_NAME_CHARACTER = "公司名称不能包含“{char}”,请按营业执照填写。"
+ENTERPRISE_NAME_NO_LETTERS = "请填写营业执照上的公司名称。"
+
+# A scheme, "www", or a dot between a word and two Latin letters or more (x.cn, 支付.com).
+_URL_RE = re.compile(r"https?|://|www|\S\s*[.。]\s*[a-z]{2,}\b", re.IGNORECASE)
+# Seven digits or more, also when split by spaces or dashes (136 0000 2925).
+_DIGIT_RUN_RE = re.compile(r"\d(?:[\s\-‐–—]*\d){6,}")
+# What a licence's name holds: Chinese characters, Latin letters and digits, spaces, and
+# the punctuation of real names (（中国）, ·, &, 、, hyphens, an English "Co., Ltd.").
+_NAME_PUNCTUATION = set(" ()（）·・.,，、&'’-—")
+
+
+def _name_character_ok(char: str) -> bool:
+    if char in _NAME_PUNCTUATION or (char.isascii() and char.isalnum()):
+        return True
+    return unicodedata.category(char) == "Lo" and (
+        "\u3400" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff" or char >= "\U00020000"
+    )
+
+
+def enterprise_name_error(value: str) -> str | None:
+    """The message for a 公司名称 that breaks the rules above, else None."""
+    name = unicodedata.normalize("NFKC", value or "").strip()
+    if not ENTERPRISE_NAME_MIN_LENGTH <= len(name) <= ENTERPRISE_NAME_MAX_LENGTH:
+        return ENTERPRISE_NAME_LENGTH
+    if _URL_RE.search(name):
+        return ENTERPRISE_NAME_URL
+    if _DIGIT_RUN_RE.search(name):
+        return ENTERPRISE_NAME_DIGITS
+    for char in name:
+        if not _name_character_ok(char):
+            shown = char if char.isprintable() and not char.isspace() else "特殊字符"
+            return ENTERPRISE_NAME_CHARACTER.format(char=shown)
+    if not any(char.isalpha() for char in name):
+        return ENTERPRISE_NAME_NO_LETTERS
+    return None
+
+
+def validate_enterprise_name(value: str) -> None:
+    error = enterprise_name_error(value)
+    if error is not None:
+        raise ValidationError(error, code="enterprise_name")

@@ -121,7 +121,8 @@ def test_everything_typed_is_kept_but_passwords_and_slider(client, enterprise_da
     ("field", "value", "message"),
     [
         ("name", "", "请填写公司名称。"),
-        ("name", "公" * 101, "公司名称不能超过100个字符。"),
+        ("name", "公" * 51, "公司名称应为2至50个字,请按营业执照填写。"),
+        ("name", "请立即访问 http://pay.example.cn 缴纳认证费", "公司名称不能包含网址或域名。"),
         ("credit_code", "", "请填写统一社会信用代码或营业执照注册号。"),
         ("credit_code", "12345", "请填写18位统一社会信用代码或15位营业执照注册号。"),
         ("credit_code", CODE[:17] + ("0" if CODE[17] != "0" else "1"), "校验位不正确"),

@@ -79,9 +79,9 @@ def test_register_with_only_the_required_fields_leaves_the_profile_incomplete():
 
 def test_register_refuses_a_code_already_registered_in_any_spelling():
     code = make_uscc(42)
-    enterprise_register(name="甲", credit_code=code, admin_user=UserFactory())
+    enterprise_register(name="甲公司", credit_code=code, admin_user=UserFactory())
     with refused("已注册") as caught:
-        enterprise_register(name="乙", credit_code=code.lower(), admin_user=UserFactory())
+        enterprise_register(name="乙公司", credit_code=code.lower(), admin_user=UserFactory())
     assert caught.value.field == "credit_code"
     assert Enterprise.objects.count() == 1
 
@@ -96,7 +96,7 @@ def test_register_refuses_a_code_already_registered_in_any_spelling():
 )
 def test_register_refuses_an_invalid_code(code, message):
     with refused(message) as caught:
-        enterprise_register(name="甲", credit_code=code, admin_user=UserFactory())
+        enterprise_register(name="甲公司", credit_code=code, admin_user=UserFactory())
     assert caught.value.field == "credit_code"
     assert not Enterprise.objects.exists()
 
@@ -110,7 +110,7 @@ def test_register_refuses_a_blank_name():
 def test_register_refuses_an_admin_who_is_a_member_elsewhere(enterprise):
     member = MembershipFactory(enterprise=enterprise)
     with refused("已是其他企业的成员") as caught:
-        enterprise_register(name="乙", credit_code=make_uscc(8), admin_user=member.user)
+        enterprise_register(name="乙公司", credit_code=make_uscc(8), admin_user=member.user)
     assert caught.value.field == "phone"
     assert Enterprise.objects.count() == 1
 
@@ -118,7 +118,7 @@ def test_register_refuses_an_admin_who_is_a_member_elsewhere(enterprise):
 def test_register_refuses_a_disabled_account():
     user = UserFactory(is_active=False)
     with refused("已停用"):
-        enterprise_register(name="乙", credit_code=make_uscc(9), admin_user=user)
+        enterprise_register(name="乙公司", credit_code=make_uscc(9), admin_user=user)
 
 
 # --- enterprise_update_profile ------------------------------------------------------------

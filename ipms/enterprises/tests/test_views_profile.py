@@ -84,7 +84,8 @@ def test_the_banner_shows_while_incomplete_and_goes_once_complete(client, incomp
         ({"scale": "huge"}, "scale", "请选择企业规模。"),
         ({"industry": ""}, "industry", "请选择企业所属行业。"),
         ({"type": "x"}, "type", "请选择企业类型。"),
-        ({"name": "名" * 101}, "name", "100"),
+        ({"name": "名" * 51}, "name", "2至50个字"),
+        ({"name": "请拨打 136 0000 2925 领取证书"}, "name", "连续数字"),
     ],
 )
 def test_bad_input_gets_a_chinese_message_and_keeps_the_rest(
