@@ -101,6 +101,7 @@ def test_production_settings_force_secret_logging_off():
         IPMS_MODE="production",
         SECRET_KEY="k" * 10 + "a-long-random-production-key-0123456789abcdefghij",
         ALLOWED_HOSTS="study.example.cn",
+        REDIS_URL="redis://127.0.0.1:6379/15",
         SMS_LOG_SECRETS="true",
     )
     assert result.returncode == 0, result.stderr
