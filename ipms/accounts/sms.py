@@ -60,8 +60,6 @@ EXPIRED = "验证码已过期,请重新获取。"
 TOO_MANY = "错误次数过多,验证码已失效,请重新获取。"
 USED = "验证码已使用,请重新获取。"
 VOID = "验证码已失效,请重新获取。"
-PHONE_REGISTERED = "该手机号已注册,请直接登录或找回密码。"
-PHONE_TAKEN = "该手机号已被其他账号使用。"
 TOO_FREQUENT = "发送过于频繁,请稍后再试。"
 
 
@@ -116,23 +114,20 @@ def _clean_phone(phone: str) -> str:
 
 
 def _should_deliver(phone: str, purpose: SmsCodePurpose) -> bool:
-    """Refuse purposes that cannot apply to this phone; False means "do not send".
+    """Whether the code goes out to this phone. The caller answers the same either way.
 
-    * 注册 / 更换手机: the number must not belong to an account yet. The registration form
-      has to say so anyway (one account per phone), so saying it here leaks nothing new
-      and saves a message.
-    * 找回密码: only numbers with an active account get a message (ASVS 6.6.1: SMS only to
-      numbers already verified). For other numbers the reply is the same as for a real
-      send, limits included, so the form does not reveal who has an account.
+    * 注册 / 更换手机: only to numbers no account holds yet.
+    * 找回密码: only to numbers with an active account (ASVS 6.6.1: SMS only to numbers
+      already verified).
+
+    The endpoint must not tell who has an account (issue 9, C5): a code is issued and
+    counted against every sending limit whatever the answer here, and the page says the
+    same words for both. Only a valid code proves the number is the user's; with one,
+    the registration and 更换手机 forms may then say the number is taken.
     """
-    exists = User.objects.filter(phone=phone).exists()
-    if purpose == SmsCodePurpose.REGISTER and exists:
-        raise DomainError(PHONE_REGISTERED, code="phone_registered", field="phone")
-    if purpose == SmsCodePurpose.CHANGE_PHONE and exists:
-        raise DomainError(PHONE_TAKEN, code="phone_taken", field="phone")
     if purpose == SmsCodePurpose.RESET_PASSWORD:
         return User.objects.filter(phone=phone, is_active=True).exists()
-    return True
+    return not User.objects.filter(phone=phone).exists()
 
 
 def _task_kwargs_repr(phone: str, template: str, sms_code_id: int | None = None) -> str:
@@ -179,14 +174,17 @@ def sms_send_after_commit(*, phone: str, template: str, params: dict[str, object
 def sms_code_send(*, phone: str, purpose: str, ip: str | None) -> SmsCodeIssued:
     """Issue a new code for (phone, purpose) and send it after commit.
 
-    Raises ``DomainError`` (field ``phone``) for a bad or unsuitable number,
-    ``SmsRateLimited`` when a sending limit is reached (its message says how long to
-    wait), and ``SmsUnavailable`` when the limiter's cache is down.
+    The code is issued (and counted) whether or not it is delivered: registered and
+    unregistered numbers get the same answer (see ``_should_deliver``). Raises
+    ``DomainError`` (field ``phone``) for a malformed number, ``SmsRateLimited`` when a
+    sending limit is reached (its message says how long to wait), and ``SmsUnavailable``
+    when the limiter's cache is down.
     """
     phone = _clean_phone(phone)
     purpose = SmsCodePurpose(purpose)
-    deliver = _should_deliver(phone, purpose)
+    # The quota first: a phone's registration is looked up only for a counted send.
     quota = sms_quota_consume(phone=phone, ip=ip)
+    deliver = _should_deliver(phone, purpose)
 
     now = clock.now()
     ttl = code_ttl()
@@ -228,7 +226,11 @@ def sms_code_send(*, phone: str, purpose: str, ip: str | None) -> SmsCodeIssued:
         # user may ask again after the cooldown).
         transaction.on_commit(queue_code_sms, robust=True)
     else:
-        logger.info("sms code for %s not sent: no active account", mask_mobile(phone))
+        logger.info(
+            "sms code for %s not sent: %s does not apply to this number",
+            mask_mobile(phone),
+            purpose.value,
+        )
     return SmsCodeIssued(
         phone=phone,
         purpose=purpose.value,

@@ -55,9 +55,18 @@ CHANGED_DONE = "密码已修改。该账号在其他设备上的登录已全部�
 PHONE_CHANGED = "手机号已更换为 {phone},请以后使用新手机号登录。其他设备上的登录已全部退出。"
 PROFILE_SAVED = "个人资料已保存。"
 AGREEMENT_ACCEPTED = "已记录您对《用户协议》({version}版)的同意。"
-SMS_SENT = "验证码已发送至 {phone},{minutes}分钟内有效。"
-# 找回密码 answers alike whether or not the phone has an account.
-SMS_SENT_IF_REGISTERED = "如该手机号已注册,验证码已发送至 {phone},{minutes}分钟内有效。"
+# 获取验证码 answers alike whether or not the phone has an account (the code goes out
+# only where the purpose applies), so the endpoint does not tell who is registered.
+SMS_SENT = {
+    SmsCodePurpose.REGISTER: (
+        "如该手机号尚未注册,验证码已发送至 {phone},{minutes}分钟内有效;"
+        "已注册的手机号请直接登录或找回密码。"
+    ),
+    SmsCodePurpose.RESET_PASSWORD: "如该手机号已注册,验证码已发送至 {phone},{minutes}分钟内有效。",
+    SmsCodePurpose.CHANGE_PHONE: (
+        "如该手机号未被其他账号使用,验证码已发送至 {phone},{minutes}分钟内有效。"
+    ),
+}
 SMS_LOGIN_REQUIRED = "请先登录。"
 
 
@@ -195,11 +204,7 @@ def sms_send(request):
         except DomainError as error:
             status, message = 400, error.message
         else:
-            template = (
-                SMS_SENT_IF_REGISTERED
-                if data["purpose"] == SmsCodePurpose.RESET_PASSWORD
-                else SMS_SENT
-            )
+            template = SMS_SENT[SmsCodePurpose(data["purpose"])]
             minutes = max(1, code_ttl() // 60)
             message = template.format(phone=issued.masked_phone, minutes=minutes)
             countdown, is_error = issued.resend_after, False

@@ -99,6 +99,29 @@ def test_personal_registration_refusals(client, field, value, message):
     assert not User.objects.exists()
 
 
+def test_a_registered_phone_is_named_only_with_a_valid_code(client, send_code):
+    """C5: 获取验证码 does not tell; the form says 已注册 once a valid code proved the
+    number (here it was registered between the code and the submit)."""
+    code = send_code(PHONE)
+    User.objects.create_user(phone=PHONE, password=PASSWORD)
+    data = {"phone": PHONE, "code": "000000" if code != "000000" else "000001"}
+    data.update(password="Learner2026", agree="on")
+    wrong = client.post(PERSONAL, data).content.decode()
+    assert "验证码错误" in wrong and "已注册" not in wrong
+    body = client.post(PERSONAL, {**data, "code": code}).content.decode()
+    assert "该手机号已注册,请直接登录或找回密码。" in body
+    assert User.objects.count() == 1
+
+
+def test_a_registered_phone_gets_no_code_and_the_form_tells_nothing(client, send_code):
+    User.objects.create_user(phone=PHONE, password=PASSWORD)
+    assert send_code(PHONE) is None  # nothing delivered, same answer (test_sms_send)
+    data = {"phone": PHONE, "code": "123456", "password": "Learner2026", "agree": "on"}
+    body = client.post(PERSONAL, data).content.decode()
+    assert "验证码错误,还可以再试 4 次。" in body
+    assert "已注册" not in body
+
+
 def test_signed_in_users_are_sent_home(signed_in):
     response = signed_in.get(PERSONAL)
     assert response.status_code == 302

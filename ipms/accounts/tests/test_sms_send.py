@@ -37,7 +37,10 @@ def test_send_returns_the_button_with_a_countdown_and_a_fresh_slider(post, sms_o
     wait = ratelimit.peek("sms_phone_cooldown", value=PHONE).retry_after
     assert 1 <= wait <= 60
     assert f'data-countdown="{wait}"' in body
-    assert "验证码已发送至 138****5678,5分钟内有效。" in body
+    assert (
+        "如该手机号尚未注册,验证码已发送至 138****5678,5分钟内有效;"
+        "已注册的手机号请直接登录或找回密码。"
+    ) in body
     assert 'id="sms-slider" hx-swap-oob="innerHTML"' in body and "data-slider" in body
     assert "<noscript>" not in body  # htmx would turn it into visible text
     assert sms_outbox[0].params["code"] not in body
@@ -103,11 +106,46 @@ def test_a_bogus_purpose_is_refused(post, sms_outbox, purpose):
     assert sms_outbox == []
 
 
-def test_registration_code_for_a_registered_phone_is_refused(post, sms_outbox):
-    User.objects.create_user(phone=PHONE, password=PASSWORD)
-    response = post(htmx=False)
-    assert response.status_code == 400
-    assert "该手机号已注册,请直接登录或找回密码。" in response.content.decode()
+def same_answer(first: str, first_phone: str, second: str, second_phone: str) -> bool:
+    """Equal apart from the masked numbers and the countdown to the end of each phone's
+    cooldown window (a function of the number and the time, not of any account)."""
+    countdown = re.compile(r'data-countdown="\d+"')
+    mask = lambda phone: f"{phone[:3]}****{phone[-4:]}"  # noqa: E731
+    return countdown.sub("", first.replace(mask(first_phone), "")) == countdown.sub(
+        "", second.replace(mask(second_phone), "")
+    )
+
+
+@pytest.mark.parametrize("htmx", [True, False], ids=["htmx", "plain"])
+def test_registration_answers_alike_for_registered_phones(post, sms_outbox, htmx):
+    """C5: the endpoint does not tell who is registered; the registered phone gets no
+    message, the new one gets its code, and both pages say the same."""
+    User.objects.create_user(phone="13900001111", password=PASSWORD)
+    registered = post(phone="13900001111", htmx=htmx)
+    new = post(phone=PHONE, htmx=htmx)
+    assert registered.status_code == new.status_code == 200
+    assert [m.phone for m in sms_outbox] == [PHONE]
+    body = registered.content.decode()
+    assert "如该手机号尚未注册,验证码已发送至 139****1111" in body
+    assert "已注册,请直接登录" not in body
+    assert same_answer(body, "13900001111", new.content.decode(), PHONE)
+
+
+def test_registered_phones_are_counted_before_anything_is_looked_up(post, sms_outbox):
+    """The quota is spent before the existence check: a registered phone is refused on
+    its second request like any other, and probing registered phones uses up the
+    address's allowance."""
+    User.objects.create_user(phone="13900001111", password=PASSWORD)
+    post(phone="13900001111")
+    again = post(phone="13900001111", htmx=False)
+    assert again.status_code == 429 and "发送过于频繁" in again.content.decode()
+    for n in range(9):  # SMS_IP_HOURLY_LIMIT is 10: nine more registered phones
+        User.objects.create_user(phone=f"1370000{n:04d}", password=PASSWORD)
+        assert post(phone=f"1370000{n:04d}").status_code == 200
+    assert sms_outbox == []
+    refused = post(phone=PHONE, htmx=False)  # an unregistered phone from that address
+    assert refused.status_code == 429
+    assert "当前网络发送短信过多" in refused.content.decode()
     assert sms_outbox == []
 
 
@@ -118,13 +156,8 @@ def test_reset_answers_alike_for_unknown_phones(post, sms_outbox, sms_clock):
     assert [m.phone for m in sms_outbox] == ["13900001111"]
     assert "如该手机号已注册,验证码已发送至 138****5678" in unknown
     assert "如该手机号已注册,验证码已发送至 139****1111" in known
-    # Apart from the masked number and the countdown to the end of that phone's cooldown
-    # window (a function of the number and the time, not of the account), the answers
-    # are the same, byte for byte.
-    countdown = re.compile(r'data-countdown="\d+"')
-    assert countdown.sub("", unknown.replace("138****5678", "")) == countdown.sub(
-        "", known.replace("139****1111", "")
-    )
+    assert "未注册" not in unknown
+    assert same_answer(unknown, PHONE, known, "13900001111")
 
 
 def test_change_phone_needs_a_signed_in_user(post, sms_outbox):
@@ -139,10 +172,11 @@ def test_change_phone_code_goes_to_a_free_number_only(post, signed_in, sms_outbo
     assert response.status_code == 400
     assert "新手机号与当前手机号相同。" in response.content.decode()
     User.objects.create_user(phone="13900001111", password=PASSWORD)
-    response = post(phone="13900001111", purpose="change_phone", via=signed_in, htmx=False)
-    assert response.status_code == 400
-    assert "该手机号已被其他账号使用。" in response.content.decode()
-    assert post(purpose="change_phone", via=signed_in).status_code == 200
+    taken = post(phone="13900001111", purpose="change_phone", via=signed_in, htmx=False)
+    free = post(purpose="change_phone", via=signed_in, htmx=False)
+    assert taken.status_code == free.status_code == 200
+    assert "如该手机号未被其他账号使用,验证码已发送至 139****1111" in taken.content.decode()
+    assert same_answer(taken.content.decode(), "13900001111", free.content.decode(), PHONE)
     assert [m.phone for m in sms_outbox] == [PHONE]
 
 
