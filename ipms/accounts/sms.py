@@ -144,6 +144,8 @@ def _task_kwargs_repr(phone: str, template: str, sms_code_id: int | None = None)
 
 
 def _queue(*, phone: str, template: str, params: dict[str, str], sms_code_id=None, expires=None):
+    # Not at the top: tasks imports this module (the task calls back into it), so the
+    # import is deferred to the first send; it is the one cycle inside accounts.
     from .tasks import send_sms_task
 
     send_sms_task.apply_async(

@@ -16,6 +16,8 @@ from celery import shared_task
 from ipms.core.phone import mask_mobile
 from ipms.core.sms import SmsSendError, SmsTemporaryError, send_sms
 
+from . import sms as codes
+
 logger = logging.getLogger("ipms.accounts.tasks")
 
 
@@ -39,9 +41,7 @@ def send_sms_task(
     is retried (3 times, backing off); a refusal (bad number, number blocked, provider
     misconfigured) is logged and not retried.
     """
-    from .sms import sms_code_deliverable, sms_code_mark_sent
-
-    if sms_code_id is not None and not sms_code_deliverable(sms_code_id):
+    if sms_code_id is not None and not codes.sms_code_deliverable(sms_code_id):
         logger.info("sms code %s no longer needs sending; skipped", sms_code_id)
         return "skipped"
     try:
@@ -54,13 +54,11 @@ def send_sms_task(
         )
         return "refused"
     if sms_code_id is not None:
-        sms_code_mark_sent(sms_code_id)
+        codes.sms_code_mark_sent(sms_code_id)
     return "sent"
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def purge_sms_codes_task() -> int:
     """Daily clean-up of old verification codes (schedule it with Celery beat)."""
-    from .sms import sms_code_purge
-
-    return sms_code_purge()
+    return codes.sms_code_purge()

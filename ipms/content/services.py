@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from django.db import transaction
 from django.utils import timezone
 
+from ipms.accounts.models import User
 from ipms.core.errors import DomainError
 from ipms.core.phone import normalize_mobile
 
 from .models import Feedback
-
-if TYPE_CHECKING:
-    from ipms.accounts.models import User
 
 FEEDBACK_MIN_LENGTH = 5
 FEEDBACK_MAX_LENGTH = 2000

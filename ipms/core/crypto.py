@@ -41,6 +41,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
 
 _HKDF_SALT = b"ipms.core.crypto"
 _INFO_ENCRYPTION = b"field-encryption-v1"
@@ -178,13 +179,7 @@ def _on_setting_changed(*, setting, **kwargs) -> None:
         clear_caches()
 
 
-def _connect_signals() -> None:
-    from django.test.signals import setting_changed
-
-    setting_changed.connect(_on_setting_changed, dispatch_uid="ipms.core.crypto")
-
-
-_connect_signals()
+setting_changed.connect(_on_setting_changed, dispatch_uid="ipms.core.crypto")
 
 
 @checks.register(checks.Tags.security)

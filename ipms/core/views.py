@@ -1,7 +1,8 @@
 import json
 
-from django.http import HttpResponseNotAllowed, JsonResponse
+from django.http import HttpResponseNotAllowed, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
+from django.template import loader
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_safe
 
@@ -29,9 +30,6 @@ def bad_request(request, exception=None):
 
 def server_error(request):
     # No context processors run here on purpose: the failure may be in one of them.
-    from django.http import HttpResponseServerError
-    from django.template import loader
-
     return HttpResponseServerError(loader.get_template("errors/500.html").render())
 
 

@@ -12,9 +12,19 @@ import tempfile
 import textwrap
 from functools import cache
 from pathlib import Path
+from xml.sax.saxutils import escape
 
+import imageio_ffmpeg
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from PIL import Image, ImageDraw, ImageFont
+from reportlab.lib.enums import TA_CENTER
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 
 # TrueType outlines first: reportlab can embed those; Noto CJK (CFF outlines) suits Pillow only.
 _TRUETYPE_CANDIDATES = [
@@ -56,8 +66,6 @@ def _pillow_font_path() -> str:
 
 
 def _pillow_font(size: int):
-    from PIL import ImageFont
-
     path = _pillow_font_path()
     index = _NOTO_SC_INDEX if "NotoSansCJK" in path else 0
     return ImageFont.truetype(path, size=size, index=index)
@@ -65,9 +73,6 @@ def _pillow_font(size: int):
 
 @cache
 def _reportlab_font() -> str:
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
     name = "CJK"
     pdfmetrics.registerFont(TTFont(name, truetype_font_path(), subfontIndex=0))
     return name
@@ -75,14 +80,6 @@ def _reportlab_font() -> str:
 
 def make_pdf(title: str, paragraphs: list[str]) -> bytes:
     """An A4 PDF with a title and paragraphs of Chinese text; the font is embedded."""
-    from xml.sax.saxutils import escape
-
-    from reportlab.lib.enums import TA_CENTER
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.styles import ParagraphStyle
-    from reportlab.lib.units import mm
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
-
     font = _reportlab_font()
     title_style = ParagraphStyle(
         "title", fontName=font, fontSize=18, leading=26, alignment=TA_CENTER, wordWrap="CJK"
@@ -127,8 +124,6 @@ def _draw_centered(draw, size: tuple[int, int], lines: list[str], font, fill) ->
 
 
 def _render(text: str, size: tuple[int, int], bg: str, fg: str = "#ffffff"):
-    from PIL import Image, ImageDraw
-
     image = Image.new("RGB", size, bg)
     draw = ImageDraw.Draw(image)
     font_size = max(12, min(size[1] // 5, size[0] // 9))
@@ -149,9 +144,6 @@ def make_video(
     title: str, *, seconds: int = 8, size: tuple[int, int] = (320, 180), fps: int = 10
 ) -> bytes:
     """An H.264 MP4 clip showing ``title`` and a running clock, playable in browsers."""
-    import imageio_ffmpeg
-    from PIL import ImageDraw
-
     base = _render(title, size, "#2b2f36")
     small = _pillow_font(max(10, size[1] // 12))
     with tempfile.TemporaryDirectory() as tmp:

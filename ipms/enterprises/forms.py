@@ -21,6 +21,7 @@ from ipms.core.names import PersonNameField
 from ipms.core.phone import PHONE_INVALID, clean_mobile
 from ipms.core.slider import SliderField
 
+from .imports import validate_import_file
 from .models import (
     CreditCodeFormField,
     Enterprise,
@@ -347,8 +348,6 @@ class MemberImportForm(BootstrapFormMixin, forms.Form):
     )
 
     def clean_file(self):
-        from .imports import validate_import_file
-
         upload = self.cleaned_data["file"]
         validate_import_file(upload)
         return upload

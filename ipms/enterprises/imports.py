@@ -43,6 +43,7 @@ from ipms.core.errors import DomainError
 from ipms.core.names import person_name_error
 from ipms.core.phone import is_mobile, normalize_mobile
 
+from . import selectors
 from .models import Enterprise, Membership
 
 logger = logging.getLogger("ipms.enterprises.imports")
@@ -526,8 +527,6 @@ def _check_fields(item: ImportRow) -> None:
 
 def check_rows(enterprise: Enterprise, rows: list[ImportRow]) -> list[ImportRow]:
     """Fill each row's ``errors`` (or ``skip``), asking the database once per 500 phones."""
-    from . import selectors
-
     first_row: dict[str, int] = {}
     for item in rows:
         _check_fields(item)

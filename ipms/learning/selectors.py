@@ -10,6 +10,8 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from ipms.content.models import Lecturer
+from ipms.enterprises.models import Membership
+from ipms.enterprises.selectors import members_of
 from ipms.learning import stats
 from ipms.learning.access import learner_may_learn
 from ipms.learning.models import Course, Courseware, Enrollment, Lesson, LessonProgress
@@ -304,9 +306,6 @@ def report_course(courses: list[Course], raw) -> Course | None:
 def report_members(*, enterprise, search: str = "") -> QuerySet:
     """学习管理 rows: the enterprise's verified members (the admin first), optionally
     filtered by 手机号 or 姓名; the user comes in the same query."""
-    from ipms.enterprises.models import Membership
-    from ipms.enterprises.selectors import members_of
-
     qs = members_of(enterprise).filter(status=Membership.Status.VERIFIED, user__isnull=False)
     search = (search or "").strip()[:REPORT_SEARCH_MAX_LENGTH]
     if search:

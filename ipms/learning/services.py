@@ -11,6 +11,7 @@ import subprocess
 import tempfile
 from collections.abc import Iterable, Iterator
 
+import imageio_ffmpeg
 from django.core.files import File
 from django.db import transaction
 
@@ -150,8 +151,6 @@ def lesson_detect_duration(*, lesson: Lesson) -> int | None:
 
 def _probe_seconds(field_file) -> int | None:
     """Seconds of video in a stored file, rounded; None when ffmpeg finds no length."""
-    import imageio_ffmpeg
-
     with _local_path(field_file) as path:
         # The container header gives the length at once, even for a two-hour lecture.
         completed = subprocess.run(  # noqa: S603 - fixed arguments, no shell

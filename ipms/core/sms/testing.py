@@ -18,6 +18,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
+from ipms.core import sms
+
 from . import clock as clock_module
 
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -42,8 +44,6 @@ class FrozenClock:
 
 @pytest.fixture
 def sms_outbox(settings):
-    from ipms.core import sms
-
     settings.SMS_BACKEND = "ipms.core.sms.backends.locmem.SmsBackend"
     sms.outbox.clear()
     yield sms.outbox

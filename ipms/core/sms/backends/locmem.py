@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from ipms.core import sms
+
 from .base import BaseSmsBackend
 
 
 class SmsBackend(BaseSmsBackend):
     def send(self, message) -> str:
-        from ipms.core import sms  # the package imports this module lazily; no cycle
-
         sms.outbox.append(message)
         return self.local_id()
