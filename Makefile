@@ -47,11 +47,14 @@ format: install-test
 clean:
 	rm -rf $(VENV) var/staticfiles var/test-artifacts
 
-# Heartbeat throughput against an authenticated no-op on gunicorn (issue 4, bench/): always
-# on SQLite, and on PostgreSQL when BENCH_DATABASE_URL answers (a dedicated database, made
-# if missing; the bench adds and removes only its own rows). BENCH_REDIS_URL adds Redis.
-BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ipms_bench
+# The performance record (docs/performance.md): heartbeat vs no-op, pages, export and import
+# on gunicorn; always on SQLite (var/bench/), and on PostgreSQL when BENCH_DATABASE_URL
+# answers (a dedicated database, created, migrated and seeded with seed_scale on the first
+# run, then reused; the bench removes the rows it adds). BENCH_REDIS_URL adds Redis.
+# Results: var/bench/latest.md. BENCH_ARGS passes options (python -m bench --help).
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ipms_scale
 BENCH_REDIS_URL ?=
+BENCH_ARGS ?=
 bench: install
 	BENCH_DATABASE_URL="$(BENCH_DATABASE_URL)" BENCH_REDIS_URL="$(BENCH_REDIS_URL)" \
-		$(BIN)/python bench/heartbeat.py
+		$(BIN)/python -m bench $(BENCH_ARGS)

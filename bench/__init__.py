@@ -1,1 +1,2 @@
-"""`make bench`: load tests run against a real gunicorn (see bench/heartbeat.py)."""
+"""`make bench`: the performance record, measured against a real gunicorn (bench/run.py;
+docs/performance.md)."""

@@ -1,0 +1,97 @@
+"""`make bench` end to end at a tiny size: seed, gunicorn, every phase, the results files.
+
+About a minute: a 300-learner SQLite data set, one gunicorn worker, two samples per
+page, a 40-row import. No figure is asserted (timings depend on the machine), only that
+every measurement was made and reported.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+pytestmark = pytest.mark.bench
+
+
+def test_bench_runs_end_to_end_at_a_tiny_size(tmp_path):
+    out = tmp_path / "results"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "REDIS_"))}
+    result = subprocess.run(  # noqa: S603 - our own module, fixed arguments
+        [
+            sys.executable,
+            "-m",
+            "bench",
+            "--only",
+            "sqlite",
+            "--sqlite-learners",
+            "300",
+            "--sqlite-path",
+            str(tmp_path / "bench.sqlite3"),
+            "--seconds",
+            "1",
+            "--learners",
+            "4",
+            "--threads",
+            "2",
+            "--workers",
+            "1",
+            "--samples",
+            "2",
+            "--min-samples",
+            "1",
+            "--import-rows",
+            "40",
+            "--out",
+            str(out),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    data = json.loads((out / "latest.json").read_text(encoding="utf-8"))
+    (sqlite,) = data["results"]
+    assert sqlite["label"] == "SQLite"
+    throughput = sqlite["throughput"]
+    assert throughput["noop"]["requests"] > 0
+    assert throughput["heartbeat"]["requests"] > 0
+    assert throughput["heartbeat"]["credited"] > 0  # real beats that earned time
+    assert throughput["noop"]["errors"] == throughput["heartbeat"]["errors"] == 0
+    pages = sqlite["pages"]["pages"]
+    assert len(pages) == 24  # 12 pages for each of the two enterprises
+    for page in pages:
+        assert page["n"] >= 1 and not page["errors"], page
+        assert page["p50_ms"] > 0
+        assert page["queries"]  # the header came back
+    assert sqlite["pages"]["noop"]["n"] > 0
+    export = sqlite["export"]
+    assert "error" not in export, export
+    assert export["rows"] == sqlite["summary"]["export"]["members"]
+    assert export["bytes"] > 0 and export["server_s"] > 0
+    imported = sqlite["import"]
+    assert "error" not in imported, imported
+    assert imported["ok_rows"] == imported["invited"] == 40
+    table = (out / "latest.md").read_text(encoding="utf-8")
+    assert "Heartbeat vs authenticated no-op" in table
+    assert "学习管理 搜索手机" in table
+    assert list(out.glob("results-*.md"))
+    # The bench removed the rows it added; the seeded data is still there.
+    with sqlite3.connect(tmp_path / "bench.sqlite3") as db:
+        count = lambda sql: db.execute(sql).fetchone()[0]  # noqa: E731
+        assert count("SELECT count(*) FROM accounts_user WHERE phone LIKE '199%'") == 0
+        assert count("SELECT count(*) FROM learning_course WHERE title LIKE '性能测试%'") == 0
+        assert count("SELECT count(*) FROM enterprises_enterprise WHERE name LIKE '性能测试%'") == 0
+        assert count("SELECT count(*) FROM django_session") == 0
+        users = count("SELECT count(*) FROM accounts_user")
+        assert users == sqlite["summary"]["users"]
