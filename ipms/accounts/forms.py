@@ -14,6 +14,7 @@ from ipms.core.phone import PHONE_INVALID, clean_mobile, normalize_mobile, valid
 from ipms.core.slider import SliderError, SliderField, slider_verify_pass
 
 from . import limits, services
+from .idcard import MSG_LENGTH as ID_NUMBER_LENGTH
 from .idcard import parse_id_number
 from .lockout import LOGIN_SLIDER_NOTICE, login_failed, login_needs_slider, login_refused
 from .models import Position, SmsCodePurpose, User
@@ -121,6 +122,9 @@ class ConsoleLoginForm(_PhoneLoginMixin, AdminAuthenticationForm):
 PASSWORD_MAX_LENGTH = 128
 POLICY_HELP = "至少8位,须同时包含字母和数字,不能是常见密码;最长128位,可以使用长短语。"
 MISMATCH_MESSAGE = "两次输入的密码不一致。"
+WRONG_CURRENT_MESSAGE = "当前密码不正确。"
+CHOOSE_FROM_LIST = "请从列表中选择。"
+NEW_LOGIN_HINT = "登录密码(至少8位,且含字母数字结合)"
 CODE_HELP = "先完成滑块验证,再点“获取验证码”;验证码5分钟内有效。"
 EMPTY_CITY = ("", "请选择城市")
 
@@ -209,7 +213,9 @@ def current_password_field() -> forms.CharField:
             attrs={"autocomplete": "current-password", "placeholder": "输入您的当前密码"}
         ),
     )
-    field.error_messages.update({"required": "请填写当前密码。", "max_length": "当前密码不正确。"})
+    field.error_messages.update(
+        {"required": "请填写当前密码。", "max_length": WRONG_CURRENT_MESSAGE}
+    )
     return field
 
 
@@ -226,7 +232,7 @@ def _choice(label: str, choices, empty: str, *, required: bool = False) -> forms
         label=label,
         choices=[("", empty), *choices],
         required=required,
-        error_messages={"required": empty + "。", "invalid_choice": "请从列表中选择。"},
+        error_messages={"required": empty + "。", "invalid_choice": CHOOSE_FROM_LIST},
     )
 
 
@@ -245,9 +251,7 @@ class PersonalRegisterForm(BootstrapFormMixin, forms.Form):
 
     phone = PhoneField()
     code = SmsCodeField(help_text=CODE_HELP)
-    password = new_password_field(
-        "登录密码", "登录密码(至少8位,且含字母数字结合)", help_text=POLICY_HELP
-    )
+    password = new_password_field("登录密码", NEW_LOGIN_HINT, help_text=POLICY_HELP)
     agree = agree_field()
 
     def clean(self):
@@ -322,7 +326,7 @@ class ProfileForm(BootstrapFormMixin, forms.Form):
         max_length=30,
         required=False,
         widget=_text("请输入18位身份证号码", autocomplete="off", spellcheck="false"),
-        error_messages={"max_length": "身份证号码应为18位,请核对。"},
+        error_messages={"max_length": ID_NUMBER_LENGTH},
     )
     id_number_consent = forms.BooleanField(
         label="我单独同意平台为生成学习证明和证书、供认证机构核验之目的,加密保存并使用我的身份证号码。",
@@ -451,5 +455,5 @@ def check_current_password(form, password: str) -> str:
             raise ValidationError(refused, code="rate")
     if not form.user.check_password(password):
         refused = limits.password_check_failed(request) if request is not None else None
-        raise ValidationError(refused or "当前密码不正确。", code="wrong_password")
+        raise ValidationError(refused or WRONG_CURRENT_MESSAGE, code="wrong_password")
     return password

@@ -42,6 +42,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from ipms.core.errors import DomainError
 from ipms.core.phone import PHONE_INVALID, is_mobile, mask_mobile, normalize_mobile
 from ipms.core.sms import SmsRateLimited, clock
+from ipms.core.sms.errors import TOO_FREQUENT
 from ipms.core.sms.limits import sms_quota_consume
 from ipms.core.sms.templates import VERIFICATION_CODE, get_template
 
@@ -60,7 +61,6 @@ EXPIRED = "验证码已过期,请重新获取。"
 TOO_MANY = "错误次数过多,验证码已失效,请重新获取。"
 USED = "验证码已使用,请重新获取。"
 VOID = "验证码已失效,请重新获取。"
-TOO_FREQUENT = "发送过于频繁,请稍后再试。"
 
 
 def code_ttl() -> int:

@@ -10,9 +10,8 @@ from django.db.models import Count
 from django.utils.html import format_html
 
 from . import services
-from .models import Feedback, Lecturer, Material, Policy, PolicyAttachment
+from .models import LOCAL_NEEDS_REGION, Feedback, Lecturer, Material, Policy, PolicyAttachment
 
-LOCAL_NEEDS_REGION = "地方政策必须填写地区。"
 EXCERPT_LENGTH = 40
 
 

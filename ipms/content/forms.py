@@ -24,6 +24,9 @@ class CaptchaWidget(CaptchaTextInput):
         return context
 
 
+CAPTCHA_REQUIRED = "请输入验证码。"
+
+
 class FeedbackForm(BootstrapFormMixin, forms.Form):
     """意见反馈: *内容, *手机, *验证码."""
 
@@ -57,8 +60,8 @@ class FeedbackForm(BootstrapFormMixin, forms.Form):
         label="验证码",
         widget=CaptchaWidget(),
         error_messages={
-            "required": "请输入验证码。",
-            "incomplete": "请输入验证码。",
+            "required": CAPTCHA_REQUIRED,
+            "incomplete": CAPTCHA_REQUIRED,
             "invalid": "验证码不正确,请重新输入(已为您更换一张新的验证码)。",
         },
     )

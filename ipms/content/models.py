@@ -14,6 +14,9 @@ class PublishedQuerySet(models.QuerySet):
         return self.filter(is_published=True)
 
 
+LOCAL_NEEDS_REGION = "地方政策必须填写地区。"
+
+
 class Policy(TimeStampedModel):
     """政策文件: a national or local policy document."""
 
@@ -44,7 +47,7 @@ class Policy(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(scope="national") | ~Q(region=""),
                 name="policy_local_has_region",
-                violation_error_message="地方政策必须填写地区。",
+                violation_error_message=LOCAL_NEEDS_REGION,
             )
         ]
 

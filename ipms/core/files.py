@@ -41,6 +41,8 @@ _OLE = (
     "application/vnd.ms-powerpoint",
     "application/x-cfb",
 )
+FILE_EMPTY = "文件是空的,请重新选择。"
+
 _ZIP_OFFICE = ("application/zip",)
 
 IMAGE = FileKind(
@@ -116,7 +118,7 @@ class UploadValidator:
                 code="file_size",
             )
         if size == 0:
-            raise ValidationError("文件是空的,请重新选择。", code="file_empty")
+            raise ValidationError(FILE_EMPTY, code="file_empty")
         head = _read_head(value)
         guessed = filetype.guess(head)
         mime = guessed.mime if guessed else None

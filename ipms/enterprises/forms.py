@@ -12,10 +12,20 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from ipms.accounts.forms import POLICY_HELP, PhoneField, agree_field, new_password_field
+from ipms.accounts.forms import (
+    CHOOSE_FROM_LIST,
+    MISMATCH_MESSAGE,
+    NEW_LOGIN_HINT,
+    POLICY_HELP,
+    PhoneField,
+    agree_field,
+    new_password_field,
+)
 from ipms.accounts.models import User
+from ipms.accounts.services import AGREEMENT_REQUIRED
 from ipms.core import regions
 from ipms.core.errors import DomainError
+from ipms.core.files import FILE_EMPTY
 from ipms.core.forms import BootstrapFormMixin
 from ipms.core.names import PersonNameField
 from ipms.core.phone import PHONE_INVALID, clean_mobile
@@ -27,16 +37,21 @@ from .models import (
     Enterprise,
     Membership,
 )
+from .services import POSITION_INVALID
 from .validators import ENTERPRISE_NAME_MAX_LENGTH, validate_enterprise_name
 from .validators import MSG_REQUIRED as MSG_CREDIT_CODE_REQUIRED
 
 MSG_PHONE_REQUIRED = "请填写手机号码。"
-MSG_POSITION_REQUIRED = "请选择职位。"
+MSG_POSITION_REQUIRED = POSITION_INVALID
 MSG_NAME_REQUIRED = "请填写姓名。"
-MSG_MISMATCH = "两次输入的密码不一致。"
-MSG_AGREEMENT_REQUIRED = "请阅读并勾选同意《用户协议》。"
+MSG_MISMATCH = MISMATCH_MESSAGE
+MSG_AGREEMENT_REQUIRED = AGREEMENT_REQUIRED
 MSG_FILE_REQUIRED = "请选择要上传的Excel文件。"
-MSG_CHOOSE_FROM_LIST = "请从列表中选择。"
+MSG_CHOOSE_FROM_LIST = CHOOSE_FROM_LIST
+MSG_COMPANY_NAME_REQUIRED = "请填写公司名称。"
+MSG_SCALE_REQUIRED = "请选择企业规模。"
+MSG_INDUSTRY_REQUIRED = "请选择企业所属行业。"
+MSG_TYPE_REQUIRED = "请选择企业类型。"
 
 
 def add_domain_error(form: forms.Form, error: DomainError, *, fields: dict | None = None) -> None:
@@ -55,7 +70,7 @@ class EnterpriseProfileForm(BootstrapFormMixin, forms.Form):
     name = forms.CharField(
         label="公司名称",
         validators=[validate_enterprise_name],
-        error_messages={"required": "请填写公司名称。"},
+        error_messages={"required": MSG_COMPANY_NAME_REQUIRED},
         help_text="与营业执照上的企业名称一致。",
         widget=forms.TextInput(
             attrs={
@@ -81,20 +96,17 @@ class EnterpriseProfileForm(BootstrapFormMixin, forms.Form):
     scale = forms.ChoiceField(
         label="企业规模",
         choices=_choices("请选择企业规模", Enterprise.Scale.choices),
-        error_messages={"required": "请选择企业规模。", "invalid_choice": "请选择企业规模。"},
+        error_messages={"required": MSG_SCALE_REQUIRED, "invalid_choice": MSG_SCALE_REQUIRED},
     )
     industry = forms.ChoiceField(
         label="企业所属行业",
         choices=_choices("请选择企业所属行业", Enterprise.Industry.choices),
-        error_messages={
-            "required": "请选择企业所属行业。",
-            "invalid_choice": "请选择企业所属行业。",
-        },
+        error_messages={"required": MSG_INDUSTRY_REQUIRED, "invalid_choice": MSG_INDUSTRY_REQUIRED},
     )
     type = forms.ChoiceField(
         label="企业类型",
         choices=_choices("请选择企业类型", Enterprise.Type.choices),
-        error_messages={"required": "请选择企业类型。", "invalid_choice": "请选择企业类型。"},
+        error_messages={"required": MSG_TYPE_REQUIRED, "invalid_choice": MSG_TYPE_REQUIRED},
     )
 
     @classmethod
@@ -115,7 +127,7 @@ class EnterpriseRegisterForm(BootstrapFormMixin, forms.Form):
                 "maxlength": ENTERPRISE_NAME_MAX_LENGTH,
             }
         ),
-        error_messages={"required": "请填写公司名称。"},
+        error_messages={"required": MSG_COMPANY_NAME_REQUIRED},
     )
     credit_code = CreditCodeFormField(
         label="营业执照注册号/统一社会信用代码",
@@ -156,9 +168,7 @@ class EnterpriseRegisterForm(BootstrapFormMixin, forms.Form):
         error_messages={"invalid_choice": MSG_CHOOSE_FROM_LIST},
     )
     phone = PhoneField(label="管理员手机号")
-    password = new_password_field(
-        "登录密码", "登录密码(至少8位,且含字母数字结合)", help_text=POLICY_HELP
-    )
+    password = new_password_field("登录密码", NEW_LOGIN_HINT, help_text=POLICY_HELP)
     slider = SliderField(scope="register")
     agree = agree_field()
 
@@ -337,7 +347,7 @@ class MemberImportForm(BootstrapFormMixin, forms.Form):
         help_text="仅支持用模板填写的 .xlsx 文件。",
         error_messages={
             "required": MSG_FILE_REQUIRED,
-            "empty": "文件是空的,请重新选择。",
+            "empty": FILE_EMPTY,
             "invalid": MSG_FILE_REQUIRED,
         },
         widget=forms.FileInput(

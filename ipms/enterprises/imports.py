@@ -40,6 +40,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from ipms.core import regions
 from ipms.core.errors import DomainError
+from ipms.core.files import FILE_EMPTY
 from ipms.core.names import person_name_error
 from ipms.core.phone import is_mobile, normalize_mobile
 
@@ -94,7 +95,7 @@ MAX_EMPTY_RUN = 500
 
 MSG_EXTENSION = "请上传 .xlsx 格式的Excel文件(可先下载模板,按模板填写)。"
 MSG_TOO_BIG = "文件过大({size}),不能超过 {limit}。请分批导入。"
-MSG_EMPTY = "文件是空的,请重新选择。"
+MSG_EMPTY = FILE_EMPTY
 MSG_BROKEN = (
     "无法读取该文件:文件已损坏或不是有效的 .xlsx 文件。"
     "请用Excel或WPS按模板填写后另存为 .xlsx 再上传。"

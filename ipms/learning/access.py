@@ -21,6 +21,8 @@ are not learner accounts either: the reviews app must add its test here.
 
 from __future__ import annotations
 
+MSG_NOT_A_LEARNER = "当前账号不能参加课程学习。"
+
 
 def learner_may_learn(user) -> bool:
     """True when ``user`` may watch lessons, download courseware and earn learning time."""

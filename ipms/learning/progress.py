@@ -35,7 +35,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from ipms.core.errors import DomainError
-from ipms.learning.access import learner_may_learn
+from ipms.learning.access import MSG_NOT_A_LEARNER, learner_may_learn
 from ipms.learning.models import (
     AccrualLease,
     Course,
@@ -53,7 +53,6 @@ MAX_PLAYBACK_RATE = 2.0
 # rounding, the resume jump, timer jitter). The player's own limit is tighter (1 s).
 SEEK_SLACK_SECONDS = 5.0
 
-MSG_NOT_A_LEARNER = "当前账号不能参加课程学习。"
 MSG_INVALID_VIEW = "本页面的学习记录已失效,请刷新页面后继续学习。"
 
 

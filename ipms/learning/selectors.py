@@ -13,7 +13,7 @@ from ipms.content.models import Lecturer
 from ipms.enterprises.models import Membership
 from ipms.enterprises.selectors import members_of
 from ipms.learning import stats
-from ipms.learning.access import learner_may_learn
+from ipms.learning.access import MSG_NOT_A_LEARNER, learner_may_learn
 from ipms.learning.models import Course, Courseware, Enrollment, Lesson, LessonProgress
 from ipms.learning.policy import CreditPolicy
 
@@ -83,7 +83,7 @@ def get_lesson_for_learner(*, user, course_pk: int, lesson_pk: int) -> Lesson:
     Http404 for a lesson that is missing, unpublished, or not in that course.
     """
     if not learner_may_learn(user):
-        raise PermissionDenied("当前账号不能参加课程学习。")
+        raise PermissionDenied(MSG_NOT_A_LEARNER)
     lesson = (
         Lesson.objects.published()
         .select_related("course")

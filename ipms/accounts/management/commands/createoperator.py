@@ -3,6 +3,7 @@ import getpass
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from ipms.accounts.forms import MISMATCH_MESSAGE
 from ipms.accounts.services import operator_create
 from ipms.core.errors import DomainError
 
@@ -22,7 +23,7 @@ class Command(BaseCommand):
         if not password:
             password = getpass.getpass("密码: ")
             if password != getpass.getpass("再次输入密码: "):
-                raise CommandError("两次输入的密码不一致。")
+                raise CommandError(MISMATCH_MESSAGE)
         try:
             user = operator_create(phone=phone, password=password, name=name)
         except ValidationError as exc:

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
-from ..errors import SmsTemporaryError
+from ..errors import SERVICE_UNAVAILABLE, SmsTemporaryError
 from .base import BaseSmsBackend
 
 
@@ -49,5 +49,5 @@ class SmsBackend(BaseSmsBackend):
             finally:
                 os.close(fd)
         except OSError as exc:
-            raise SmsTemporaryError("短信服务暂时不可用,请稍后再试。", code="file_error") from exc
+            raise SmsTemporaryError(SERVICE_UNAVAILABLE, code="file_error") from exc
         return provider_id

@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from ..errors import SERVICE_UNAVAILABLE, SmsSendError, SmsTemporaryError
+from ..errors import SERVICE_UNAVAILABLE, TOO_FREQUENT, SmsSendError, SmsTemporaryError
 from ..templates import get_template
 from .base import BaseSmsBackend
 
@@ -46,17 +46,19 @@ VERSION = "2021-01-11"
 MAX_RESPONSE_BYTES = 64 * 1024
 
 SEND_FAILED = "短信发送失败,请稍后再试。"
+PHONE_UNUSABLE = "手机号码格式不正确,请检查后重试。"
+DAILY_LIMIT = "该手机号今日接收短信过多,请明天再试。"
 
 # Provider codes that describe the recipient, so the user can act on them.
 USER_ERRORS: dict[str, str] = {
-    "InvalidParameterValue.IncorrectPhoneNumber": "手机号码格式不正确,请检查后重试。",
-    "FailedOperation.PhoneNumberParseFail": "手机号码格式不正确,请检查后重试。",
+    "InvalidParameterValue.IncorrectPhoneNumber": PHONE_UNUSABLE,
+    "FailedOperation.PhoneNumberParseFail": PHONE_UNUSABLE,
     "FailedOperation.PhoneNumberInBlacklist": "该手机号已退订或拒收短信,请更换手机号或联系客服。",
-    "LimitExceeded.PhoneNumberThirtySecondLimit": "发送过于频繁,请稍后再试。",
+    "LimitExceeded.PhoneNumberThirtySecondLimit": TOO_FREQUENT,
     "LimitExceeded.PhoneNumberOneHourLimit": "该手机号接收短信过于频繁,请一小时后再试。",
-    "LimitExceeded.PhoneNumberDailyLimit": "该手机号今日接收短信过多,请明天再试。",
-    "LimitExceeded.PhoneNumberSameContentDailyLimit": "该手机号今日接收短信过多,请明天再试。",
-    "LimitExceeded.DeliveryFrequencyLimit": "发送过于频繁,请稍后再试。",
+    "LimitExceeded.PhoneNumberDailyLimit": DAILY_LIMIT,
+    "LimitExceeded.PhoneNumberSameContentDailyLimit": DAILY_LIMIT,
+    "LimitExceeded.DeliveryFrequencyLimit": TOO_FREQUENT,
 }
 # Code prefixes of passing trouble on the provider's side: a later retry may succeed.
 TEMPORARY_PREFIXES = ("InternalError", "RequestLimitExceeded", "ResourceUnavailable")
