@@ -39,6 +39,7 @@ lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/djlint templates ipms --lint --quiet
+	$(BIN)/lint-imports --no-logo
 
 format: install-test
 	$(BIN)/ruff check --fix .
