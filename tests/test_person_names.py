@@ -10,17 +10,13 @@ from django.urls import reverse
 
 from ipms.accounts.admin import UserEditForm
 from ipms.accounts.services import user_profile_update, user_register
+from ipms.accounts.tests.factories import TEST_PASSWORD, UserFactory
 from ipms.core.errors import DomainError
 from ipms.core.names import NAME_CONTROL, NAME_FORMULA, NAME_TOO_LONG, person_name_error
 from ipms.enterprises import imports
 from ipms.enterprises.models import Membership
 from ipms.enterprises.services import membership_invite
-from ipms.enterprises.tests.factories import (
-    TEST_PASSWORD,
-    EnterpriseFactory,
-    MembershipFactory,
-    UserFactory,
-)
+from ipms.enterprises.tests.factories import enterprise_with_admin
 from ipms.enterprises.tests.helpers import upload
 from ipms.enterprises.tests.test_import_limits import shared_strings_xlsx
 
@@ -50,9 +46,7 @@ def test_real_names_pass(name):
 
 @pytest.fixture
 def admin_client(client):
-    admin = UserFactory(name="王管理")
-    enterprise = EnterpriseFactory(created_by=admin)
-    MembershipFactory(enterprise=enterprise, user=admin, admin=True)
+    enterprise, admin = enterprise_with_admin(UserFactory(name="王管理"))
     client.force_login(admin)
     client.enterprise, client.admin = enterprise, admin
     return client

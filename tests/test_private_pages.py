@@ -9,7 +9,11 @@ import pytest
 from django.urls import reverse
 from django.utils.cache import get_max_age
 
-from ipms.enterprises.tests.factories import EnterpriseFactory, MembershipFactory, UserFactory
+from ipms.accounts.tests.factories import UserFactory
+from ipms.enterprises.tests.factories import (
+    MembershipFactory,
+    enterprise_with_admin,
+)
 from ipms.enterprises.tests.helpers import upload, xlsx
 from ipms.learning.tests.factories import CourseFactory
 
@@ -18,9 +22,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def admin_client(client):
-    admin = UserFactory(name="王管理")
-    enterprise = EnterpriseFactory(created_by=admin)
-    MembershipFactory(enterprise=enterprise, user=admin, admin=True)
+    enterprise, admin = enterprise_with_admin(UserFactory(name="王管理"))
     MembershipFactory(enterprise=enterprise, user=UserFactory(name="张三"))
     client.force_login(admin)
     return client

@@ -17,8 +17,9 @@ from django.urls.converters import IntConverter
 from django.urls.exceptions import Resolver404
 from django.urls.resolvers import RoutePattern
 
+from ipms.accounts.tests.factories import UserFactory
 from ipms.core.converters import MAX_ID, IdConverter
-from ipms.enterprises.tests.factories import EnterpriseFactory, MembershipFactory, UserFactory
+from ipms.enterprises.tests.factories import enterprise_with_admin
 
 pytestmark = pytest.mark.django_db
 
@@ -83,8 +84,7 @@ def test_every_id_in_a_url_uses_the_id_converter():
 @pytest.fixture
 def clients():
     """Anonymous, an enterprise admin (also a learner), and a superuser of the console."""
-    admin = UserFactory()
-    MembershipFactory(enterprise=EnterpriseFactory(created_by=admin), user=admin, admin=True)
+    _, admin = enterprise_with_admin()
     superuser = UserFactory(is_staff=True, is_superuser=True)
     signed_in = []
     for user in (admin, superuser):

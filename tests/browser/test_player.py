@@ -19,13 +19,15 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from ipms.accounts.middleware import session_mark_login
-from ipms.accounts.tests.factories import UserFactory
+from ipms.accounts.tests import conftest as account_fixtures
 from ipms.learning import services
 from ipms.learning.models import AccrualLease, LessonProgress, PlaybackView, StudyDay
 from ipms.learning.tests.factories import CourseFactory
 from tests.browser.conftest import PHONE, assert_accessible_basics
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+learner = account_fixtures.learner
 
 CLIP_SECONDS = 6
 
@@ -46,11 +48,6 @@ def lesson(transactional_db):
         title="知识产权管理体系认证流程",
         video=ContentFile(clip(), name="clip.mp4"),
     )
-
-
-@pytest.fixture
-def learner(transactional_db):
-    return UserFactory(name="张学员")
 
 
 @pytest.fixture

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from stdnum.iso7064 import mod_11_2
 
-from ipms.accounts.tests.factories import make_operator
-from ipms.core import slider
+from ipms.accounts.tests.factories import UserFactory, make_operator
+from ipms.core.tests import conftest as core_fixtures
 
 PASSWORD = "Learner2026"
 NEW_PASSWORD = "Brand-new-2027"
@@ -24,39 +22,8 @@ ID_NUMBER = make_id_number()
 OTHER_ID_NUMBER = make_id_number("310104", "19851122", "456")
 
 
-class SliderClock:
-    """The slider's server clock, moved on by hand so a pass needs no real waiting."""
-
-    def __init__(self) -> None:
-        self.ms = int(time.time() * 1000)
-
-    def __call__(self) -> int:
-        return self.ms
-
-    def advance(self, ms: int) -> None:
-        self.ms += ms
-
-
-@pytest.fixture
-def slider_pass(monkeypatch):
-    """slider_pass(scope) -> a one-time pass token, as the page gets from a real drag.
-
-    Goes through the public service (challenge, answer with a plausible trace), so a form
-    that accepts it accepts what a browser would post.
-    """
-    clock = SliderClock()
-    monkeypatch.setattr(slider, "_now_ms", clock)
-
-    def make(scope: str = "register") -> str:
-        challenge = slider.slider_challenge_issue(scope=scope)
-        clock.advance(1_000)
-        target, steps, duration = challenge.target, 24, 900
-        trace = [[round(duration * i / steps), round(target * i / steps)] for i in range(steps + 1)]
-        return slider.slider_challenge_verify(
-            token=challenge.token, position=target, duration_ms=duration, trace=trace
-        )
-
-    return make
+slider_clock = core_fixtures.slider_clock
+slider_pass = core_fixtures.slider_pass
 
 
 @pytest.fixture
@@ -73,9 +40,8 @@ def operator_client(client, operator):
 
 @pytest.fixture
 def learner(db):
-    from ipms.accounts.models import User
-
-    return User.objects.create_user(phone="13600002925", password=PASSWORD, name="张总监")
+    """张总监, a learner on their own (no enterprise); password ``PASSWORD``."""
+    return UserFactory(phone="13600002925", password=PASSWORD, name="张总监")
 
 
 @pytest.fixture

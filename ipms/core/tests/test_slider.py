@@ -20,30 +20,9 @@ from ipms.core.slider import (
     slider_challenge_verify,
     slider_verify_pass,
 )
+from ipms.core.tests.conftest import human_trace
 
 pytestmark = pytest.mark.urls("ipms.core.tests.urls")
-
-
-class Clock:
-    def __init__(self):
-        self.ms = 1_767_225_600_000
-
-    def __call__(self):
-        return self.ms
-
-    def advance(self, ms):
-        self.ms += ms
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    frozen = Clock()
-    monkeypatch.setattr(slider, "_now_ms", frozen)
-    return frozen
-
-
-def human_trace(target, *, duration=900, steps=24):
-    return [[round(duration * i / steps), round(target * i / steps)] for i in range(steps + 1)]
 
 
 def answer(challenge, *, position=None, duration=900, trace=None):
@@ -56,20 +35,14 @@ def answer(challenge, *, position=None, duration=900, trace=None):
     )
 
 
-def solved(clock, scope="default"):
-    challenge = slider_challenge_issue(scope=scope)
-    clock.advance(1_000)
-    return answer(challenge)
-
-
 # --- Service -----------------------------------------------------------------------------
 
 
-def test_valid_drag_gets_a_one_time_pass(clock):
+def test_valid_drag_gets_a_one_time_pass(slider_clock):
     challenge = slider_challenge_issue()
     assert slider.TRACK_MIN <= challenge.target <= slider.TRACK_MAX
     assert challenge.expires_in == 300
-    clock.advance(1_000)
+    slider_clock.advance(1_000)
     pass_token = answer(challenge)
     assert len(pass_token) >= 40
     slider_verify_pass(pass_token)  # accepted once …
@@ -82,9 +55,9 @@ def test_targets_are_random():
     assert len(targets) > 5
 
 
-def test_tampered_token_is_refused(clock):
+def test_tampered_token_is_refused(slider_clock):
     challenge = slider_challenge_issue()
-    clock.advance(1_000)
+    slider_clock.advance(1_000)
     payload = signing.loads(challenge.token, salt=slider.SALT)
     forged = signing.dumps({**payload, "t": 200}, salt="someone-else")
     for token in (forged, challenge.token[:-2] + "xy", "garbage", None, 42):
@@ -95,65 +68,65 @@ def test_tampered_token_is_refused(clock):
         assert caught.value.message == "验证未通过,请重新拖动滑块。"
 
 
-def test_replayed_token_is_refused(clock):
+def test_replayed_token_is_refused(slider_clock):
     challenge = slider_challenge_issue()
-    clock.advance(1_000)
+    slider_clock.advance(1_000)
     answer(challenge)
     with pytest.raises(SliderError, match="验证已失效"):
         answer(challenge)
 
 
-def test_a_failed_answer_spends_the_challenge(clock):
+def test_a_failed_answer_spends_the_challenge(slider_clock):
     challenge = slider_challenge_issue()
-    clock.advance(1_000)
+    slider_clock.advance(1_000)
     with pytest.raises(SliderError, match="拖动到最右侧"):
         answer(challenge, position=challenge.target // 2)
     with pytest.raises(SliderError, match="验证已失效"):
         answer(challenge)  # no second guess on the same challenge
 
 
-def test_expired_token_is_refused(clock):
+def test_expired_token_is_refused(slider_clock):
     challenge = slider_challenge_issue()
-    clock.advance(300_001)
+    slider_clock.advance(300_001)
     with pytest.raises(SliderError, match="验证已过期"):
         answer(challenge)
 
 
-def test_token_from_the_future_is_refused(clock):
+def test_token_from_the_future_is_refused(slider_clock):
     challenge = slider_challenge_issue()
-    clock.advance(-5_000)
+    slider_clock.advance(-5_000)
     with pytest.raises(SliderError, match="验证未通过"):
         answer(challenge)
 
 
 @pytest.mark.parametrize("offset", [-20, 20])
-def test_wrong_position_is_refused(clock, offset):
+def test_wrong_position_is_refused(slider_clock, offset):
     challenge = slider_challenge_issue()
-    clock.advance(1_000)
+    slider_clock.advance(1_000)
     with pytest.raises(SliderError, match="请将滑块拖动到最右侧"):
         answer(challenge, position=challenge.target + offset)
 
 
-def test_position_within_tolerance_passes(clock):
+def test_position_within_tolerance_passes(slider_clock):
     challenge = slider_challenge_issue()
-    clock.advance(1_000)
+    slider_clock.advance(1_000)
     near = challenge.target - slider.tolerance(challenge.target)
     trace = human_trace(challenge.target)
     trace[-1][1] = near
     answer(challenge, position=near, trace=trace)
 
 
-def test_too_fast_drag_is_refused(clock):
+def test_too_fast_drag_is_refused(slider_clock):
     challenge = slider_challenge_issue()
-    clock.advance(1_000)
+    slider_clock.advance(1_000)
     with pytest.raises(SliderError, match="拖动过快"):
         answer(challenge, duration=120)
 
 
-def test_server_timing_counts_too(clock):
+def test_server_timing_counts_too(slider_clock):
     """A page claiming a slow drag is still refused when the server saw 100 ms."""
     challenge = slider_challenge_issue()
-    clock.advance(100)
+    slider_clock.advance(100)
     with pytest.raises(SliderError, match="拖动过快"):
         answer(challenge, duration=900)
 
@@ -174,24 +147,24 @@ def test_server_timing_counts_too(clock):
         lambda t: "not a list",
     ],
 )
-def test_implausible_traces_are_refused(clock, make_trace):
+def test_implausible_traces_are_refused(slider_clock, make_trace):
     challenge = slider_challenge_issue()
-    clock.advance(1_000)
+    slider_clock.advance(1_000)
     with pytest.raises(SliderError, match="验证未通过"):
         answer(challenge, trace=make_trace(challenge.target))
 
 
-def test_keyboard_steps_are_a_plausible_trace(clock):
+def test_keyboard_steps_are_a_plausible_trace(slider_clock):
     """Twenty presses of the right arrow key (5 % each) pass."""
     challenge = slider_challenge_issue()
-    clock.advance(2_000)
+    slider_clock.advance(2_000)
     t = challenge.target
     trace = [[0, 0]] + [[120 * i, round(t * i / 20)] for i in range(1, 21)]
     answer(challenge, duration=2_400, trace=trace)
 
 
-def test_pass_is_bound_to_its_scope(clock):
-    pass_token = solved(clock, scope="register")
+def test_pass_is_bound_to_its_scope(slider_pass):
+    pass_token = slider_pass("register")
     with pytest.raises(SliderError):
         slider_verify_pass(pass_token, scope="sms")
     slider_verify_pass(pass_token, scope="register")  # the wrong scope did not spend it
@@ -216,9 +189,9 @@ class BrokenCache:
         return fail
 
 
-def test_cache_outage_fails_closed(clock, monkeypatch):
+def test_cache_outage_fails_closed(slider_clock, monkeypatch):
     challenge = slider_challenge_issue()
-    clock.advance(1_000)
+    slider_clock.advance(1_000)
     monkeypatch.setattr(slider, "cache", BrokenCache())
     with pytest.raises(SliderError, match="暂时不可用"):
         answer(challenge)
@@ -234,8 +207,8 @@ class RegisterForm(forms.Form):
     slider = SliderField(scope="register")
 
 
-def test_form_accepts_a_pass_once(clock):
-    pass_token = solved(clock, scope="register")
+def test_form_accepts_a_pass_once(slider_pass):
+    pass_token = slider_pass("register")
     assert RegisterForm({"name": "张三", "slider": pass_token}).is_valid()
     form = RegisterForm({"name": "张三", "slider": pass_token})
     assert not form.is_valid()
@@ -248,13 +221,13 @@ def test_form_requires_the_slider():
     assert form.errors["slider"] == ["请先完成滑块验证。"]
 
 
-def test_form_refuses_a_pass_of_another_scope(clock):
-    form = RegisterForm({"name": "张三", "slider": solved(clock, scope="default")})
+def test_form_refuses_a_pass_of_another_scope(slider_pass):
+    form = RegisterForm({"name": "张三", "slider": slider_pass("default")})
     assert not form.is_valid()
 
 
-def test_widget_renders_an_accessible_control_without_inline_script(clock):
-    form = RegisterForm({"name": "", "slider": solved(clock, scope="register")})
+def test_widget_renders_an_accessible_control_without_inline_script(slider_pass):
+    form = RegisterForm({"name": "", "slider": slider_pass("register")})
     form.is_valid()
     html = render_to_string("core/partials/slider.html", {"field": form["slider"]})
     assert 'role="slider"' in html and 'tabindex="0"' in html
@@ -307,9 +280,9 @@ def test_challenge_endpoint_refuses_bad_scope_and_post(client):
     assert client.post(reverse("core:slider_challenge")).status_code == 405
 
 
-def test_verify_endpoint_gives_a_pass(client, clock):
+def test_verify_endpoint_gives_a_pass(client, slider_clock):
     data = client.get(reverse("core:slider_challenge")).json()
-    clock.advance(1_000)
+    slider_clock.advance(1_000)
     response = post_answer(
         client,
         {
@@ -325,9 +298,9 @@ def test_verify_endpoint_gives_a_pass(client, clock):
     slider_verify_pass(body["pass_token"])
 
 
-def test_verify_endpoint_explains_failures(client, clock):
+def test_verify_endpoint_explains_failures(client, slider_clock):
     data = client.get(reverse("core:slider_challenge")).json()
-    clock.advance(1_000)
+    slider_clock.advance(1_000)
     response = post_answer(
         client,
         {

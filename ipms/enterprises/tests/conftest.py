@@ -1,18 +1,17 @@
+"""Fixtures for the enterprise tests; learning's and the site-wide tests import them too.
+
+Every SMS lands in the outbox (the root conftest), so invitations are read from there.
+"""
+
 import pytest
 
-from ipms.accounts.tests import conftest as account_fixtures
-from ipms.core.sms import testing as sms_testing
+from ipms.accounts.tests.factories import UserFactory
+from ipms.core.tests import conftest as core_fixtures
 
-from .factories import EnterpriseFactory, MembershipFactory, UserFactory
+from .factories import enterprise_with_admin
 
-sms_outbox = sms_testing.sms_outbox
-slider_pass = account_fixtures.slider_pass
-
-
-@pytest.fixture(autouse=True)
-def _sms_to_outbox(request):
-    """Every invitation SMS lands in the locmem outbox, never on the console."""
-    request.getfixturevalue("sms_outbox")
+slider_clock = core_fixtures.slider_clock
+slider_pass = core_fixtures.slider_pass
 
 
 @pytest.fixture
@@ -23,9 +22,7 @@ def admin_user(db):
 @pytest.fixture
 def enterprise(admin_user):
     """An enterprise with a complete profile, administered by ``admin_user``."""
-    enterprise = EnterpriseFactory(created_by=admin_user)
-    MembershipFactory(enterprise=enterprise, user=admin_user, admin=True)
-    return enterprise
+    return enterprise_with_admin(admin_user)[0]
 
 
 @pytest.fixture
@@ -35,9 +32,7 @@ def other_admin(db):
 
 @pytest.fixture
 def other_enterprise(other_admin):
-    enterprise = EnterpriseFactory(created_by=other_admin)
-    MembershipFactory(enterprise=enterprise, user=other_admin, admin=True)
-    return enterprise
+    return enterprise_with_admin(other_admin)[0]
 
 
 @pytest.fixture

@@ -10,18 +10,12 @@ import factory
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from ipms.accounts.tests.factories import TEST_PASSWORD, UserFactory
+from ipms.accounts.tests.factories import UserFactory
 from ipms.enterprises.models import Enterprise, Invitation, Membership
+from ipms.enterprises.services import membership_invite
 from ipms.enterprises.validators import org_code_check_character, uscc_check_character
 
-__all__ = [
-    "TEST_PASSWORD",
-    "EnterpriseFactory",
-    "MembershipFactory",
-    "UserFactory",
-    "make_uscc",
-    "open_invitation",
-]
+INVITEE_PHONE = "13600002925"
 
 
 def make_uscc(serial: int, *, prefix: str = "91", region: str = "310000") -> str:
@@ -71,6 +65,28 @@ class MembershipFactory(DjangoModelFactory):
             verified_at=None,
             phone=factory.Sequence(lambda n: f"137{n:08d}"),
         )
+
+
+def enterprise_with_admin(admin=None, **fields) -> tuple[Enterprise, object]:
+    """An enterprise (``EnterpriseFactory(**fields)``) and its verified admin: ``admin``,
+    or a new user. Returns ``(enterprise, admin)``."""
+    admin = admin or UserFactory()
+    enterprise = EnterpriseFactory(created_by=admin, **fields)
+    MembershipFactory(enterprise=enterprise, user=admin, admin=True)
+    return enterprise, admin
+
+
+def invite_member(enterprise, by, phone: str = INVITEE_PHONE, **fields):
+    """添加成员 through the real service (the invitation and its SMS included), with the
+    form's usual answers unless ``fields`` says otherwise; returns what the service does
+    (the membership and the invitation's raw token)."""
+    answers = {
+        "name": "张总监",
+        "position": Membership.Position.IP_MANAGER,
+        "province": "310000",
+        "city": "310000",
+    }
+    return membership_invite(enterprise=enterprise, by=by, phone=phone, **(answers | fields))
 
 
 def open_invitation(membership: Membership, **fields) -> tuple[Invitation, str]:

@@ -7,12 +7,13 @@ which proves nothing about row locks, so they are skipped there.
 
 import pytest
 
+from ipms.accounts.tests.factories import UserFactory
 from ipms.core.errors import DomainError
 from ipms.core.testing import run_together, skip_unless_postgresql
 from ipms.enterprises.models import Invitation, Membership
 from ipms.enterprises.services import invitation_accept, membership_invite
 
-from .factories import EnterpriseFactory, MembershipFactory, UserFactory
+from .factories import enterprise_with_admin
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -24,15 +25,8 @@ def _postgresql_only():
     skip_unless_postgresql()
 
 
-def new_enterprise():
-    admin = UserFactory()
-    enterprise = EnterpriseFactory(created_by=admin)
-    MembershipFactory(enterprise=enterprise, user=admin, admin=True)
-    return enterprise, admin
-
-
 def test_the_same_link_accepted_concurrently_succeeds_once():
-    enterprise, admin = new_enterprise()
+    enterprise, admin = enterprise_with_admin()
     membership, token = membership_invite(
         enterprise=enterprise, by=admin, phone="13600002925", position="other"
     )
@@ -54,7 +48,7 @@ def test_the_same_link_accepted_concurrently_succeeds_once():
 def test_two_enterprises_accepted_concurrently_leave_one_membership():
     invites = []
     for _ in range(2):
-        enterprise, admin = new_enterprise()
+        enterprise, admin = enterprise_with_admin()
         invites.append(
             membership_invite(enterprise=enterprise, by=admin, phone="13600002926", position="rnd")
         )

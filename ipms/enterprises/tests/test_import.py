@@ -8,13 +8,14 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from ipms.accounts.tests.factories import UserFactory
 from ipms.core.errors import DomainError
 from ipms.core.phone import PHONE_INVALID
 from ipms.enterprises import imports, services
 from ipms.enterprises.models import Invitation, Membership
 from ipms.enterprises.services import InviteRow, membership_invite_bulk
 
-from .factories import EnterpriseFactory, MembershipFactory, UserFactory
+from .factories import MembershipFactory, enterprise_with_admin
 from .helpers import upload, xlsx
 
 pytestmark = pytest.mark.django_db
@@ -351,9 +352,7 @@ def test_an_expired_preview(admin_client, enterprise):
 
 
 def test_import_is_refused_while_the_profile_is_incomplete(client, sms_outbox):
-    admin = UserFactory()
-    enterprise = EnterpriseFactory(incomplete=True, created_by=admin)
-    MembershipFactory(enterprise=enterprise, user=admin, admin=True)
+    enterprise, admin = enterprise_with_admin(incomplete=True)
     client.force_login(admin)
     page = client.get(IMPORT).content.decode()
     assert "务必填写完整正确的企业信息" in page and "前往填写企业信息" in page
@@ -419,13 +418,9 @@ def test_bulk_only_for_the_admin_and_a_complete_profile(enterprise, other_admin,
 def test_bulk_respects_the_per_phone_daily_invitation_limit(db):
     phone = "15800000001"
     for _ in range(services.INVITATIONS_PER_PHONE_PER_DAY):
-        admin = UserFactory()
-        enterprise = EnterpriseFactory()
-        MembershipFactory(enterprise=enterprise, user=admin, admin=True)
+        enterprise, admin = enterprise_with_admin()
         services.membership_invite(enterprise=enterprise, by=admin, phone=phone, position="legal")
-    admin = UserFactory()
-    enterprise = EnterpriseFactory()
-    MembershipFactory(enterprise=enterprise, user=admin, admin=True)
+    enterprise, admin = enterprise_with_admin()
     result = membership_invite_bulk(enterprise=enterprise, by=admin, rows=rows_for(phone))
     assert dict(result.failed) == {2: services.TOO_MANY_INVITATIONS}
 

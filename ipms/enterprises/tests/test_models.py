@@ -7,9 +7,10 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from ipms.accounts.tests.factories import UserFactory
 from ipms.enterprises.models import Enterprise, Invitation, Membership
 
-from .factories import EnterpriseFactory, MembershipFactory, UserFactory, make_uscc, open_invitation
+from .factories import EnterpriseFactory, MembershipFactory, make_uscc, open_invitation
 
 pytestmark = pytest.mark.django_db
 

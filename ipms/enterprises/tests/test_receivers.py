@@ -6,9 +6,10 @@ from ipms.accounts import selectors as account_selectors
 from ipms.accounts import services as account_services
 from ipms.accounts.models import User
 from ipms.accounts.signals import phone_changed, user_registered
+from ipms.accounts.tests.factories import UserFactory
 from ipms.enterprises import receivers, selectors
 
-from .factories import MembershipFactory, UserFactory
+from .factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
 

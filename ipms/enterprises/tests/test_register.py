@@ -5,13 +5,14 @@ from django.conf import settings
 from django.urls import reverse
 
 from ipms.accounts.models import User
+from ipms.accounts.tests.factories import TEST_PASSWORD as PASSWORD
+from ipms.accounts.tests.factories import UserFactory
 from ipms.core.errors import DomainError
 from ipms.enterprises import services
 from ipms.enterprises.identity import SESSION_KEY as IDENTITY_KEY
 from ipms.enterprises.models import Enterprise, Membership
 
-from .factories import TEST_PASSWORD as PASSWORD
-from .factories import EnterpriseFactory, MembershipFactory, UserFactory, make_uscc
+from .factories import EnterpriseFactory, MembershipFactory, make_uscc
 
 pytestmark = pytest.mark.django_db
 

@@ -4,11 +4,12 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
 
+from ipms.accounts.tests.factories import UserFactory
 from ipms.enterprises import selectors
 from ipms.enterprises.models import Membership
 from ipms.enterprises.services import membership_invite, membership_remove
 
-from .factories import MembershipFactory, UserFactory
+from .factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
 

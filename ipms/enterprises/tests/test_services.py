@@ -6,6 +6,7 @@ import re
 import pytest
 from django.utils import timezone
 
+from ipms.accounts.tests.factories import UserFactory
 from ipms.core.errors import DomainError
 from ipms.enterprises import services
 from ipms.enterprises.models import Enterprise, Invitation, Membership
@@ -15,28 +16,22 @@ from ipms.enterprises.services import (
     invitation_accept,
     invitation_check,
     invitation_resend,
-    membership_invite,
     membership_phone_changed,
     membership_remove,
 )
 
-from .factories import EnterpriseFactory, MembershipFactory, UserFactory, make_uscc
+from .factories import (
+    INVITEE_PHONE,
+    MembershipFactory,
+    enterprise_with_admin,
+    invite_member,
+    make_uscc,
+)
+from .helpers import age_invitations
 
 pytestmark = pytest.mark.django_db
 
-NEW_PHONE = "13600002925"
-
-
-def invite(enterprise, by, phone=NEW_PHONE, **more):
-    fields = {"name": "张总监", "position": Membership.Position.IP_MANAGER}
-    fields |= {"province": "310000", "city": "310000"} | more
-    return membership_invite(enterprise=enterprise, by=by, phone=phone, **fields)
-
-
-def age_invitations(membership, *, seconds=61):
-    """Pretend the member's invitations were sent ``seconds`` ago (resend interval)."""
-    past = timezone.now() - datetime.timedelta(seconds=seconds)
-    Invitation.objects.filter(membership=membership).update(created_at=past)
+NEW_PHONE = INVITEE_PHONE
 
 
 def refused(message=None):
@@ -189,7 +184,7 @@ def test_invite_adds_a_pending_member_and_texts_a_link(
 ):
     settings.SMS_LINK_BASE = "https://study.example.cn/j/"
     with django_capture_on_commit_callbacks(execute=True):
-        membership, token = invite(enterprise, admin_user, phone="+86 136-0000-2925")
+        membership, token = invite_member(enterprise, admin_user, phone="+86 136-0000-2925")
     assert membership.phone == NEW_PHONE
     assert membership.user is None  # no account yet
     assert membership.status == Membership.Status.PENDING
@@ -215,22 +210,21 @@ def test_nothing_is_sent_when_the_transaction_rolls_back(
     enterprise, admin_user, sms_outbox, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        invite(enterprise, admin_user)
+        invite_member(enterprise, admin_user)
     assert len(callbacks) == 1 and sms_outbox == []  # queued for commit, not sent
 
 
 def test_invite_links_an_existing_account(enterprise, admin_user):
     user = UserFactory(phone=NEW_PHONE)
-    membership, _ = invite(enterprise, admin_user)
+    membership, _ = invite_member(enterprise, admin_user)
     assert membership.user == user
     assert membership.status == Membership.Status.PENDING
 
 
 def test_invite_is_refused_while_the_profile_is_incomplete(admin_user):
-    enterprise = EnterpriseFactory(incomplete=True)
-    MembershipFactory(enterprise=enterprise, user=admin_user, admin=True)
+    enterprise, _ = enterprise_with_admin(admin_user, incomplete=True)
     with refused("务必填写完整正确的企业信息,否则无法添加员工以及证书下载"):
-        invite(enterprise, admin_user)
+        invite_member(enterprise, admin_user)
     assert not Membership.objects.filter(phone=NEW_PHONE).exists()
 
 
@@ -238,7 +232,7 @@ def test_the_gate_reads_the_current_profile_not_a_stale_copy(enterprise, admin_u
     stale = Enterprise.objects.get(pk=enterprise.pk)
     Enterprise.objects.filter(pk=enterprise.pk).update(address="")
     with refused(services.PROFILE_INCOMPLETE):
-        invite(stale, admin_user)
+        invite_member(stale, admin_user)
 
 
 def test_invite_refuses_a_phone_verified_in_another_enterprise(
@@ -246,7 +240,7 @@ def test_invite_refuses_a_phone_verified_in_another_enterprise(
 ):
     member = MembershipFactory(enterprise=other_enterprise, user=UserFactory(phone=NEW_PHONE))
     with refused("该手机号已是其他企业的成员") as caught:
-        invite(enterprise, admin_user)
+        invite_member(enterprise, admin_user)
     assert caught.value.field == "phone"
     assert not enterprise.memberships.filter(phone=NEW_PHONE).exists()
     assert member.enterprise == other_enterprise
@@ -256,23 +250,23 @@ def test_invite_refuses_the_admin_of_another_enterprise(
     enterprise, admin_user, other_enterprise, other_admin
 ):
     with refused(services.PHONE_IN_OTHER_ENTERPRISE):
-        invite(enterprise, admin_user, phone=other_admin.phone)
+        invite_member(enterprise, admin_user, phone=other_admin.phone)
 
 
 def test_a_phone_pending_in_another_enterprise_may_be_invited(
     enterprise, admin_user, other_enterprise, other_admin
 ):
-    invite(other_enterprise, other_admin)
-    membership, _ = invite(enterprise, admin_user)
+    invite_member(other_enterprise, other_admin)
+    membership, _ = invite_member(enterprise, admin_user)
     assert membership.enterprise == enterprise
 
 
 def test_invite_refuses_an_existing_verified_member(enterprise, admin_user):
     member = MembershipFactory(enterprise=enterprise, user=UserFactory(phone=NEW_PHONE))
     with refused(services.PHONE_ALREADY_MEMBER):
-        invite(enterprise, admin_user)
+        invite_member(enterprise, admin_user)
     with refused(services.PHONE_ALREADY_MEMBER):
-        invite(enterprise, admin_user, phone=admin_user.phone)
+        invite_member(enterprise, admin_user, phone=admin_user.phone)
     assert enterprise.memberships.filter(user=member.user).count() == 1
 
 
@@ -280,10 +274,10 @@ def test_inviting_a_pending_phone_again_resends_with_the_new_details(
     enterprise, admin_user, sms_outbox, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        first, first_token = invite(enterprise, admin_user)
+        first, first_token = invite_member(enterprise, admin_user)
     age_invitations(first)
     with django_capture_on_commit_callbacks(execute=True):
-        again, second_token = invite(
+        again, second_token = invite_member(
             enterprise, admin_user, name="张三", position=Membership.Position.LEGAL
         )
     assert again.pk == first.pk
@@ -296,23 +290,21 @@ def test_inviting_a_pending_phone_again_resends_with_the_new_details(
 
 
 def test_inviting_again_within_a_minute_is_refused(enterprise, admin_user):
-    invite(enterprise, admin_user)
+    invite_member(enterprise, admin_user)
     with refused(services.RESEND_TOO_SOON):
-        invite(enterprise, admin_user)
+        invite_member(enterprise, admin_user)
 
 
 def test_one_phone_gets_at_most_five_invitations_a_day(db):
     enterprises = []
     for _ in range(6):
-        admin = UserFactory()
-        enterprise = EnterpriseFactory()
-        MembershipFactory(enterprise=enterprise, user=admin, admin=True)
+        enterprise, admin = enterprise_with_admin()
         enterprises.append((enterprise, admin))
     for enterprise, admin in enterprises[:5]:
-        invite(enterprise, admin)
+        invite_member(enterprise, admin)
     enterprise, admin = enterprises[5]
     with refused(services.TOO_MANY_INVITATIONS) as caught:
-        invite(enterprise, admin)
+        invite_member(enterprise, admin)
     assert caught.value.field == "phone"
 
 
@@ -330,13 +322,13 @@ def test_one_phone_gets_at_most_five_invitations_a_day(db):
 )
 def test_invite_refuses_bad_input_on_its_field(enterprise, admin_user, fields, field):
     with refused() as caught:
-        invite(enterprise, admin_user, **fields)
+        invite_member(enterprise, admin_user, **fields)
     assert caught.value.field == field
     assert enterprise.memberships.count() == 1  # only the admin
 
 
 def test_region_and_name_are_optional(enterprise, admin_user):
-    membership, _ = invite(enterprise, admin_user, name="", province="", city="")
+    membership, _ = invite_member(enterprise, admin_user, name="", province="", city="")
     assert (membership.name, membership.province, membership.city) == ("", "", "")
 
 
@@ -344,23 +336,23 @@ def test_only_the_enterprises_admin_may_invite(enterprise, other_admin):
     learner = MembershipFactory(enterprise=enterprise).user
     for intruder in (learner, other_admin):
         with refused(services.NOT_ADMIN):
-            invite(enterprise, intruder)
+            invite_member(enterprise, intruder)
     pending_admin_row = MembershipFactory(enterprise=enterprise, pending=True)
     with refused(services.NOT_ADMIN):
-        invite(enterprise, pending_admin_row.user)  # None: nobody signed in
+        invite_member(enterprise, pending_admin_row.user)  # None: nobody signed in
 
 
 def test_a_disabled_admin_cannot_invite(enterprise, admin_user):
     admin_user.is_active = False
     admin_user.save()
     with refused(services.NOT_ADMIN):
-        invite(enterprise, admin_user)
+        invite_member(enterprise, admin_user)
 
 
 def test_a_disabled_account_cannot_be_invited(enterprise, admin_user):
     UserFactory(phone=NEW_PHONE, is_active=False)
     with refused(services.ACCOUNT_DISABLED):
-        invite(enterprise, admin_user)
+        invite_member(enterprise, admin_user)
 
 
 # --- invitation_resend --------------------------------------------------------------------
@@ -369,7 +361,7 @@ def test_a_disabled_account_cannot_be_invited(enterprise, admin_user):
 def test_resend_revokes_the_previous_link(
     enterprise, admin_user, sms_outbox, django_capture_on_commit_callbacks
 ):
-    membership, old_token = invite(enterprise, admin_user)
+    membership, old_token = invite_member(enterprise, admin_user)
     age_invitations(membership)
     with django_capture_on_commit_callbacks(execute=True):
         new_token = invitation_resend(membership=membership, by=admin_user)
@@ -387,7 +379,7 @@ def test_resend_revokes_the_previous_link(
 
 
 def test_resend_within_a_minute_is_refused(enterprise, admin_user):
-    membership, _ = invite(enterprise, admin_user)
+    membership, _ = invite_member(enterprise, admin_user)
     with refused(services.RESEND_TOO_SOON):
         invitation_resend(membership=membership, by=admin_user)
 
@@ -399,7 +391,7 @@ def test_resend_only_for_pending_members(enterprise, admin_user):
 
 
 def test_resend_by_another_enterprises_admin_is_refused(enterprise, admin_user, other_admin):
-    membership, _ = invite(enterprise, admin_user)
+    membership, _ = invite_member(enterprise, admin_user)
     age_invitations(membership)
     with refused(services.NOT_ADMIN):
         invitation_resend(membership=membership, by=other_admin)
@@ -410,7 +402,7 @@ def test_resend_by_another_enterprises_admin_is_refused(enterprise, admin_user, 
 
 
 def test_accept_links_the_user_and_verifies_the_member(enterprise, admin_user):
-    membership, token = invite(enterprise, admin_user)
+    membership, token = invite_member(enterprise, admin_user)
     user = UserFactory(phone=NEW_PHONE)
     accepted = invitation_accept(token=token, user=user)
     assert accepted.pk == membership.pk
@@ -422,7 +414,7 @@ def test_accept_links_the_user_and_verifies_the_member(enterprise, admin_user):
 
 
 def test_a_link_works_once(enterprise, admin_user):
-    _, token = invite(enterprise, admin_user)
+    _, token = invite_member(enterprise, admin_user)
     user = UserFactory(phone=NEW_PHONE)
     invitation_accept(token=token, user=user)
     with refused(services.INVITATION_USED):
@@ -430,7 +422,7 @@ def test_a_link_works_once(enterprise, admin_user):
 
 
 def test_an_expired_link_is_refused(enterprise, admin_user):
-    membership, token = invite(enterprise, admin_user)
+    membership, token = invite_member(enterprise, admin_user)
     membership.invitations.update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
     with refused("已过期"):
         invitation_accept(token=token, user=UserFactory(phone=NEW_PHONE))
@@ -440,7 +432,7 @@ def test_an_expired_link_is_refused(enterprise, admin_user):
 
 def test_links_expire_after_the_configured_days(enterprise, admin_user, settings):
     settings.INVITATION_TTL_DAYS = 7
-    membership, _ = invite(enterprise, admin_user)
+    membership, _ = invite_member(enterprise, admin_user)
     invitation = membership.invitations.get()
     assert (invitation.expires_at - invitation.created_at) == pytest.approx(
         datetime.timedelta(days=7), abs=datetime.timedelta(seconds=5)
@@ -458,7 +450,7 @@ def test_an_unknown_link_is_refused(token):
 
 
 def test_a_forwarded_link_cannot_add_another_account(enterprise, admin_user):
-    membership, token = invite(enterprise, admin_user)
+    membership, token = invite_member(enterprise, admin_user)
     stranger = UserFactory(phone="13900009999")
     with refused("136****2925"):
         invitation_accept(token=token, user=stranger)
@@ -471,7 +463,7 @@ def test_accept_while_verified_elsewhere_is_refused_and_the_link_stays_usable(
     enterprise, admin_user, other_enterprise
 ):
     user = UserFactory(phone=NEW_PHONE)
-    membership, token = invite(enterprise, admin_user)
+    membership, token = invite_member(enterprise, admin_user)
     # Verified in another enterprise after the invitation was sent.
     MembershipFactory(enterprise=other_enterprise, user=user)
     with refused(f"您已是“{other_enterprise.name}”的成员"):
@@ -482,8 +474,8 @@ def test_accept_while_verified_elsewhere_is_refused_and_the_link_stays_usable(
 def test_accepting_one_of_two_invitations_blocks_the_other(
     enterprise, admin_user, other_enterprise, other_admin
 ):
-    _, token_a = invite(enterprise, admin_user)
-    _, token_b = invite(other_enterprise, other_admin)
+    _, token_a = invite_member(enterprise, admin_user)
+    _, token_b = invite_member(other_enterprise, other_admin)
     user = UserFactory(phone=NEW_PHONE)
     invitation_accept(token=token_a, user=user)
     with refused(f"您已是“{enterprise.name}”的成员"):
@@ -492,26 +484,26 @@ def test_accepting_one_of_two_invitations_blocks_the_other(
 
 
 def test_a_link_of_a_removed_member_is_refused(enterprise, admin_user):
-    membership, token = invite(enterprise, admin_user)
+    membership, token = invite_member(enterprise, admin_user)
     membership_remove(membership=membership, by=admin_user)
     with refused(services.INVITATION_MEMBER_GONE):
         invitation_accept(token=token, user=UserFactory(phone=NEW_PHONE))
 
 
 def test_a_disabled_account_cannot_accept(enterprise, admin_user):
-    _, token = invite(enterprise, admin_user)
+    _, token = invite_member(enterprise, admin_user)
     with refused(services.ACCOUNT_DISABLED):
         invitation_accept(token=token, user=UserFactory(phone=NEW_PHONE, is_active=False))
 
 
 def test_accept_by_the_account_linked_at_invite_time(enterprise, admin_user):
     user = UserFactory(phone=NEW_PHONE)
-    _, token = invite(enterprise, admin_user)
+    _, token = invite_member(enterprise, admin_user)
     assert invitation_accept(token=token, user=user).user == user
 
 
 def test_invitation_check_explains_each_state(enterprise, admin_user):
-    membership, _ = invite(enterprise, admin_user)
+    membership, _ = invite_member(enterprise, admin_user)
     invitation = membership.invitations.get()
     invitation_check(invitation)
     invitation.revoked_at = timezone.now()
@@ -535,7 +527,7 @@ def test_remove_a_verified_member(enterprise, admin_user):
 
 
 def test_remove_a_pending_member_revokes_the_link(enterprise, admin_user):
-    membership, _ = invite(enterprise, admin_user)
+    membership, _ = invite_member(enterprise, admin_user)
     membership_remove(membership=membership, by=admin_user)
     assert membership.invitations.get().revoked_at is not None
 
@@ -568,16 +560,16 @@ def test_a_removed_member_can_join_another_enterprise(
     user = UserFactory(phone=NEW_PHONE)
     member = MembershipFactory(enterprise=enterprise, user=user)
     with refused(services.PHONE_IN_OTHER_ENTERPRISE):
-        invite(other_enterprise, other_admin)
+        invite_member(other_enterprise, other_admin)
     membership_remove(membership=member, by=admin_user)
-    _, token = invite(other_enterprise, other_admin)
+    _, token = invite_member(other_enterprise, other_admin)
     assert invitation_accept(token=token, user=user).enterprise == other_enterprise
 
 
 def test_a_removed_member_can_be_invited_back(enterprise, admin_user):
     member = MembershipFactory(enterprise=enterprise, user=UserFactory(phone=NEW_PHONE))
     membership_remove(membership=member, by=admin_user)
-    again, _ = invite(enterprise, admin_user)
+    again, _ = invite_member(enterprise, admin_user)
     assert again.pk != member.pk
     assert enterprise.memberships.filter(phone=NEW_PHONE).count() == 2
 
@@ -587,7 +579,9 @@ def test_a_removed_member_can_be_invited_back(enterprise, admin_user):
 
 def test_rows_follow_a_changed_phone(enterprise, admin_user):
     member = MembershipFactory(enterprise=enterprise)
-    waiting, _ = invite(enterprise, admin_user, phone="13811112222")  # the new number, unlinked
+    waiting, _ = invite_member(
+        enterprise, admin_user, phone="13811112222"
+    )  # the new number, unlinked
     member.user.phone = "13811112222"
     member.user.save()
     assert membership_phone_changed(user=member.user) == 1
@@ -602,5 +596,5 @@ def test_rows_follow_a_changed_phone(enterprise, admin_user):
 def test_a_city_without_its_province_is_refused_like_everywhere_else(enterprise, admin_user):
     """The region rule of ipms.core.regions: a city needs its province (also on 个人资料)."""
     with refused("请先选择省份,再选择城市。") as caught:
-        invite(enterprise, admin_user, province="", city="310000")
+        invite_member(enterprise, admin_user, province="", city="310000")
     assert caught.value.field == "city"

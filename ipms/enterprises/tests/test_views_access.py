@@ -4,11 +4,12 @@ admin only ever reaches their own enterprise's members (404 for anyone else's)."
 import pytest
 from django.urls import reverse
 
+from ipms.accounts.tests.factories import UserFactory
 from ipms.enterprises import imports
 from ipms.enterprises.identity import SESSION_KEY, Identity
 from ipms.enterprises.models import Membership
 
-from .factories import MembershipFactory, UserFactory
+from .factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
 

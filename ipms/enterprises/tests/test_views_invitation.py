@@ -8,29 +8,18 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ipms.accounts.models import User
+from ipms.accounts.tests.factories import TEST_PASSWORD, UserFactory
 from ipms.enterprises.models import Invitation, Membership
-from ipms.enterprises.services import invitation_resend, membership_invite, membership_remove
+from ipms.enterprises.services import invitation_resend, membership_remove
 
-from .factories import TEST_PASSWORD, MembershipFactory, UserFactory
+from .factories import INVITEE_PHONE, MembershipFactory, invite_member
 from .helpers import age_invitations
 
 pytestmark = pytest.mark.django_db
 
-PHONE = "13600002925"
+PHONE = INVITEE_PHONE
 NEW_PASSWORD = "Xuexi2026ok"
 JOINED = reverse("enterprises:joined")
-
-
-def invite(enterprise, admin_user, phone=PHONE, name="张总监"):
-    return membership_invite(
-        enterprise=enterprise,
-        by=admin_user,
-        phone=phone,
-        name=name,
-        position=Membership.Position.IP_MANAGER,
-        province="310000",
-        city="310000",
-    )
 
 
 def link(token):
@@ -54,14 +43,14 @@ def test_an_unknown_link_gets_a_clear_page_not_a_500(client, token):
 
 
 def test_the_sms_link_without_a_trailing_slash_works(client, enterprise, admin_user):
-    _, token = invite(enterprise, admin_user)
+    _, token = invite_member(enterprise, admin_user)
     response = client.get(f"/j/{token}", follow=True)
     assert response.status_code == 200
     assert "账号激活" in response.content.decode()
 
 
 def test_expired_link(client, enterprise, admin_user):
-    membership, token = invite(enterprise, admin_user)
+    membership, token = invite_member(enterprise, admin_user)
     Invitation.objects.filter(membership=membership).update(
         expires_at=timezone.now() - datetime.timedelta(seconds=1)
     )
@@ -74,7 +63,7 @@ def test_expired_link(client, enterprise, admin_user):
 
 
 def test_revoked_after_a_resend(client, enterprise, admin_user):
-    membership, old = invite(enterprise, admin_user)
+    membership, old = invite_member(enterprise, admin_user)
     age_invitations(membership)
     new = invitation_resend(membership=membership, by=admin_user)
     response = client.get(link(old))
@@ -84,7 +73,7 @@ def test_revoked_after_a_resend(client, enterprise, admin_user):
 
 
 def test_removed_member(client, enterprise, admin_user):
-    membership, token = invite(enterprise, admin_user)
+    membership, token = invite_member(enterprise, admin_user)
     membership_remove(membership=membership, by=admin_user)
     body = client.get(link(token)).content.decode()
     assert "已不在该企业的待验证成员中" in body
@@ -94,7 +83,7 @@ def test_refusal_pages_show_nothing_about_the_enterprise_or_its_members(
     client, enterprise, admin_user
 ):
     MembershipFactory(enterprise=enterprise, name="别的员工")
-    membership, token = invite(enterprise, admin_user)
+    membership, token = invite_member(enterprise, admin_user)
     membership_remove(membership=membership, by=admin_user)
     body = client.get(link(token)).content.decode()
     for secret in [enterprise.name, "别的员工", "136****2925", PHONE, admin_user.phone]:
@@ -105,7 +94,7 @@ def test_refusal_pages_show_nothing_about_the_enterprise_or_its_members(
 
 
 def test_new_user_sees_enterprise_masked_phone_and_sets_a_password(client, enterprise, admin_user):
-    membership, token = invite(enterprise, admin_user)
+    membership, token = invite_member(enterprise, admin_user)
     page = client.get(link(token))
     body = page.content.decode()
     assert page.status_code == 200
@@ -134,7 +123,7 @@ def test_new_user_sees_enterprise_masked_phone_and_sets_a_password(client, enter
 
 
 def test_new_user_without_a_name_is_asked_for_it(client, enterprise, admin_user):
-    _, token = invite(enterprise, admin_user, name="")
+    _, token = invite_member(enterprise, admin_user, name="")
     assert 'name="name"' in client.get(link(token)).content.decode()
     response = signup(client, token)
     assert "请填写姓名。" in response.content.decode()
@@ -156,7 +145,7 @@ def test_new_user_without_a_name_is_asked_for_it(client, enterprise, admin_user)
 def test_bad_passwords_are_refused_next_to_the_field(
     client, enterprise, admin_user, data, field, message
 ):
-    _, token = invite(enterprise, admin_user)
+    _, token = invite_member(enterprise, admin_user)
     response = signup(client, token, **data)
     assert response.status_code == 200
     assert message in " ".join(response.context["form"].errors[field])
@@ -165,7 +154,7 @@ def test_bad_passwords_are_refused_next_to_the_field(
 
 
 def test_a_double_submit_of_the_signup_creates_one_account(client, enterprise, admin_user):
-    _, token = invite(enterprise, admin_user)
+    _, token = invite_member(enterprise, admin_user)
     signup(client, token)
     second = signup(Client(), token)  # the same form sent again from a second tab
     assert User.objects.filter(phone=PHONE).count() == 1
@@ -174,7 +163,7 @@ def test_a_double_submit_of_the_signup_creates_one_account(client, enterprise, a
 
 
 def test_logged_in_as_someone_else_on_a_new_phones_link(client, enterprise, admin_user):
-    _, token = invite(enterprise, admin_user)
+    _, token = invite_member(enterprise, admin_user)
     stranger = UserFactory()
     client.force_login(stranger)
     response = client.get(link(token))
@@ -191,7 +180,7 @@ def test_logged_in_as_someone_else_on_a_new_phones_link(client, enterprise, admi
 
 def test_existing_account_not_logged_in_is_asked_to_log_in(client, enterprise, admin_user):
     UserFactory(phone=PHONE)
-    _, token = invite(enterprise, admin_user)
+    _, token = invite_member(enterprise, admin_user)
     body = client.get(link(token)).content.decode()
     assert "账号确认" in body and "请先用手机号" in body
     login_url = reverse("accounts:login") + "?next=" + f"/j/{token}/".replace("/", "%2F")
@@ -203,7 +192,7 @@ def test_existing_account_not_logged_in_is_asked_to_log_in(client, enterprise, a
 
 def test_existing_account_logs_in_then_confirms(client, enterprise, admin_user):
     user = UserFactory(phone=PHONE)
-    membership, token = invite(enterprise, admin_user)
+    membership, token = invite_member(enterprise, admin_user)
     # Log in through the real login page and come back to the link.
     response = client.post(
         reverse("accounts:login"),
@@ -221,7 +210,7 @@ def test_existing_account_logs_in_then_confirms(client, enterprise, admin_user):
 
 def test_a_replay_by_the_same_user_is_treated_as_success(client, enterprise, admin_user):
     user = UserFactory(phone=PHONE)
-    _, token = invite(enterprise, admin_user)
+    _, token = invite_member(enterprise, admin_user)
     client.force_login(user)
     client.post(link(token))
     again = client.post(link(token))
@@ -231,7 +220,7 @@ def test_a_replay_by_the_same_user_is_treated_as_success(client, enterprise, adm
 
 def test_a_used_link_opened_by_someone_else(client, enterprise, admin_user):
     user = UserFactory(phone=PHONE)
-    _, token = invite(enterprise, admin_user)
+    _, token = invite_member(enterprise, admin_user)
     client.force_login(user)
     client.post(link(token))
     other = Client()
@@ -244,7 +233,7 @@ def test_a_used_link_opened_by_someone_else(client, enterprise, admin_user):
 
 def test_logged_in_as_another_phone_is_refused(client, enterprise, admin_user):
     UserFactory(phone=PHONE)
-    _, token = invite(enterprise, admin_user)
+    _, token = invite_member(enterprise, admin_user)
     stranger = UserFactory()
     client.force_login(stranger)
     assert client.get(link(token)).status_code == 403
@@ -255,7 +244,7 @@ def test_logged_in_as_another_phone_is_refused(client, enterprise, admin_user):
 
 
 def test_the_logout_button_comes_back_to_the_link(client, enterprise, admin_user):
-    _, token = invite(enterprise, admin_user)
+    _, token = invite_member(enterprise, admin_user)
     client.force_login(UserFactory())
     body = client.get(link(token)).content.decode()
     assert f'name="next" value="/j/{token}/"' in body
@@ -265,7 +254,7 @@ def test_the_logout_button_comes_back_to_the_link(client, enterprise, admin_user
 
 def test_member_of_another_enterprise_is_told_so(client, enterprise, admin_user, other_enterprise):
     user = UserFactory(phone=PHONE)
-    _, token = invite(enterprise, admin_user)
+    _, token = invite_member(enterprise, admin_user)
     MembershipFactory(enterprise=other_enterprise, user=user)  # verified there meanwhile
     client.force_login(user)
     response = client.get(link(token))
@@ -276,7 +265,7 @@ def test_member_of_another_enterprise_is_told_so(client, enterprise, admin_user,
 
 def test_a_disabled_account(client, enterprise, admin_user):
     user = UserFactory(phone=PHONE)
-    _, token = invite(enterprise, admin_user)
+    _, token = invite_member(enterprise, admin_user)
     User.objects.filter(pk=user.pk).update(is_active=False)
     response = client.get(link(token))
     assert response.status_code == 403
@@ -285,7 +274,7 @@ def test_a_disabled_account(client, enterprise, admin_user):
 
 def test_get_never_changes_anything(client, enterprise, admin_user):
     user = UserFactory(phone=PHONE)
-    membership, token = invite(enterprise, admin_user)
+    membership, token = invite_member(enterprise, admin_user)
     client.force_login(user)
     for _ in range(3):
         client.get(link(token))

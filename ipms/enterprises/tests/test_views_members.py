@@ -9,10 +9,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from ipms.accounts.tests.factories import UserFactory
 from ipms.enterprises.models import Invitation, Membership
 from ipms.enterprises.services import membership_invite
 
-from .factories import EnterpriseFactory, MembershipFactory, UserFactory
+from .factories import MembershipFactory, enterprise_with_admin
 from .helpers import age_invitations, link_token
 
 pytestmark = pytest.mark.django_db
@@ -161,9 +162,7 @@ def test_the_search_list_costs_the_same_queries_too(client, enterprise, admin_us
 
 
 def test_the_incomplete_banner_shows_on_the_member_list(client, db):
-    admin = UserFactory()
-    enterprise = EnterpriseFactory(incomplete=True, created_by=admin)
-    MembershipFactory(enterprise=enterprise, user=admin, admin=True)
+    _, admin = enterprise_with_admin(incomplete=True)
     client.force_login(admin)
     body = client.get(LIST).content.decode()
     assert BANNER in body
@@ -282,9 +281,7 @@ def test_adding_a_pending_phone_again_within_a_minute_says_wait(admin_client, en
 
 
 def test_add_is_refused_with_the_banner_while_the_profile_is_incomplete(client, sms_outbox):
-    admin = UserFactory()
-    enterprise = EnterpriseFactory(incomplete=True, created_by=admin)
-    MembershipFactory(enterprise=enterprise, user=admin, admin=True)
+    enterprise, admin = enterprise_with_admin(incomplete=True)
     client.force_login(admin)
     page = client.get(ADD).content.decode()
     assert BANNER in page and "前往填写企业信息" in page

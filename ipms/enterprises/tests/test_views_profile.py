@@ -3,9 +3,10 @@
 import pytest
 from django.urls import reverse
 
+from ipms.accounts.tests.factories import UserFactory
 from ipms.enterprises.models import Enterprise
 
-from .factories import EnterpriseFactory, MembershipFactory, UserFactory, make_uscc
+from .factories import EnterpriseFactory, enterprise_with_admin, make_uscc
 
 pytestmark = pytest.mark.django_db
 
@@ -27,9 +28,7 @@ def form_data(**more):
 
 @pytest.fixture
 def incomplete(db):
-    admin = UserFactory()
-    enterprise = EnterpriseFactory(incomplete=True, created_by=admin)
-    MembershipFactory(enterprise=enterprise, user=admin, admin=True)
+    enterprise, admin = enterprise_with_admin(incomplete=True)
     return enterprise, admin
 
 

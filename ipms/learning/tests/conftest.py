@@ -6,6 +6,13 @@ from ipms.learning.tests.factories import tiny_mp4
 
 operator = account_fixtures.operator
 operator_client = account_fixtures.operator_client
+learner = account_fixtures.learner
+
+
+@pytest.fixture
+def learner_client(client, learner):
+    client.force_login(learner)
+    return client
 
 
 @pytest.fixture(scope="session")

@@ -4,8 +4,9 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
+from ipms.accounts.tests.factories import UserFactory
 from ipms.enterprises.models import Membership
-from ipms.enterprises.tests.factories import EnterpriseFactory, MembershipFactory, UserFactory
+from ipms.enterprises.tests.factories import EnterpriseFactory, MembershipFactory
 from ipms.learning.access import learner_may_learn
 
 pytestmark = pytest.mark.django_db

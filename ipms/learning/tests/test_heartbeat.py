@@ -89,11 +89,6 @@ class Tab:
 
 
 @pytest.fixture
-def learner(db):
-    return UserFactory()
-
-
-@pytest.fixture
 def lesson(db):
     return LessonFactory(duration=600)
 

@@ -35,17 +35,6 @@ def lesson(course, number):
     return course.lessons.get(number=number)
 
 
-@pytest.fixture
-def learner():
-    return UserFactory(name="张总监", phone="13600002925")
-
-
-@pytest.fixture
-def learner_client(client, learner):
-    client.force_login(learner)
-    return client
-
-
 def detail_url(course) -> str:
     return reverse("learning:course_detail", args=[course.pk])
 

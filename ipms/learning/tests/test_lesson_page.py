@@ -21,17 +21,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def learner(db):
-    return UserFactory(name="张学员")
-
-
-@pytest.fixture
-def learner_client(client, learner):
-    client.force_login(learner)
-    return client
-
-
-@pytest.fixture
 def course(db):
     return CourseFactory(title="知识产权管理人员课程")
 

@@ -18,9 +18,14 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from ipms.accounts.models import User
+from ipms.accounts.tests.factories import UserFactory
 from ipms.core.excel import XLSX_MIME
 from ipms.enterprises.models import Membership
-from ipms.enterprises.tests.factories import EnterpriseFactory, MembershipFactory, UserFactory
+from ipms.enterprises.tests.factories import (
+    EnterpriseFactory,
+    MembershipFactory,
+    enterprise_with_admin,
+)
 from ipms.learning import exports
 from ipms.learning.models import Enrollment, LessonProgress, StudyDay
 from ipms.learning.tests.factories import CourseFactory, LessonFactory, record_learning
@@ -54,8 +59,7 @@ def admin_user():
 
 @pytest.fixture
 def enterprise(admin_user):
-    enterprise = EnterpriseFactory(name="苏州示范智能科技有限公司", created_by=admin_user)
-    MembershipFactory(enterprise=enterprise, user=admin_user, admin=True)
+    enterprise, _ = enterprise_with_admin(admin_user, name="苏州示范智能科技有限公司")
     return enterprise
 
 
