@@ -28,6 +28,15 @@ PASSWORD = "Journey2026pass"
 NEW_PASSWORD = "Journey2027next"
 
 
+def fill_more_enterprise_info(page: Page, *, address: str, scale: str) -> None:
+    """Open 填写更多企业信息 on 企业注册 and fill it in (a privately owned IT company)."""
+    page.get_by_text("填写更多企业信息").click()
+    page.get_by_label("企业实际经营地址").fill(address)
+    page.get_by_label("企业规模").select_option(label=scale)
+    page.get_by_label("企业所属行业").select_option(label="计算机/互联网/通信/电子")
+    page.get_by_label("企业类型").select_option(label="民营企业")
+
+
 def log_out(page: Page) -> None:
     open_user_menu(page)
     page.get_by_role("button", name="安全退出").click()
@@ -91,11 +100,7 @@ def test_register_an_enterprise_log_out_and_log_in(
     # Corrected, with the folding part filled in.
     page.get_by_label("营业执照注册号/统一社会信用代码").fill(code)
     page.get_by_label("登录密码").fill(PASSWORD)
-    page.get_by_text("填写更多企业信息").click()
-    page.get_by_label("企业实际经营地址").fill("苏州工业园区星湖街328号")
-    page.get_by_label("企业规模").select_option(label="500-1000人")
-    page.get_by_label("企业所属行业").select_option(label="计算机/互联网/通信/电子")
-    page.get_by_label("企业类型").select_option(label="民营企业")
+    fill_more_enterprise_info(page, address="苏州工业园区星湖街328号", scale="500-1000人")
     slider.solve(page)
     shoot(page, "enterprise-filled")
     page.get_by_role("button", name="注册", exact=True).click()

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import DESKTOP, assert_accessible_basics, open_nav
-from tests.browser.test_accounts_journey import log_in, log_out
+from tests.browser.test_accounts_journey import fill_more_enterprise_info, log_in, log_out
 from tests.browser.test_enterprise_journey import LINK_RE, member_row
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -36,11 +36,7 @@ def test_register_add_a_member_who_confirms_and_logs_in(
     page.get_by_label("营业执照注册号/统一社会信用代码").fill(make_uscc(31_415_926))
     page.get_by_label("管理员手机号").fill(ADMIN_PHONE)
     page.get_by_label("登录密码").fill(ADMIN_PASSWORD)
-    page.get_by_text("填写更多企业信息").click()
-    page.get_by_label("企业实际经营地址").fill("无锡市新吴区长江路 7 号")
-    page.get_by_label("企业规模").select_option(label="50-150人")
-    page.get_by_label("企业所属行业").select_option(label="计算机/互联网/通信/电子")
-    page.get_by_label("企业类型").select_option(label="民营企业")
+    fill_more_enterprise_info(page, address="无锡市新吴区长江路 7 号", scale="50-150人")
     page.get_by_role("checkbox", name=re.compile("我已阅读并同意")).check()
     slider.solve(page)
     page.get_by_role("button", name="注册", exact=True).click()
