@@ -64,11 +64,11 @@ VOID = "验证码已失效,请重新获取。"
 
 
 def code_ttl() -> int:
-    return int(getattr(settings, "SMS_CODE_TTL", 300))
+    return settings.SMS_CODE_TTL
 
 
 def max_attempts() -> int:
-    return int(getattr(settings, "SMS_CODE_MAX_ATTEMPTS", 5))
+    return settings.SMS_CODE_MAX_ATTEMPTS
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,7 @@ def code_hash(*, phone: str, purpose: str, code: str, secret: str | None = None)
 
 
 def _code_matches(row: SmsCode, code: str) -> bool:
-    secrets_to_try = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    secrets_to_try = [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
     matched = False
     for secret in secrets_to_try:
         candidate = code_hash(phone=row.phone, purpose=row.purpose, code=code, secret=secret)
@@ -328,7 +328,7 @@ def sms_code_purge(*, older_than_days: int | None = None) -> int:
     """
     days = older_than_days
     if days is None:
-        days = int(getattr(settings, "SMS_CODE_RETENTION_DAYS", 180))
+        days = settings.SMS_CODE_RETENTION_DAYS
     cutoff = clock.now() - timedelta(days=days)
     deleted, _ = SmsCode.objects.filter(created_at__lt=cutoff).delete()
     return deleted

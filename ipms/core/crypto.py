@@ -64,14 +64,14 @@ def _hkdf(secret: str, info: bytes) -> bytes:
 
 
 def _configured_keys() -> tuple[str, ...]:
-    keys = getattr(settings, "FIELD_ENCRYPTION_KEYS", None) or []
+    keys = settings.FIELD_ENCRYPTION_KEYS or []
     if isinstance(keys, str):
         keys = keys.split(",")
     return tuple(key.strip() for key in keys if key and key.strip())
 
 
 def _derived_keys() -> tuple[str, ...]:
-    secrets = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    secrets = [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
     return tuple(
         base64.urlsafe_b64encode(_hkdf(secret, _INFO_ENCRYPTION)).decode("ascii")
         for secret in secrets
@@ -79,7 +79,7 @@ def _derived_keys() -> tuple[str, ...]:
 
 
 def _is_production() -> bool:
-    return bool(getattr(settings, "PRODUCTION", False))
+    return bool(settings.PRODUCTION)
 
 
 def encryption_keys() -> tuple[str, ...]:
@@ -115,7 +115,7 @@ def _digest_key_for(secret: str) -> bytes:
 
 
 def _digest_key() -> bytes:
-    secret = getattr(settings, "FIELD_DIGEST_KEY", "") or ""
+    secret = settings.FIELD_DIGEST_KEY or ""
     if not secret:
         if _is_production():
             raise ImproperlyConfigured("Production mode needs FIELD_DIGEST_KEY.")

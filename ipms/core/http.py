@@ -27,7 +27,7 @@ def _parse(value: str) -> str | None:
 
 
 def trusted_proxy_count() -> int:
-    return max(0, int(getattr(settings, "TRUSTED_PROXY_COUNT", 0)))
+    return max(0, settings.TRUSTED_PROXY_COUNT)
 
 
 def client_ip(request: HttpRequest) -> str | None:

@@ -73,15 +73,15 @@ def _now_ms() -> int:
 
 
 def challenge_ttl() -> int:
-    return int(getattr(settings, "SLIDER_CHALLENGE_TTL", 300))
+    return settings.SLIDER_CHALLENGE_TTL
 
 
 def pass_ttl() -> int:
-    return int(getattr(settings, "SLIDER_PASS_TTL", 600))
+    return settings.SLIDER_PASS_TTL
 
 
 def min_drag_ms() -> int:
-    return int(getattr(settings, "SLIDER_MIN_DRAG_MS", 300))
+    return settings.SLIDER_MIN_DRAG_MS
 
 
 def tolerance(target: int) -> int:

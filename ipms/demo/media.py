@@ -7,7 +7,6 @@ function here fails with a clear message instead (install ``fonts-wqy-microhei``
 from __future__ import annotations
 
 import io
-import os
 import tempfile
 import textwrap
 from functools import cache
@@ -45,7 +44,7 @@ _MISSING_FONT = (
 
 
 def _configured_font() -> str | None:
-    return getattr(settings, "CJK_FONT_PATH", None) or os.environ.get("CJK_FONT_PATH")
+    return settings.CJK_FONT_PATH or None
 
 
 @cache

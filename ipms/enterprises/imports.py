@@ -65,10 +65,6 @@ HEADER_FOR_FIELD = {name: header for header, name in FIELD_FOR_HEADER.items()}
 TEMPLATE_FILENAME = "成员批量导入模板.xlsx"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-# Defaults of the settings MEMBER_IMPORT_MAX_SIZE / _MAX_ROWS / _PREVIEW_TTL.
-DEFAULT_MAX_SIZE = 5 * 1024 * 1024  # a 10,000-row file is about 0.3 MB
-DEFAULT_MAX_ROWS = 10_000
-DEFAULT_PREVIEW_TTL = 60 * 60
 # A ZIP bomb is a small file that inflates to gigabytes; the sheets of a 10,000-row file
 # inflate to a few MB, so anything past this is not a member list.
 MAX_UNCOMPRESSED = 60 * 1024 * 1024
@@ -119,16 +115,12 @@ SKIP_MEMBER = "已是本企业成员"
 SKIP_PENDING = "已是本企业成员(待验证,无需重复邀请)"
 
 
-def _setting(name: str, default: int) -> int:
-    return int(getattr(settings, name, default))
-
-
 def max_size() -> int:
-    return _setting("MEMBER_IMPORT_MAX_SIZE", DEFAULT_MAX_SIZE)
+    return settings.MEMBER_IMPORT_MAX_SIZE
 
 
 def max_rows() -> int:
-    return _setting("MEMBER_IMPORT_MAX_ROWS", DEFAULT_MAX_ROWS)
+    return settings.MEMBER_IMPORT_MAX_ROWS
 
 
 def _human_size(size: int) -> str:
@@ -604,7 +596,7 @@ def _key(enterprise_id: int, preview_id: str, part: str = "rows") -> str:
 
 
 def preview_ttl() -> int:
-    return _setting("MEMBER_IMPORT_PREVIEW_TTL", DEFAULT_PREVIEW_TTL)
+    return settings.MEMBER_IMPORT_PREVIEW_TTL
 
 
 def preview_store(*, enterprise: Enterprise, user, filename: str, rows: list[ImportRow]) -> str:

@@ -37,7 +37,6 @@ from ipms.core.phone import mask_mobile, validate_mobile
 
 from .validators import normalize_credit_code, validate_credit_code
 
-DEFAULT_INVITATION_TTL_DAYS = 7
 INVITATION_TOKEN_BYTES = 32  # 256 bits from secrets.token_urlsafe
 
 MSG_CREDIT_CODE_TAKEN = "该统一社会信用代码(营业执照注册号)已注册,请直接登录或联系贵企业的管理员。"
@@ -325,9 +324,7 @@ class Membership(TimeStampedModel):
 
 
 def invitation_ttl() -> datetime.timedelta:
-    return datetime.timedelta(
-        days=getattr(settings, "INVITATION_TTL_DAYS", DEFAULT_INVITATION_TTL_DAYS)
-    )
+    return datetime.timedelta(days=settings.INVITATION_TTL_DAYS)
 
 
 def default_invitation_expiry() -> datetime.datetime:

@@ -82,15 +82,11 @@ INVITATION_OTHER_ENTERPRISE = (
 ENTERPRISE_DAILY_LIMIT = "本企业今日发送的邀请短信已达上限({limit}条),请明天再邀请其余成员。"
 ACCOUNT_EXISTS = "该手机号已有账号,请先登录该账号再确认加入。"
 BULK_CONFLICT = "成员列表刚刚发生了变化,请重新点击“确认导入”。"
-# Invitation SMS one enterprise may trigger per 24 hours (settings.MEMBER_INVITE_DAILY_LIMIT).
-# Anyone can register an enterprise, so without a cap 批量导入 would be an SMS cannon
-# aimed at strangers' phones, at the platform's cost. The default lets a 5,000-person
-# enterprise invite everyone in one day.
-DEFAULT_MEMBER_INVITE_DAILY_LIMIT = 5000
 
 
 def member_invite_daily_limit() -> int:
-    return int(getattr(settings, "MEMBER_INVITE_DAILY_LIMIT", DEFAULT_MEMBER_INVITE_DAILY_LIMIT))
+    """Invitation SMS one enterprise may trigger per 24 hours (see config/settings.py)."""
+    return settings.MEMBER_INVITE_DAILY_LIMIT
 
 
 def enterprise_daily_limit_message() -> str:

@@ -8,7 +8,7 @@ from ipms.learning.delivery import DELIVERY_MODES
 
 @checks.register()
 def video_delivery_check(app_configs=None, **kwargs):
-    mode = getattr(settings, "VIDEO_DELIVERY", "django")
+    mode = settings.VIDEO_DELIVERY
     if mode not in DELIVERY_MODES:
         return [
             checks.Error(

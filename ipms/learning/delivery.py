@@ -41,11 +41,11 @@ def _private(response: HttpResponse) -> HttpResponse:
 
 def video_response(request, field_file) -> HttpResponse:
     """The response that delivers ``field_file`` (a lesson's video) per VIDEO_DELIVERY."""
-    mode = getattr(settings, "VIDEO_DELIVERY", "django")
+    mode = settings.VIDEO_DELIVERY
     name = field_file.name
     if mode == "x-accel":
         response = HttpResponse(content_type=_content_type(name))
-        prefix = "/" + getattr(settings, "VIDEO_ACCEL_PREFIX", "/_private/").strip("/") + "/"
+        prefix = "/" + settings.VIDEO_ACCEL_PREFIX.strip("/") + "/"
         response["X-Accel-Redirect"] = prefix + quote(name)
         return _private(response)
     if mode == "signed-url":
@@ -58,7 +58,7 @@ def video_response(request, field_file) -> HttpResponse:
 def signed_url(field_file) -> str:
     """A time-limited URL from storages that sign them (django-storages S3 and friends)."""
     storage = field_file.storage
-    expiry = int(getattr(settings, "VIDEO_URL_EXPIRY", 3600))
+    expiry = int(settings.VIDEO_URL_EXPIRY)
     try:
         accepts_expire = "expire" in inspect.signature(storage.url).parameters
     except (TypeError, ValueError):

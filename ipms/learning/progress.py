@@ -73,21 +73,21 @@ class InvalidView(DomainError):
 
 
 def heartbeat_cap() -> float:
-    return float(getattr(settings, "LEARNING_HEARTBEAT_CAP", 30))
+    return float(settings.LEARNING_HEARTBEAT_CAP)
 
 
 def completion_share() -> float:
-    share = float(getattr(settings, "LESSON_COMPLETION_SHARE", 0.95))
+    share = float(settings.LESSON_COMPLETION_SHARE)
     return min(max(share, 0.01), 1.0)
 
 
 def idle_limit_seconds() -> float:
     """Seconds without interaction after which accrual pauses; 0 when the prompt is off."""
-    return max(0, int(getattr(settings, "IDLE_PROMPT_MINUTES", 0))) * 60.0
+    return max(0, int(settings.IDLE_PROMPT_MINUTES)) * 60.0
 
 
 def view_max_age() -> datetime.timedelta:
-    return datetime.timedelta(seconds=int(getattr(settings, "PLAYBACK_VIEW_MAX_AGE", 43200)))
+    return datetime.timedelta(seconds=int(settings.PLAYBACK_VIEW_MAX_AGE))
 
 
 def study_day_of(moment: datetime.datetime) -> datetime.date:

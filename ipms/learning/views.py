@@ -184,8 +184,8 @@ def lesson_detail(request, course_pk: int, lesson_pk: int):
         "progress": opening.progress,
         "resume": opening.resume,
         "completion_seconds": progress.completion_seconds(lesson.duration),
-        "heartbeat_interval": int(getattr(settings, "LEARNING_HEARTBEAT_INTERVAL", 15)),
-        "idle_minutes": int(getattr(settings, "IDLE_PROMPT_MINUTES", 0)),
+        "heartbeat_interval": int(settings.LEARNING_HEARTBEAT_INTERVAL),
+        "idle_minutes": int(settings.IDLE_PROMPT_MINUTES),
     }
     return render(request, "learning/lesson_detail.html", context)
 

@@ -49,8 +49,6 @@ __all__ = [
 
 logger = logging.getLogger("ipms.sms")
 
-DEFAULT_BACKEND = "ipms.core.sms.backends.console.SmsBackend"
-
 # Messages "sent" by the locmem backend, like django.core.mail.outbox. Tests clear it in
 # place (outbox.clear()) so references taken with ``from ipms.core.sms import outbox``
 # stay valid.
@@ -89,7 +87,7 @@ class SmsResult:
 
 def get_backend(path: str | None = None, **options):
     """An instance of the configured backend (or of ``path``)."""
-    backend_path = path or getattr(settings, "SMS_BACKEND", DEFAULT_BACKEND)
+    backend_path = path or settings.SMS_BACKEND
     return import_string(backend_path)(**options)
 
 

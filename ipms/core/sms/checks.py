@@ -20,8 +20,8 @@ LOCAL_BACKENDS = {
 
 @register(Tags.security, deploy=True)
 def check_sms_backend_in_production(app_configs, **kwargs):
-    path = getattr(settings, "SMS_BACKEND", "")
-    if getattr(settings, "PRODUCTION", False) and path in LOCAL_BACKENDS:
+    path = settings.SMS_BACKEND
+    if settings.PRODUCTION and path in LOCAL_BACKENDS:
         return [
             Warning(
                 "SMS_BACKEND is a local backend: no text message reaches a phone.",
@@ -35,7 +35,7 @@ def check_sms_backend_in_production(app_configs, **kwargs):
 
 @register()
 def check_sms_backend_loads(app_configs, **kwargs):
-    path = getattr(settings, "SMS_BACKEND", "")
+    path = settings.SMS_BACKEND
     if not path:
         return []
     try:

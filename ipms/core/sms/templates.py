@@ -83,7 +83,7 @@ def _placeholders(text: str) -> set[str]:
 
 
 def signature() -> str:
-    return getattr(settings, "SMS_SIGNATURE", "贯标认证学习平台")
+    return settings.SMS_SIGNATURE
 
 
 def render(template_id: str, params: Mapping[str, object], *, redact: bool = False) -> str:
@@ -94,5 +94,5 @@ def render(template_id: str, params: Mapping[str, object], *, redact: bool = Fal
     if redact:
         values.update(dict.fromkeys(template.secret_params, REDACTED))
     if "link_base" in _placeholders(template.text):
-        values["link_base"] = getattr(settings, "SMS_LINK_BASE", "")
+        values["link_base"] = settings.SMS_LINK_BASE
     return f"【{signature()}】" + template.text.format(**values)

@@ -26,7 +26,7 @@ logger = logging.getLogger("ipms.sms.console")
 class SmsBackend(BaseSmsBackend):
     def send(self, message) -> str:
         provider_id = self.local_id()
-        if getattr(settings, "SMS_LOG_SECRETS", False):
+        if settings.SMS_LOG_SECRETS:
             logger.info("SMS to %s: %s", message.phone, message.text)
         else:
             logger.info("SMS to %s: %s", message.masked_phone, message.redacted_text)

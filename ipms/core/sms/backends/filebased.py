@@ -23,7 +23,7 @@ from .base import BaseSmsBackend
 class SmsBackend(BaseSmsBackend):
     def __init__(self, *, file_path: str | os.PathLike | None = None, **options) -> None:
         super().__init__(**options)
-        path = file_path or getattr(settings, "SMS_FILE_PATH", None)
+        path = file_path or settings.SMS_FILE_PATH
         if not path:
             raise ImproperlyConfigured("The file SMS backend needs settings.SMS_FILE_PATH.")
         self.path = Path(path)

@@ -157,17 +157,18 @@ class SmsBackend(BaseSmsBackend):
     ) -> None:
         super().__init__(**options)
 
-        def option(name: str, default=""):
-            return options.get(name, getattr(settings, f"SMS_TENCENT_{name.upper()}", default))
+        def option(name: str):
+            # Every SMS_TENCENT_* setting is defined in config/settings.py.
+            return options.get(name, getattr(settings, f"SMS_TENCENT_{name.upper()}"))
 
         self.secret_id: str = option("secret_id")
         self.secret_key: str = option("secret_key")
         self.sdk_app_id: str = str(option("sdk_app_id"))
-        self.sign_name: str = option("sign_name") or getattr(settings, "SMS_SIGNATURE", "")
+        self.sign_name: str = option("sign_name") or settings.SMS_SIGNATURE
         self.region: str = option("region") or "ap-guangzhou"
         self.endpoint: str = option("endpoint") or "sms.tencentcloudapi.com"
-        self.templates: Mapping[str, str] = option("templates", {}) or {}
-        self.timeout: float = float(options.get("timeout", getattr(settings, "SMS_TIMEOUT", 10)))
+        self.templates: Mapping[str, str] = option("templates") or {}
+        self.timeout: float = float(options.get("timeout", settings.SMS_TIMEOUT))
         missing = [
             f"SMS_TENCENT_{name.upper()}"
             for name in ("secret_id", "secret_key", "sdk_app_id")

@@ -16,7 +16,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--days",
             type=int,
-            default=getattr(settings, "PLAYBACK_VIEW_RETENTION_DAYS", 30),
+            default=settings.PLAYBACK_VIEW_RETENTION_DAYS,
             help="保留天数(默认 PLAYBACK_VIEW_RETENTION_DAYS)。",
         )
 
