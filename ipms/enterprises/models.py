@@ -34,6 +34,7 @@ from ipms.accounts.models import Position
 from ipms.core import regions
 from ipms.core.models import TimeStampedModel
 from ipms.core.phone import mask_mobile, validate_mobile
+from ipms.core.workflow import Workflow
 
 from .validators import normalize_credit_code, validate_credit_code
 
@@ -321,6 +322,23 @@ class Membership(TimeStampedModel):
     @property
     def city_name(self) -> str:
         return regions.region_name(self.city) or self.city
+
+
+# The member life cycle (docs/decisions/0008-workflow-core.md). Every change of
+# ``Membership.status`` goes through ``ipms.core.workflow.transition`` with this table:
+# an invitee confirms (待验证 → 已验证) or is removed; a verified member can be removed;
+# 已移除 is final (a new invitation makes a new row). Rows are born 待验证, or 已验证
+# for the admin who registers the enterprise.
+MEMBERSHIP_WORKFLOW = Workflow(
+    Membership,
+    field="status",
+    allowed={
+        Membership.Status.PENDING: {Membership.Status.VERIFIED, Membership.Status.REMOVED},
+        Membership.Status.VERIFIED: {Membership.Status.REMOVED},
+    },
+    initial={Membership.Status.PENDING, Membership.Status.VERIFIED},
+    enterprise_attr="enterprise_id",
+)
 
 
 def invitation_ttl() -> datetime.timedelta:

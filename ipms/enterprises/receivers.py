@@ -12,8 +12,9 @@ from django.contrib import messages
 from ipms.accounts.models import User
 from ipms.accounts.selectors import affiliation_source_register
 from ipms.accounts.signals import phone_changed, user_registered
+from ipms.core.audit import actor_context_register
 
-from . import selectors, services
+from . import audit, selectors, services
 
 PENDING_INVITATIONS = "您有 {count} 个企业邀请等待确认,请点击邀请短信中的链接确认加入。"
 
@@ -38,3 +39,5 @@ def connect() -> None:
         hint_pending_invitations, sender=User, dispatch_uid="enterprises.pending_invitations"
     )
     affiliation_source_register(selectors.profile_affiliation)
+    # The audit log files members' actions under their enterprise and identity.
+    actor_context_register(audit.audit_actor_context)

@@ -28,11 +28,14 @@ from ipms.accounts import services as account_services
 from ipms.accounts.models import User
 from ipms.accounts.sms import sms_send_after_commit
 from ipms.core import ratelimit, regions
+from ipms.core.audit import audit_record
 from ipms.core.errors import DomainError
+from ipms.core.models import AuditRole
 from ipms.core.names import clean_person_name, person_name_error
 from ipms.core.phone import PHONE_INVALID, is_mobile, mask_mobile, normalize_mobile
 from ipms.core.sms import limits as sms_limits
 from ipms.core.sms.templates import MEMBER_INVITATION
+from ipms.core.workflow import TransitionConflict, TransitionNotAllowed, transition
 
 from . import selectors
 from .models import (
@@ -78,6 +81,9 @@ INVITATION_OTHER_ENTERPRISE = (
     "您已是“{enterprise}”的成员,同一时间只能加入一家企业。请先联系该企业管理员将您移除。"
 )
 
+
+# The reason recorded when a member's phone change withdraws a waiting invitation.
+PHONE_CHANGE_DUPLICATE_REASON = "成员更换手机号后，与本企业的这条待验证邀请重复，自动撤回。"
 
 ENTERPRISE_DAILY_LIMIT = "本企业今日发送的邀请短信已达上限({limit}条),请明天再邀请其余成员。"
 ACCOUNT_EXISTS = "该手机号已有账号,请先登录该账号再确认加入。"
@@ -345,6 +351,14 @@ def enterprise_register(
         if Enterprise.objects.filter(credit_code=code).exists():
             raise DomainError(MSG_CREDIT_CODE_TAKEN, field="credit_code") from error
         raise DomainError(ADMIN_IN_OTHER_ENTERPRISE, field="phone") from error
+    audit_record(
+        action="membership.added",
+        actor=admin_user,
+        role=AuditRole.ENTERPRISE_ADMIN,
+        enterprise_id=enterprise.pk,
+        obj=membership,
+        details={"role": membership.role, "status": membership.status, "via": "企业注册"},
+    )
     return enterprise
 
 
@@ -463,6 +477,15 @@ def membership_invite(
         # Another admin request added the same phone a moment ago.
         raise DomainError(PHONE_ALREADY_MEMBER, field="phone") from error
     token = _issue_invitation(membership=membership, by=by)
+    if existing is None:
+        audit_record(
+            action="membership.added",
+            actor=by,
+            role=AuditRole.ENTERPRISE_ADMIN,
+            enterprise_id=current.pk,
+            obj=membership,
+            details={"phone": phone, "position": position, "status": membership.status},
+        )
     return Invited(membership=membership, token=token)
 
 
@@ -527,16 +550,21 @@ def invitation_accept(*, token: str, user: User) -> Membership:
         raise DomainError(INVITATION_USED)
     try:
         with transaction.atomic():
-            verified = Membership.objects.filter(
-                pk=membership.pk, status=Membership.Status.PENDING
-            ).update(status=Membership.Status.VERIFIED, user=user, verified_at=now, updated_at=now)
+            transition(
+                membership,
+                Membership.Status.VERIFIED,
+                actor=user,
+                changes={"user": user, "verified_at": now},
+                audit_action="membership.verified",
+                role=AuditRole.LEARNER,
+            )
     except IntegrityError as error:
         # Verified in another enterprise by a concurrent accept: the unique constraint
         # on verified memberships decided. Everything above rolls back with this error.
         raise DomainError(INVITATION_OTHER_ENTERPRISE.format(enterprise="其他企业")) from error
-    if verified != 1:
-        raise DomainError(INVITATION_MEMBER_GONE)
-    membership.refresh_from_db()
+    except (TransitionConflict, TransitionNotAllowed) as error:
+        # Removed (or confirmed) by someone else since the link was checked.
+        raise DomainError(INVITATION_MEMBER_GONE) from error
     return membership
 
 
@@ -556,11 +584,15 @@ def membership_remove(*, membership: Membership, by: User) -> Membership:
     if locked.role == Membership.Role.ADMIN:
         raise DomainError(CANNOT_REMOVE_ADMIN)
     now = timezone.now()
-    locked.status = Membership.Status.REMOVED
-    locked.removed_at = now
-    locked.removed_by = by
-    _full_clean(locked)
-    locked.save(update_fields=["status", "removed_at", "removed_by", "updated_at"])
+    transition(
+        locked,
+        Membership.Status.REMOVED,
+        actor=by,
+        changes={"removed_at": now, "removed_by": by},
+        audit_action="membership.removed",
+        audit_details={"phone": locked.current_phone, "role": locked.role},
+        role=AuditRole.ENTERPRISE_ADMIN,
+    )
     Invitation.objects.filter(
         membership=locked, used_at__isnull=True, revoked_at__isnull=True
     ).update(revoked_at=now, updated_at=now)
@@ -588,9 +620,14 @@ def membership_phone_changed(*, user: User) -> int:
             user__isnull=True,
         )
         for duplicate in duplicates:
-            duplicate.status = Membership.Status.REMOVED
-            duplicate.removed_at = now
-            duplicate.save(update_fields=["status", "removed_at", "updated_at"])
+            transition(
+                duplicate,
+                Membership.Status.REMOVED,
+                actor=user,
+                changes={"removed_at": now},
+                reason=PHONE_CHANGE_DUPLICATE_REASON,
+                role=AuditRole.LEARNER,
+            )
             Invitation.objects.filter(
                 membership=duplicate, used_at__isnull=True, revoked_at__isnull=True
             ).update(revoked_at=now, updated_at=now)
@@ -794,6 +831,20 @@ def membership_invite_bulk(
 
     for (_, membership), token in zip(to_create, tokens, strict=True):
         _send_invitation_sms(membership, token)
+    # One audit row for the whole import, with its counts (not one per member).
+    audit_record(
+        action="membership.imported",
+        actor=by,
+        role=AuditRole.ENTERPRISE_ADMIN,
+        enterprise_id=current.pk,
+        obj=current,
+        details={
+            "rows": len(rows),
+            "invited": len(to_create),
+            "skipped": len(skipped),
+            "failed": len(failed),
+        },
+    )
     if to_create:
         logger.info(
             "bulk invite: enterprise=%s invited=%s skipped=%s failed=%s",
