@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
+from ipms.core.admin import AuditedAdminMixin
 from ipms.core.names import validate_person_name
 
 from .models import User
@@ -28,7 +29,7 @@ class UserEditForm(UserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(AuditedAdminMixin, BaseUserAdmin):
     form = UserEditForm
     add_form = UserCreationForm
     list_display = ("phone", "name", "is_active", "is_staff", "date_joined")

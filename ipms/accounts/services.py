@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ipms.core import regions
+from ipms.core.audit import audit_record
 from ipms.core.errors import DomainError
 from ipms.core.names import clean_person_name
 from ipms.core.phone import PHONE_INVALID, is_mobile, normalize_mobile
@@ -166,6 +167,7 @@ def user_password_reset(*, phone: str, password: str) -> User | None:
     user.set_password(password)
     user.save(update_fields=["password"])
     axes_reset(username=phone)
+    audit_record(action="account.password_reset", actor=user, obj=user)
     return user
 
 
@@ -175,6 +177,7 @@ def user_password_change(*, user: User, password: str) -> User:
     password_check_policy(password, user=user, field="new_password1")
     user.set_password(password)
     user.save(update_fields=["password"])
+    audit_record(action="account.password_changed", actor=user, obj=user)
     return user
 
 
@@ -265,11 +268,18 @@ def user_phone_change(*, user: User, new_phone: str) -> User:
         raise DomainError(PHONE_UNCHANGED, code="phone_unchanged", field="phone")
     if User.objects.filter(phone=new_phone).exclude(pk=locked.pk).exists():
         raise DomainError(PHONE_TAKEN, code="phone_taken", field="phone")
+    old_phone = locked.phone
     locked.phone = new_phone
     try:
         with transaction.atomic():
             locked.save(update_fields=["phone"])
     except IntegrityError:
         raise DomainError(PHONE_TAKEN, code="phone_taken", field="phone") from None
+    audit_record(
+        action="account.phone_changed",
+        actor=locked,
+        obj=locked,
+        details={"old_phone": old_phone, "new_phone": new_phone},  # masked by the log
+    )
     phone_changed.send(sender=User, user=locked)
     return locked

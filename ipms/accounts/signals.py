@@ -1,9 +1,13 @@
+from axes.signals import user_locked_out
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.signals import user_logged_in
+from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.dispatch import Signal, receiver
 from django.urls import reverse
 from django.utils.html import format_html
+
+from ipms.core.audit import audit_record
+from ipms.core.models import AuditRole
 
 from .middleware import session_mark_login
 
@@ -40,4 +44,39 @@ def _ask_for_current_agreement(sender, request, user, **kwargs):
     messages.info(
         request,
         format_html('{} <a href="{}">去确认</a>', text, reverse("accounts:settings_agreement")),
+    )
+
+
+# --- audit log (docs/decisions/0007-audit-log.md) ---------------------------------------
+# Logins, refused logins and lockouts. Outside any transaction: a refused login must be
+# recorded even though nothing else is written. The phone typed is masked by the log.
+
+USERNAME_MAX = 32  # what a refused login records of the text typed as phone
+
+
+@receiver(user_logged_in)
+def _audit_login(sender, request, user, **kwargs):
+    audit_record(action="auth.login", actor=user, request=request)
+
+
+@receiver(user_login_failed)
+def _audit_login_failed(sender, credentials, request=None, **kwargs):
+    username = str((credentials or {}).get("username") or "")[:USERNAME_MAX]
+    audit_record(
+        action="auth.login_failed",
+        actor=None,
+        role=AuditRole.VISITOR,
+        details={"username": username},
+        request=request,
+    )
+
+
+@receiver(user_locked_out)
+def _audit_lockout(sender, request, username, **kwargs):
+    audit_record(
+        action="auth.lockout",
+        actor=None,
+        role=AuditRole.VISITOR,
+        details={"username": str(username or "")[:USERNAME_MAX]},
+        request=request,
     )

@@ -9,6 +9,8 @@ from django.contrib import admin, messages
 from django.db.models import Count
 from django.utils.html import format_html
 
+from ipms.core.admin import AuditedAdminMixin
+
 from . import services
 from .models import LOCAL_NEEDS_REGION, Feedback, Lecturer, Material, Policy, PolicyAttachment
 
@@ -52,7 +54,7 @@ class PolicyAdminForm(forms.ModelForm):
 
 
 @admin.register(Policy)
-class PolicyAdmin(admin.ModelAdmin):
+class PolicyAdmin(AuditedAdminMixin, admin.ModelAdmin):
     form = PolicyAdminForm
     inlines = [PolicyAttachmentInline]
     list_display = (
@@ -82,7 +84,7 @@ class PolicyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Material)
-class MaterialAdmin(admin.ModelAdmin):
+class MaterialAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("title", "section", "organization", "published_on", "is_published")
     list_filter = ("section", "is_published")
     search_fields = ("title", "organization", "description")
@@ -100,7 +102,7 @@ class MaterialAdmin(admin.ModelAdmin):
 
 
 @admin.register(Lecturer)
-class LecturerAdmin(admin.ModelAdmin):
+class LecturerAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("thumbnail", "name", "organization", "title", "order", "is_published")
     list_display_links = ("thumbnail", "name")
     list_editable = ("order",)
@@ -120,7 +122,7 @@ class LecturerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Feedback)
-class FeedbackAdmin(admin.ModelAdmin):
+class FeedbackAdmin(AuditedAdminMixin, admin.ModelAdmin):
     """The feedback inbox: visitors write, operators read, note and mark handled."""
 
     list_display = ("excerpt", "phone", "submitted_at", "is_handled", "handled_by")

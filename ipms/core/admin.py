@@ -13,6 +13,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.utils.html import format_html
 
+from .audit import audit_record, mask_text
 from .audit_actions import action_choices, action_label
 from .models import AuditLog, StateTransition
 
@@ -30,6 +31,64 @@ class ReadOnlyAdminMixin:
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+def change_summary(message) -> dict:
+    """What the console's change message says changed, by field *name* only.
+
+    Django's message lists the labels of changed fields and, for inlines, the related
+    object's name and text (``"object": str(obj)``), which may be a person's name: only
+    the model names of related rows are kept.
+    """
+    if isinstance(message, str):
+        return {"message": mask_text(message)[:100]} if message else {}
+    fields: list[str] = []
+    related: list[dict] = []
+    for item in message or []:
+        for op, data in item.items():
+            if "name" in data:
+                related.append({"op": op, "model": str(data["name"])})
+                fields.extend(f"{data['name']}.{name}" for name in data.get("fields", []))
+            else:
+                fields.extend(str(name) for name in data.get("fields", []))
+    return {"fields": fields, **({"related": related} if related else {})}
+
+
+class AuditedAdminMixin:
+    """Console edits leave audit rows: ``console.add`` / ``console.change`` /
+    ``console.delete`` with the model, the object and the changed field names (never
+    their values), in the transaction of the edit. ``audit_enterprise_attr`` names the
+    attribute holding the enterprise id the row is filed under (e.g. ``"enterprise_id"``).
+    """
+
+    audit_enterprise_attr: str | None = None
+
+    def _audit(self, request, action: str, obj, details: dict) -> None:
+        attr = self.audit_enterprise_attr
+        audit_record(
+            action=action,
+            actor=request.user,
+            enterprise_id=getattr(obj, attr) if attr else None,
+            obj=obj,
+            details={"model": obj._meta.label_lower, **details},
+            request=request,
+        )
+
+    def log_addition(self, request, obj, message):
+        entry = super().log_addition(request, obj, message)
+        self._audit(request, "console.add", obj, change_summary(message))
+        return entry
+
+    def log_change(self, request, obj, message):
+        entry = super().log_change(request, obj, message)
+        self._audit(request, "console.change", obj, change_summary(message))
+        return entry
+
+    def log_deletions(self, request, queryset):
+        entries = super().log_deletions(request, queryset)
+        for obj in queryset:
+            self._audit(request, "console.delete", obj, {})
+        return entries
 
 
 class InputFilter(admin.SimpleListFilter):

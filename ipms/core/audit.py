@@ -19,6 +19,7 @@ import decimal
 import re
 import uuid
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from typing import Any, NamedTuple
 
 from django.db import models
@@ -31,6 +32,7 @@ from .phone import MOBILE_RE, mask_mobile
 
 __all__ = [
     "ActorContext",
+    "AuditRequestMiddleware",
     "actor_context_register",
     "audit_record",
     "mask_details",
@@ -138,6 +140,27 @@ def _request_user(request: HttpRequest | None):
     return user if user is not None and user.is_authenticated else None
 
 
+# --- the request being served ----------------------------------------------------------
+
+_current_request: ContextVar[HttpRequest | None] = ContextVar("ipms_audit_request", default=None)
+
+
+class AuditRequestMiddleware:
+    """Remembers the request being served, so services that are not handed the request
+    (a password change, a transition deep in a service) still record the client address
+    and the signed-in user. Only ``audit_record`` reads it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = _current_request.set(request)
+        try:
+            return self.get_response(request)
+        finally:
+            _current_request.reset(token)
+
+
 # --- the one writer ---------------------------------------------------------------------
 
 
@@ -153,7 +176,8 @@ def audit_record(
 ) -> AuditLog:
     """Write one audit row; call it in the same transaction as the change it records.
 
-    ``actor`` defaults to the request's signed-in user. ``role`` and ``enterprise_id``
+    ``request`` defaults to the request being served (``AuditRequestMiddleware``), and
+    ``actor`` to its signed-in user. ``role`` and ``enterprise_id``
     default to what the registered providers say about the actor (operator for staff,
     learner otherwise; visitor or system without an actor). ``obj`` names the object
     acted on; ``request`` supplies the client address (the trusted-proxy rule of
@@ -161,6 +185,8 @@ def audit_record(
     """
     if not action_is_known(action):
         raise ValueError(f"unknown audit action {action!r}: add it to ipms.core.audit_actions")
+    if request is None:
+        request = _current_request.get()
     if actor is not None and not actor.is_authenticated:
         actor = None
     if actor is None:

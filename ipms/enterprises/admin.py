@@ -11,6 +11,8 @@ from django import forms
 from django.contrib import admin
 from django.db.models import Count, Q
 
+from ipms.core.admin import AuditedAdminMixin
+
 from .models import Enterprise, Invitation, Membership
 from .validators import validate_enterprise_name
 
@@ -54,8 +56,9 @@ class EnterpriseAdminForm(forms.ModelForm):
 
 
 @admin.register(Enterprise)
-class EnterpriseAdmin(admin.ModelAdmin):
+class EnterpriseAdmin(AuditedAdminMixin, admin.ModelAdmin):
     form = EnterpriseAdminForm
+    audit_enterprise_attr = "pk"
     list_display = (
         "name",
         "credit_code",
@@ -107,7 +110,8 @@ class EnterpriseAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    audit_enterprise_attr = "enterprise_id"
     list_display = (
         "phone",
         "name",

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from ipms.core.admin import AuditedAdminMixin
 from ipms.core.files import download_response
 from ipms.learning import services
 from ipms.learning.models import Course, Courseware, Enrollment, Lesson, LessonProgress, StudyDay
@@ -99,7 +100,7 @@ class LessonInline(admin.TabularInline):
 
 
 @admin.register(Course)
-class CourseAdmin(admin.ModelAdmin):
+class CourseAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = (
         "title",
         "lesson_count_display",
@@ -193,7 +194,7 @@ class CoursewareInline(admin.TabularInline):
 
 
 @admin.register(Lesson)
-class LessonAdmin(admin.ModelAdmin):
+class LessonAdmin(AuditedAdminMixin, admin.ModelAdmin):
     form = LessonAdminForm
     list_display = (
         "lesson_label",

@@ -18,7 +18,9 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from ipms.core.audit import audit_record
 from ipms.core.excel import formula_safe, safe_filename_part
+from ipms.core.models import AuditRole
 from ipms.learning import selectors, stats
 
 logger = logging.getLogger("ipms.learning.exports")
@@ -116,4 +118,25 @@ def report_workbook(*, enterprise, basis: stats.CourseBasis, search: str = ""):
         target.close()
         raise
     target.seek(0)
+    return target, count
+
+
+def report_export(*, enterprise, course, search: str = "", by, request=None):
+    """导出Excel: the workbook of ``report_workbook`` and its audit row.
+
+    Personal data leaves the platform, so the audit log records who took which course's
+    report of which enterprise, and how many rows (docs/decisions/0007-audit-log.md).
+    """
+    target, count = report_workbook(
+        enterprise=enterprise, basis=stats.course_basis(course), search=search
+    )
+    audit_record(
+        action="export.learning_report",
+        actor=by,
+        role=AuditRole.ENTERPRISE_ADMIN,
+        enterprise_id=enterprise.pk,
+        obj=course,
+        details={"course": course.title, "rows": count, "search": bool(search)},
+        request=request,
+    )
     return target, count

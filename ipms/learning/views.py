@@ -137,11 +137,10 @@ def enterprise_report_export(request, enterprise):
     if course is None:
         raise Http404("暂无课程。")
     started = time.monotonic()
-    target, count = exports.report_workbook(
-        enterprise=enterprise, basis=stats.course_basis(course), search=search
+    # Personal data leaves the platform: report_export writes the audit row.
+    target, count = exports.report_export(
+        enterprise=enterprise, course=course, search=search, by=request.user, request=request
     )
-    # Personal data leaves the platform: say who took what (an audit row once the audit
-    # log exists; ARCHITECTURE.md convention 8).
     logger.info(
         "learning report exported: user=%s enterprise=%s course=%s rows=%s search=%s in %.2fs",
         request.user.pk,

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from ipms.accounts.tests.factories import UserFactory
 from ipms.content.models import Feedback, Lecturer, Material, Policy
+from ipms.core.models import AuditLog
 from ipms.core.tests.factories import tiny_pdf, tiny_png
 
 from .factories import FeedbackFactory, LecturerFactory, MaterialFactory, PolicyFactory
@@ -299,3 +300,28 @@ def test_feedback_inbox_filters_by_handled(operator_client):
     url = reverse("admin:content_feedback_changelist")
     html = operator_client.get(url, {"is_handled__exact": "0"}).content.decode()
     assert "尚未处理的反馈" in html and "已经处理的反馈" not in html
+
+
+def test_console_edits_of_content_are_audited_by_field_name(console, operator):
+    console.post(reverse("admin:content_policy_add"), policy_form())
+    policy = Policy.objects.get(title="运营新增的国家政策")
+    (added,) = AuditLog.objects.filter(action="console.add")
+    assert (added.actor, added.role) == (operator, "operator")
+    assert (added.object_type, added.object_id) == ("content.policy", str(policy.pk))
+    assert added.details["related"] == [{"op": "added", "model": "政策附件"}]
+
+    change = policy_form(
+        title="改过的标题",
+        **{"attachments-TOTAL_FORMS": "0", "attachments-INITIAL_FORMS": "0"},
+    )
+    response = console.post(reverse("admin:content_policy_change", args=[policy.pk]), change)
+    assert response.status_code == 302
+    (changed,) = AuditLog.objects.filter(action="console.change")
+    assert changed.details["fields"] == ["标题"]
+    assert "改过的标题" not in str(changed.details)  # names, never values
+
+    url = reverse("admin:content_policy_delete", args=[policy.pk])
+    assert console.post(url, {"post": "yes"}).status_code == 302
+    (deleted,) = AuditLog.objects.filter(action="console.delete")
+    assert deleted.object_id == str(policy.pk)
+    assert not Policy.objects.filter(pk=policy.pk).exists()

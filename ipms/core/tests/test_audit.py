@@ -9,7 +9,14 @@ from django.db import IntegrityError, connection, transaction
 from django.test import RequestFactory
 
 from ipms.core import audit
-from ipms.core.audit import ActorContext, audit_record, mask_details, mask_text
+from ipms.core.admin import change_summary
+from ipms.core.audit import (
+    ActorContext,
+    AuditRequestMiddleware,
+    audit_record,
+    mask_details,
+    mask_text,
+)
 from ipms.core.audit_actions import action_label, action_register
 from ipms.core.models import AppendOnlyError, AuditLog, AuditRole
 
@@ -254,3 +261,39 @@ def test_database_still_accepts_inserts_with_raw_sql(user):
         [],
     )
     assert AuditLog.objects.count() == 1
+
+
+# --- the request being served, console change messages ---------------------------------
+
+
+def test_the_request_being_served_supplies_address_and_user(user):
+    request = RequestFactory().post("/", REMOTE_ADDR="198.51.100.7")
+    request.user = user
+    written = []
+    middleware = AuditRequestMiddleware(
+        lambda r: written.append(audit_record(action="account.password_changed"))
+    )
+    middleware(request)
+    (row,) = written
+    assert (row.actor, row.ip_address) == (user, "198.51.100.7")
+    # Outside the request nothing is remembered.
+    assert audit_record(action="account.password_changed").ip_address is None
+
+
+def test_change_summary_keeps_field_names_and_related_models_only():
+    message = [
+        {"changed": {"fields": ["标题", "正文"]}},
+        {"added": {"name": "课时", "object": "张三的课时"}},
+        {"changed": {"name": "课件", "object": "13600002925", "fields": ["文件"]}},
+        {"deleted": {"name": "课时", "object": "李四"}},
+    ]
+    assert change_summary(message) == {
+        "fields": ["标题", "正文", "课件.文件"],
+        "related": [
+            {"op": "added", "model": "课时"},
+            {"op": "changed", "model": "课件"},
+            {"op": "deleted", "model": "课时"},
+        ],
+    }
+    assert change_summary([{"added": {}}]) == {"fields": []}
+    assert change_summary("已修改密码 13600002925") == {"message": "已修改密码 136****2925"}

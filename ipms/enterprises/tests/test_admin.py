@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from ipms.accounts.services import operator_create
+from ipms.core.models import AuditLog
 from ipms.enterprises.models import Enterprise, Invitation
 from ipms.enterprises.services import membership_invite
 
@@ -108,3 +109,26 @@ def test_invitations_are_not_a_console_page():
     from django.contrib import admin
 
     assert Invitation not in admin.site._registry
+
+
+def test_console_edits_of_an_enterprise_are_audited_under_it(operator_client, enterprise):
+    url = reverse("admin:enterprises_enterprise_change", args=[enterprise.pk])
+    data = {
+        "name": enterprise.name,
+        "credit_code": enterprise.credit_code,
+        "address": "北京市海淀区中关村大街1号",
+        "scale": enterprise.scale,
+        "industry": enterprise.industry,
+        "type": enterprise.type,
+        "memberships-TOTAL_FORMS": "0",
+        "memberships-INITIAL_FORMS": "0",
+        "memberships-MIN_NUM_FORMS": "0",
+        "memberships-MAX_NUM_FORMS": "1000",
+    }
+    assert operator_client.post(url, data).status_code == 302
+    (row,) = AuditLog.objects.filter(action="console.change")
+    assert (row.role, row.enterprise_id) == ("operator", enterprise.pk)
+    assert row.details == {"model": "enterprises.enterprise", "fields": ["企业实际经营地址"]}
+    # A refused edit writes nothing.
+    operator_client.post(url, data | {"credit_code": "91350100M000100Y44"})
+    assert AuditLog.objects.filter(action="console.change").count() == 1

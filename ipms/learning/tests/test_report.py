@@ -20,6 +20,7 @@ from openpyxl import load_workbook
 from ipms.accounts.models import User
 from ipms.accounts.tests.factories import UserFactory
 from ipms.core.excel import XLSX_MIME
+from ipms.core.models import AuditLog
 from ipms.enterprises.models import Membership
 from ipms.enterprises.tests.factories import (
     EnterpriseFactory,
@@ -392,3 +393,19 @@ def test_the_page_of_a_5000_member_enterprise_costs_the_same_queries(
         response = admin_client.get(REPORT, {"course": course.pk, "page": 100})
     assert len(captured) == few
     assert "第100页/共251页,共5001条" in response.content.decode()
+
+
+def test_the_export_is_audited_with_its_row_count(admin_client, enterprise, admin_user, course):
+    for n in range(3):
+        MembershipFactory(enterprise=enterprise, user=UserFactory(name=f"学员{n:02d}"))
+    response = admin_client.get(EXPORT, {"course": course.pk, "q": "学员"})
+    assert response.status_code == 200
+    (row,) = AuditLog.objects.filter(action="export.learning_report")
+    assert (row.actor, row.role, row.enterprise_id) == (
+        admin_user,
+        "enterprise_admin",
+        enterprise.pk,
+    )
+    assert (row.object_type, row.object_id) == ("learning.course", str(course.pk))
+    assert row.details == {"course": course.title, "rows": 3, "search": True}
+    assert not AuditLog.objects.filter(action="export.learning_report", enterprise_id=None)
