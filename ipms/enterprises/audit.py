@@ -1,6 +1,6 @@
 """What the audit log needs to know from enterprises: who acts as which identity, where.
 
-Registered by ``receivers.connect()`` (from ``EnterprisesConfig.ready()``) with ``ipms.core.audit.actor_context_register``
+Registered with ``ipms.core.audit.actor_context_register`` by ``receivers.connect()``
 (core knows no enterprises). A member is filed under their enterprise; an enterprise
 admin counts as ``enterprise_admin`` unless the session chose the learner identity
 (身份切换). Staff are operators before this provider is asked.

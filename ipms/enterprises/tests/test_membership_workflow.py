@@ -12,10 +12,10 @@ import pytest
 from django.test import RequestFactory
 
 import ipms
-from ipms.accounts.identity import SESSION_KEY
 from ipms.core.audit import audit_record
 from ipms.core.models import AuditLog, StateTransition
 from ipms.core.workflow import TransitionNotAllowed, transition, workflow_for
+from ipms.enterprises.identity import SESSION_KEY
 from ipms.enterprises.models import MEMBERSHIP_WORKFLOW, Membership
 from ipms.enterprises.services import (
     PHONE_CHANGE_DUPLICATE_REASON,
