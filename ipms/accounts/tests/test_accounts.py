@@ -72,7 +72,8 @@ def test_operators_read_the_audit_log_in_the_console(client):
     client.force_login(operator)
     response = client.get(reverse("admin:core_auditlog_changelist"))
     assert response.status_code == 200
-    assert [r.pk for r in response.context["cl"].result_list] == [row.pk]
+    listed = [r.pk for r in response.context["cl"].result_list if r.actor_id != operator.pk]
+    assert listed == [row.pk]
     assert client.get(reverse("admin:core_auditlog_add")).status_code == 403
     assert not operator.has_perm("core.delete_auditlog")
 
