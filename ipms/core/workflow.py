@@ -55,11 +55,6 @@ class TransitionError(DomainError):
 
     code = "transition_error"
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message, field=field)
-        # Set after the base class, whatever the base does with codes.
-        self.code = type(self).code
-
 
 class TransitionNotAllowed(TransitionError):
     code = "transition_not_allowed"
