@@ -302,7 +302,8 @@ def test_feedback_inbox_filters_by_handled(operator_client):
     assert "尚未处理的反馈" in html and "已经处理的反馈" not in html
 
 
-def test_console_edits_of_content_are_audited_by_field_name(console, operator):
+def test_console_edits_of_content_are_audited_by_field_name(operator_client, operator):
+    console = operator_client
     console.post(reverse("admin:content_policy_add"), policy_form())
     policy = Policy.objects.get(title="运营新增的国家政策")
     (added,) = AuditLog.objects.filter(action="console.add")
