@@ -124,6 +124,8 @@ class Policy:
     method: tuple[str, ...] | None = None
     # Counted and logged once when passed, never refused (the SMS daily budget).
     warn_only: bool = False
+    # Log at this level once per window, when a hit takes the last allowed slot.
+    alert: int | None = None
 
     def rate_string(self) -> str | None:
         rate = self.rate.resolve()
@@ -206,6 +208,7 @@ POLICIES: dict[str, Policy] = {
             _closed,
             "短信服务繁忙,请稍后再试。",
             unavailable=SMS_UNAVAILABLE,
+            alert=logging.ERROR,
         ),
         # 登录 (ipms.accounts.lockout): failed attempts per address; successes never
         # count (an office behind one NAT logs in together). Past the first rate the form
@@ -425,6 +428,15 @@ def _decide(policy: Policy, request, value, *, increment: bool) -> Decision:
                 policy.rate,
             )
         within = True
+    elif policy.alert is not None and increment and count == limit:
+        # Exactly one request takes the last slot: one line per window.
+        logger.log(
+            policy.alert,
+            "rate limit %s reached: %s in this window (%s); further actions are refused",
+            policy.name,
+            count,
+            policy.rate,
+        )
     return Decision(
         policy,
         allowed=within,

@@ -235,3 +235,21 @@ def test_every_message_is_chinese():
         if not policy.warn_only:
             assert policy.message.endswith("。"), policy.name
             assert policy.unavailable.endswith("。"), policy.name
+
+
+def test_docs_list_every_policy_with_its_fail_mode():
+    from pathlib import Path
+
+    from django.conf import settings
+
+    table = (Path(settings.BASE_DIR) / "docs" / "rate-limits.md").read_text(encoding="utf-8")
+    rows = {
+        line.split("|")[1].strip().strip("`"): line
+        for line in table.splitlines()
+        if line.startswith("| `")
+    }
+    assert set(rows) == set(POLICIES)
+    for name, policy in POLICIES.items():
+        assert f"| {policy.fail.value}" in rows[name], name
+        setting = policy.rate.setting
+        assert setting in rows[name], name

@@ -159,13 +159,17 @@ def test_daily_budget_warns_once_and_refuses_nothing(sms_clock, limits, caplog):
     ]
 
 
-def test_daily_hard_limit_refuses_and_counts_nothing_else(sms_clock, limits):
+def test_daily_hard_limit_refuses_and_counts_nothing_else(sms_clock, limits, caplog):
     limits.SMS_DAILY_HARD_LIMIT = 2
     next_window(sms_clock, "sms_daily_hard_limit")
-    sms_quota_consume(phone="13900000001", ip="198.51.100.1")
-    sms_quota_consume(phone="13900000002", ip="198.51.100.2")
-    with pytest.raises(SmsRateLimited, match="短信服务繁忙") as caught:
-        sms_quota_consume(phone="13900000003", ip="198.51.100.3")
+    with caplog.at_level(logging.ERROR, logger="ipms.core.ratelimit"):
+        sms_quota_consume(phone="13900000001", ip="198.51.100.1")
+        sms_quota_consume(phone="13900000002", ip="198.51.100.2")
+        for n in range(3):
+            with pytest.raises(SmsRateLimited, match="短信服务繁忙") as caught:
+                sms_quota_consume(phone=f"1390000000{n + 3}", ip=f"198.51.100.{n + 3}")
+    alerts = [r for r in caplog.records if "sms_daily_hard_limit reached" in r.getMessage()]
+    assert len(alerts) == 1 and alerts[0].levelno == logging.ERROR
     assert caught.value.field is None
     assert caught.value.code == "sms_daily_hard_limit"
     # The refused phone got no cooldown and no count, nor did its address.
