@@ -134,6 +134,11 @@ def crawl(client, start: list[str]) -> dict[str, list[str]]:
         seen.add(path)
         response = client.get(path)
         visited += 1
+        if response.status_code in {301, 302}:
+            target = _same_site(path, response["Location"])
+            if target and target not in seen:
+                queue.append(target)
+            continue
         if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
             continue
         html = response.content.decode()
