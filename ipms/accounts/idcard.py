@@ -118,11 +118,6 @@ def parse_id_number(value: str | None, *, today: datetime.date | None = None) ->
     )
 
 
-def validate_id_number(value: str | None) -> None:
-    """Django validator: raises ``ValidationError`` unless ``value`` is a valid number."""
-    parse_id_number(value)
-
-
 def is_valid_id_number(value: str | None, *, today: datetime.date | None = None) -> bool:
     try:
         parse_id_number(value, today=today)

@@ -148,16 +148,6 @@ def rotate(token: str) -> str:
         raise DecryptionError("token cannot be decrypted with the configured keys") from None
 
 
-def encrypted_with_primary(token: str) -> bool:
-    """Whether ``token`` already uses the first key (so rotation can skip it)."""
-    keys = encryption_keys()
-    try:
-        Fernet(keys[0]).decrypt(token.encode("ascii"))
-    except (InvalidToken, UnicodeError, ValueError):
-        return False
-    return True
-
-
 def digest(value: str, *, purpose: str) -> str:
     """Keyed HMAC-SHA256 (hex) of ``value`` for lookups and unique constraints.
 

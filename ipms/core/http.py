@@ -45,16 +45,6 @@ def client_ip(request: HttpRequest) -> str | None:
     return _parse(hops[-proxies]) or remote
 
 
-def client_ip_key(group: str, request: HttpRequest) -> str:
-    """django-ratelimit key: the client IP, IPv6 clients grouped by their /64 network.
-
-    django-ratelimit's built-in ``"ip"`` key reads ``REMOTE_ADDR`` (the proxy's address
-    in production) unless RATELIMIT_IP_META_KEY is configured, so the views pass this
-    key instead; it masks IPv6 the same way the built-in key does.
-    """
-    return ip_network_key(client_ip(request))
-
-
 def ip_network_key(ip: str | None) -> str:
     """A client address as a limit counts it: IPv4 as is, IPv6 by its /64 network."""
     ip = _parse(ip) if ip else None

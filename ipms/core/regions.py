@@ -112,10 +112,6 @@ def validate_region(province_code: str | None, city_code: str | None) -> None:
         raise ValidationError({field: message})
 
 
-def province_for_city(city_code: str) -> str | None:
-    return _index().province_of.get(city_code or "")
-
-
 def region_name(code: str) -> str | None:
     """The name of a province or city code, or ``None`` if the code is not in the list."""
     return _index().names.get(code or "")
@@ -142,11 +138,3 @@ def province_choices() -> list[tuple[str, str]]:
 def city_choices(province_code: str) -> list[tuple[str, str]]:
     """``(code, name)`` pairs for a form's 城市 select once a province is chosen."""
     return [(city.code, city.name) for city in cities(province_code)]
-
-
-def cascade_data() -> dict[str, list[list[str]]]:
-    """Province code → ``[[city code, city name], …]``, for a cascading select's JSON."""
-    return {
-        province.code: [[city.code, city.name] for city in cities(province.code)]
-        for province in provinces()
-    }

@@ -51,12 +51,6 @@ def enterprise_code_taken(credit_code: str) -> bool:
     return Enterprise.objects.filter(credit_code=credit_code).exists()
 
 
-def enterprise_of(user: User) -> Enterprise | None:
-    """The enterprise the user is a verified member of, as learner or admin."""
-    membership = membership_of(user)
-    return membership.enterprise if membership is not None else None
-
-
 def admin_membership_of(user: User) -> Membership | None:
     """The user's verified admin membership, if the user administers an enterprise."""
     if not _is_signed_in(user):
@@ -76,14 +70,6 @@ def enterprise_for_admin(user: User) -> Enterprise | None:
 
 def is_enterprise_admin(user: User) -> bool:
     return admin_membership_of(user) is not None
-
-
-def get_enterprise_for_admin(*, admin_user: User) -> Enterprise:
-    """The admin's enterprise, or Http404 for anyone who administers none."""
-    enterprise = enterprise_for_admin(admin_user)
-    if enterprise is None:
-        raise Http404("不是企业管理员")
-    return enterprise
 
 
 def members_of(enterprise: Enterprise, *, include_removed: bool = False) -> QuerySet[Membership]:

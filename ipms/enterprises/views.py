@@ -422,7 +422,6 @@ def member_import_result(request, enterprise, preview_id):
 # --- 账号确认 / 账号激活 --------------------------------------------------------------------
 
 TOKEN_MAX_LENGTH = 100
-LINK_INVALID_TITLE = "邀请链接无效"
 WRONG_ACCOUNT = (
     "该邀请是发给手机号 {invited} 的,您当前登录的账号是 {current}。"
     "请先安全退出,再用该手机号登录后打开此链接。"

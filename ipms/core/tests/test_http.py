@@ -3,7 +3,7 @@
 import pytest
 from django.test import RequestFactory
 
-from ipms.core.http import client_ip, client_ip_key
+from ipms.core.http import client_ip, ip_network_key
 
 
 def request(remote="198.51.100.7", forwarded=None):
@@ -41,7 +41,11 @@ def test_client_ip_defaults_to_no_trusted_proxy(settings):
 
 def test_rate_limit_key_groups_ipv6_by_network(settings):
     settings.TRUSTED_PROXY_COUNT = 0
-    assert client_ip_key("g", request("2001:db8:1:2::5")) == "2001:db8:1:2::"
-    assert client_ip_key("g", request("2001:db8:1:2::6")) == "2001:db8:1:2::"
-    assert client_ip_key("g", request("198.51.100.7")) == "198.51.100.7"
-    assert client_ip_key("g", request("")) == "unknown"
+
+    def key(remote):
+        return ip_network_key(client_ip(request(remote)))
+
+    assert key("2001:db8:1:2::5") == "2001:db8:1:2::"
+    assert key("2001:db8:1:2::6") == "2001:db8:1:2::"
+    assert key("198.51.100.7") == "198.51.100.7"
+    assert key("") == "unknown"

@@ -65,12 +65,9 @@ def test_enterprise_for_admin(enterprise, admin_user):
     learner = MembershipFactory(enterprise=enterprise).user
     assert selectors.enterprise_for_admin(admin_user) == enterprise
     assert selectors.is_enterprise_admin(admin_user)
-    assert selectors.get_enterprise_for_admin(admin_user=admin_user) == enterprise
     for user in (learner, UserFactory(), AnonymousUser(), None):
         assert selectors.enterprise_for_admin(user) is None
         assert not selectors.is_enterprise_admin(user)
-    with pytest.raises(Http404):
-        selectors.get_enterprise_for_admin(admin_user=learner)
 
 
 def test_a_disabled_admin_administers_nothing(enterprise, admin_user):
@@ -78,13 +75,12 @@ def test_a_disabled_admin_administers_nothing(enterprise, admin_user):
     assert selectors.enterprise_for_admin(admin_user) is None
 
 
-def test_membership_and_enterprise_of_a_learner(enterprise):
+def test_membership_of_a_learner(enterprise):
     member = MembershipFactory(enterprise=enterprise)
     assert selectors.membership_of(member.user) == member
-    assert selectors.enterprise_of(member.user) == enterprise
     pending = MembershipFactory(enterprise=enterprise, pending=True)
     assert selectors.membership_of(UserFactory(phone=pending.phone)) is None
-    assert selectors.enterprise_of(AnonymousUser()) is None
+    assert selectors.membership_of(AnonymousUser()) is None
 
 
 def test_members_of_lists_the_admin_first_then_in_order_added(enterprise, admin_user):
