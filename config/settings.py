@@ -348,6 +348,9 @@ MEMBER_IMPORT_MAX_SIZE = env.int("MEMBER_IMPORT_MAX_SIZE", default=5 * 1024 * 10
 MEMBER_IMPORT_MAX_ROWS = env.int("MEMBER_IMPORT_MAX_ROWS", default=10000)
 MEMBER_IMPORT_PREVIEW_TTL = env.int("MEMBER_IMPORT_PREVIEW_TTL", default=3600)
 MEMBER_IMPORT_UPLOAD_RATE = env.str("MEMBER_IMPORT_UPLOAD_RATE", default="30/h")
+# Phones an admin may be refused (another enterprise's member, a disabled account) before
+# 添加成员 and 批量导入 stop answering: the refusal must not become a directory lookup.
+MEMBER_REFUSAL_RATE = env.str("MEMBER_REFUSAL_RATE", default="100/d")
 
 # Apps whose models the operators' group may manage in the console.
 OPERATOR_APP_LABELS = ["content", "learning", "enterprises"]

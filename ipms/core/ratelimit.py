@@ -275,6 +275,16 @@ POLICIES: dict[str, Policy] = {
             _closed,
             "上传过于频繁,请稍后再试。",
         ),
+        # 添加成员 and 批量导入 (ipms.enterprises): phones refused per enterprise admin because
+        # they belong to another enterprise or a disabled account. Past the limit nothing
+        # more is answered, so the refusals cannot be used to look phones up.
+        Policy(
+            "member_refusal_user",
+            _user,
+            SettingRate("MEMBER_REFUSAL_RATE"),
+            _closed,
+            "无法添加的手机号过多,请 {wait}后再试。",
+        ),
         # Lesson heartbeats per learner (ipms.learning.views). Open: the limit protects
         # the database from floods; every beat is checked on its own for honest time.
         Policy(

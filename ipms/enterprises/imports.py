@@ -44,7 +44,7 @@ from ipms.core.files import FILE_EMPTY
 from ipms.core.names import person_name_error
 from ipms.core.phone import is_mobile, normalize_mobile
 
-from . import selectors
+from . import selectors, services
 from .models import Enterprise, Membership
 
 logger = logging.getLogger("ipms.enterprises.imports")
@@ -109,8 +109,6 @@ ERR_CITY_UNKNOWN = "城市“{value}”不属于{province}"
 ERR_CITY_NO_PROVINCE = "城市“{value}”无法确定所属省份,请填写省份"
 ERR_CELL_TOO_LONG = "“{column}”内容过长(超过{limit}个字),请检查该单元格"
 ERR_DUPLICATE = "与第{row}行的手机号重复"
-ERR_OTHER_ENTERPRISE = "该手机号已是其他企业的成员"
-ERR_DISABLED = "该手机号的账号已停用"
 SKIP_MEMBER = "已是本企业成员"
 SKIP_PENDING = "已是本企业成员(待验证,无需重复邀请)"
 
@@ -518,8 +516,14 @@ def _check_fields(item: ImportRow) -> None:
         item.city = city[0]
 
 
-def check_rows(enterprise: Enterprise, rows: list[ImportRow]) -> list[ImportRow]:
-    """Fill each row's ``errors`` (or ``skip``), asking the database once per 500 phones."""
+def check_rows(enterprise: Enterprise, rows: list[ImportRow], *, by) -> list[ImportRow]:
+    """Fill each row's ``errors`` (or ``skip``), asking the database once per 500 phones.
+
+    A phone of another enterprise's member or of a disabled account gets the one message
+    of 添加成员 (``services.PHONE_NOT_ADDABLE``), counted against the admin ``by``'s
+    MEMBER_REFUSAL_RATE. Once that is spent, every row not yet answered gets the limit's
+    message instead, the good ones too: a file of phones is not a way to look them up.
+    """
     first_row: dict[str, int] = {}
     for item in rows:
         _check_fields(item)
@@ -531,18 +535,21 @@ def check_rows(enterprise: Enterprise, rows: list[ImportRow]) -> list[ImportRow]
             first_row[item.phone] = item.row
 
     facts = selectors.import_phone_facts(enterprise, list(first_row))
+    decision = services.member_refusals_peek(by=by)
     for item in rows:
         if item.errors:
+            continue
+        if not decision.allowed:
+            item.errors.append(decision.message)
             continue
         fact = facts.get(item.phone)
         if fact == selectors.PHONE_MEMBER_HERE:
             item.skip = SKIP_MEMBER
         elif fact == selectors.PHONE_PENDING_HERE:
             item.skip = SKIP_PENDING
-        elif fact == selectors.PHONE_ELSEWHERE:
-            item.errors.append(ERR_OTHER_ENTERPRISE)
-        elif fact == selectors.PHONE_DISABLED:
-            item.errors.append(ERR_DISABLED)
+        elif fact in (selectors.PHONE_ELSEWHERE, selectors.PHONE_DISABLED):
+            item.errors.append(services.PHONE_NOT_ADDABLE)
+            decision = services.member_refusal_count(by=by)
     return rows
 
 

@@ -65,7 +65,10 @@ ADMIN_IN_OTHER_ENTERPRISE = (
     "该手机号已是其他企业的成员,不能再注册新企业。请先联系原企业管理员将您移除。"
 )
 POSITION_INVALID = "请选择职位。"
-PHONE_IN_OTHER_ENTERPRISE = "该手机号已是其他企业的成员,需由该企业管理员移除后才能添加。"
+# 添加成员 and 批量导入 say the same for a phone that is another enterprise's member and for
+# a disabled account: an admin may not learn either about people outside the enterprise.
+PHONE_NOT_ADDABLE = "无法添加该手机号。请核对号码;如号码无误,请该成员联系平台客服。"
+MEMBER_REFUSAL_POLICY = "member_refusal_user"
 PHONE_ALREADY_MEMBER = "该手机号已是本企业的成员。"
 MEMBER_NOT_PENDING = "该成员已验证或已移除,无需发送邀请。"
 RESEND_TOO_SOON = "邀请短信刚刚发出,请1分钟后再重新发送。"
@@ -221,6 +224,16 @@ def _check_name_for_sms(enterprise: Enterprise) -> None:
     error = enterprise_name_error(enterprise.name)
     if error is not None:
         raise DomainError(NAME_UNFIT_FOR_SMS.format(reason=error.rstrip("。")))
+
+
+def member_refusals_peek(*, by: User) -> ratelimit.Decision:
+    """May ``by`` still be told "无法添加该手机号"? Refused once MEMBER_REFUSAL_RATE is spent."""
+    return ratelimit.peek(MEMBER_REFUSAL_POLICY, value=by.pk)
+
+
+def member_refusal_count(*, by: User) -> ratelimit.Decision:
+    """Count one PHONE_NOT_ADDABLE answer for ``by``; the decision as the next one sees it."""
+    return ratelimit.hit(MEMBER_REFUSAL_POLICY, value=by.pk).refusing_further()
 
 
 def _sms_budget_consume() -> None:
@@ -428,13 +441,14 @@ def membership_invite(
         raise DomainError(POSITION_INVALID, field="position")
     province, city = _clean_region(province, city)
     name = clean_person_name(name)
+    member_refusals_peek(by=by).raise_if_refused(field="phone")
 
     user = User.objects.filter(phone=phone).first()
-    if user is not None:
-        if not user.is_active:
-            raise DomainError(ACCOUNT_DISABLED, field="phone")
-        if _verified_elsewhere(user, enterprise=current) is not None:
-            raise DomainError(PHONE_IN_OTHER_ENTERPRISE, field="phone")
+    if user is not None and (
+        not user.is_active or _verified_elsewhere(user, enterprise=current) is not None
+    ):
+        member_refusal_count(by=by)
+        raise DomainError(PHONE_NOT_ADDABLE, code="phone_not_addable", field="phone")
 
     existing = (
         Membership.objects.select_for_update()
@@ -766,10 +780,9 @@ def membership_invite_bulk(
         user = accounts.get(row.phone)
         if row.phone in here:
             skipped.append((row.ref, PHONE_ALREADY_MEMBER))
-        elif user is not None and not user.is_active:
-            failed.append((row.ref, ACCOUNT_DISABLED))
-        elif row.phone in elsewhere:
-            failed.append((row.ref, PHONE_IN_OTHER_ENTERPRISE))
+        elif (user is not None and not user.is_active) or row.phone in elsewhere:
+            # Checked (and counted) at the preview already; this is a change since then.
+            failed.append((row.ref, PHONE_NOT_ADDABLE))
         elif sent_today.get(row.phone, 0) >= INVITATIONS_PER_PHONE_PER_DAY:
             failed.append((row.ref, TOO_MANY_INVITATIONS))
         elif len(to_create) >= budget:

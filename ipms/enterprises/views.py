@@ -313,7 +313,7 @@ def member_import(request, enterprise):
             except imports.ImportFileError as error:
                 form.add_error("file", error.message)
             else:
-                imports.check_rows(enterprise, rows)
+                imports.check_rows(enterprise, rows, by=request.user)
                 preview_id = imports.preview_store(
                     enterprise=enterprise, user=request.user, filename=upload.name, rows=rows
                 )

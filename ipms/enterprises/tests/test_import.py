@@ -190,7 +190,9 @@ def test_check_rows_finds_every_kind_of_problem(enterprise, other_enterprise):
         ("名" * 51, "15800000007", "法务", "", ""),  # 15
         ("@SUM(1+1)", "15800000008", "法务", "", ""),  # 16
     ]
-    rows = imports.check_rows(enterprise, imports.parse_workbook(upload(xlsx(data))))
+    rows = imports.check_rows(
+        enterprise, imports.parse_workbook(upload(xlsx(data))), by=enterprise.created_by
+    )
     by_row = {row.row: row for row in rows}
     assert by_row[2].ok and by_row[2].province == "310000" and by_row[2].position == "legal"
     assert by_row[3].errors == ["手机号格式不正确(应为11位手机号码)"]
@@ -202,8 +204,8 @@ def test_check_rows_finds_every_kind_of_problem(enterprise, other_enterprise):
     assert by_row[9].errors == ["与第2行的手机号重复"]
     assert by_row[10].skip == "已是本企业成员" and not by_row[10].errors
     assert by_row[11].skip.startswith("已是本企业成员") and not by_row[11].errors
-    assert by_row[12].errors == ["该手机号已是其他企业的成员"]
-    assert by_row[13].errors == ["该手机号的账号已停用"]
+    assert by_row[12].errors == [services.PHONE_NOT_ADDABLE]
+    assert by_row[13].errors == [services.PHONE_NOT_ADDABLE]
     assert by_row[14].ok and (by_row[14].province, by_row[14].city) == ("320000", "320500")
     assert by_row[15].errors == ["姓名不能超过50个字。"]
     assert by_row[16].errors == ["姓名不能以 = + - @ 等符号开头。"]
@@ -217,7 +219,7 @@ def test_check_rows_asks_the_database_a_fixed_number_of_times(
     ]
     # Two chunks of 500 phones, three queries each, whatever the number of rows.
     with django_assert_max_num_queries(6):
-        imports.check_rows(enterprise, rows)
+        imports.check_rows(enterprise, rows, by=enterprise.created_by)
 
 
 # --- preview and 确认导入 --------------------------------------------------------------------
@@ -397,8 +399,8 @@ def test_bulk_keeps_the_single_invite_rules(enterprise, admin_user, other_enterp
     )
     assert [ref for ref, _ in result.invited] == [2, 5]
     assert dict(result.failed) == {
-        3: services.PHONE_IN_OTHER_ENTERPRISE,
-        4: services.ACCOUNT_DISABLED,
+        3: services.PHONE_NOT_ADDABLE,
+        4: services.PHONE_NOT_ADDABLE,
         20: PHONE_INVALID,
         21: services.POSITION_INVALID,
         22: "所选城市不属于所选省份,请重新选择。",
@@ -489,7 +491,7 @@ def test_importing_5000_rows(
     built = time.perf_counter()
     rows = imports.parse_workbook(upload(content))
     parsed = time.perf_counter()
-    imports.check_rows(enterprise, rows)
+    imports.check_rows(enterprise, rows, by=enterprise.created_by)
     checked = time.perf_counter()
     with django_capture_on_commit_callbacks(execute=True):
         result = membership_invite_bulk(

@@ -239,7 +239,7 @@ def test_invite_refuses_a_phone_verified_in_another_enterprise(
     enterprise, admin_user, other_enterprise
 ):
     member = MembershipFactory(enterprise=other_enterprise, user=UserFactory(phone=NEW_PHONE))
-    with refused("该手机号已是其他企业的成员") as caught:
+    with refused(services.PHONE_NOT_ADDABLE) as caught:
         invite_member(enterprise, admin_user)
     assert caught.value.field == "phone"
     assert not enterprise.memberships.filter(phone=NEW_PHONE).exists()
@@ -249,7 +249,7 @@ def test_invite_refuses_a_phone_verified_in_another_enterprise(
 def test_invite_refuses_the_admin_of_another_enterprise(
     enterprise, admin_user, other_enterprise, other_admin
 ):
-    with refused(services.PHONE_IN_OTHER_ENTERPRISE):
+    with refused(services.PHONE_NOT_ADDABLE):
         invite_member(enterprise, admin_user, phone=other_admin.phone)
 
 
@@ -351,7 +351,7 @@ def test_a_disabled_admin_cannot_invite(enterprise, admin_user):
 
 def test_a_disabled_account_cannot_be_invited(enterprise, admin_user):
     UserFactory(phone=NEW_PHONE, is_active=False)
-    with refused(services.ACCOUNT_DISABLED):
+    with refused(services.PHONE_NOT_ADDABLE):
         invite_member(enterprise, admin_user)
 
 
@@ -559,7 +559,7 @@ def test_a_removed_member_can_join_another_enterprise(
 ):
     user = UserFactory(phone=NEW_PHONE)
     member = MembershipFactory(enterprise=enterprise, user=user)
-    with refused(services.PHONE_IN_OTHER_ENTERPRISE):
+    with refused(services.PHONE_NOT_ADDABLE):
         invite_member(other_enterprise, other_admin)
     membership_remove(membership=member, by=admin_user)
     _, token = invite_member(other_enterprise, other_admin)

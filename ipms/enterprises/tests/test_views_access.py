@@ -139,7 +139,9 @@ def test_admin_of_a_cannot_open_or_confirm_an_import_of_b(
     client, enterprise, admin_user, other_enterprise, other_admin, name
 ):
     rows = imports.check_rows(
-        other_enterprise, [imports.ImportRow(row=2, phone="13600002925", position_label="法务")]
+        other_enterprise,
+        [imports.ImportRow(row=2, phone="13600002925", position_label="法务")],
+        by=other_admin,
     )
     preview_id = imports.preview_store(
         enterprise=other_enterprise, user=other_admin, filename="b.xlsx", rows=rows
