@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from ipms.accounts.models import User
 from ipms.content.tests.factories import LecturerFactory
+from ipms.core.models import AuditLog
 from ipms.core.tests.factories import tiny_png
 from ipms.demo.media import make_pdf
 from ipms.learning.models import Course, Lesson
@@ -333,3 +334,19 @@ def test_console_video_view_404_without_a_video(operator_client):
     lesson = LessonFactory()
     url = reverse("admin:learning_lesson_video", args=[lesson.pk])
     assert operator_client.get(url).status_code == 404
+
+
+def test_console_edits_of_courses_are_audited_by_field_name(operator_client, operator):
+    response = operator_client.post(reverse("admin:learning_course_add"), _course_form())
+    assert response.status_code == 302
+    course = Course.objects.get(title="知识产权管理人员课程")
+    url = reverse("admin:learning_course_change", args=[course.pk])
+    assert operator_client.post(url, _course_form(credits_per_lesson="3")).status_code == 302
+    added, changed = AuditLog.objects.filter(action__startswith="console.").order_by("id")
+    assert (added.action, added.actor, added.role) == ("console.add", operator, "operator")
+    assert (changed.action, changed.object_type, changed.object_id) == (
+        "console.change",
+        "learning.course",
+        str(course.pk),
+    )
+    assert len(changed.details["fields"]) == 1 and "3" not in str(changed.details["fields"])
