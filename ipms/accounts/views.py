@@ -84,7 +84,7 @@ def _login(request, user: User) -> None:
 _NOSCRIPT = re.compile(r"<noscript>.*?</noscript>", re.S)
 
 
-def _sms_slider(*, swapped_in: bool = False) -> str:
+def sms_slider(*, swapped_in: bool = False) -> str:
     """A fresh slider for 获取验证码 (each send spends a pass).
 
     ``swapped_in``: for an htmx answer. htmx parses answers with scripting off, so a
@@ -96,16 +96,37 @@ def _sms_slider(*, swapped_in: bool = False) -> str:
 
 
 def _sms_context(purpose: SmsCodePurpose) -> dict:
-    return {"sms_purpose": purpose.value, "sms_slider": _sms_slider()}
+    return {"sms_purpose": purpose.value, "sms_slider": sms_slider()}
 
 
 # --- 登录 / 安全退出 ------------------------------------------------------------------------
+
+
+# The phone a page (e.g. an invitation's 账号确认) asks the login form to start with. Kept
+# in the session, so the number never sits in a URL.
+LOGIN_PHONE_SESSION_KEY = "accounts.login_phone"
+
+
+def login_phone_remember(request, phone: str) -> None:
+    """Pre-fill the login form's 手机号 with ``phone`` (the invitee's own number)."""
+    request.session[LOGIN_PHONE_SESSION_KEY] = phone
 
 
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = PhoneLoginForm
     redirect_authenticated_user = True
+
+    def get_initial(self):
+        initial = super().get_initial()
+        phone = self.request.session.get(LOGIN_PHONE_SESSION_KEY)
+        if isinstance(phone, str) and phone:
+            initial["username"] = phone
+        return initial
+
+    def form_valid(self, form):
+        self.request.session.pop(LOGIN_PHONE_SESSION_KEY, None)
+        return super().form_valid(form)
 
     def form_invalid(self, form):
         response = super().form_invalid(form)
@@ -213,7 +234,7 @@ def sms_send(request):
         "sms_message": message,
         "sms_error": is_error,
         "countdown": countdown,
-        "sms_slider": _sms_slider(swapped_in=True),
+        "sms_slider": sms_slider(swapped_in=True),
         "oob": True,
     }
     response = render(request, "accounts/partials/sms_send.html", context)

@@ -14,10 +14,12 @@ from django.urls import reverse
 
 from ipms.accounts.forms import (
     CHOOSE_FROM_LIST,
+    CODE_HELP,
     MISMATCH_MESSAGE,
     NEW_LOGIN_HINT,
     POLICY_HELP,
     PhoneField,
+    SmsCodeField,
     agree_field,
     new_password_field,
 )
@@ -42,6 +44,7 @@ from .validators import ENTERPRISE_NAME_MAX_LENGTH, validate_enterprise_name
 from .validators import MSG_REQUIRED as MSG_CREDIT_CODE_REQUIRED
 
 MSG_PHONE_REQUIRED = "请填写手机号码。"
+SLIDER_AGAIN = "请重新拖动滑块。"
 MSG_POSITION_REQUIRED = POSITION_INVALID
 MSG_NAME_REQUIRED = "请填写姓名。"
 MSG_MISMATCH = MISMATCH_MESSAGE
@@ -168,6 +171,7 @@ class EnterpriseRegisterForm(BootstrapFormMixin, forms.Form):
         error_messages={"invalid_choice": MSG_CHOOSE_FROM_LIST},
     )
     phone = PhoneField(label="管理员手机号")
+    code = SmsCodeField(help_text=CODE_HELP)
     password = new_password_field("登录密码", NEW_LOGIN_HINT, help_text=POLICY_HELP)
     slider = SliderField(scope="register")
     agree = agree_field()
@@ -178,8 +182,26 @@ class EnterpriseRegisterForm(BootstrapFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user if user is not None and user.is_authenticated else None
         if self.user is not None:
+            # The signed-in account's phone is already proven: no code, the slider stays.
             del self.fields["phone"]
+            del self.fields["code"]
             del self.fields["password"]
+        else:
+            # A visitor proves the phone with an SMS code; 获取验证码 already spent a
+            # slider pass, and the code proves a person with the phone, so no second one.
+            del self.fields["slider"]
+
+    def keep_entries(self) -> None:
+        """After a refusal: keep what stays valid, and say what must be redone.
+
+        The password is rendered back only when it passed the policy. A slider pass was
+        spent by this submission, so when the form is refused elsewhere the slider says
+        it must be dragged again.
+        """
+        if "password" in self.fields and "password" not in self.errors:
+            self.fields["password"].widget.render_value = True
+        if "slider" in self.fields and "slider" not in self.errors:
+            self.add_error("slider", SLIDER_AGAIN)
 
     @property
     def more_open(self) -> bool:

@@ -14,12 +14,17 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.http import content_disposition_header, urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from ipms.accounts import limits as account_limits
+from ipms.accounts.models import SmsCodePurpose
+from ipms.accounts.sms import USED as SMS_CODE_USED
+from ipms.accounts.sms import sms_code_verify
+from ipms.accounts.views import login_phone_remember, sms_slider
 from ipms.core import ratelimit
 from ipms.core.errors import DomainError
 from ipms.core.pagination import paginate
@@ -45,6 +50,10 @@ MEMBERS_PER_PAGE = 20
 IMPORT_PREVIEW_OK_ROWS = 100
 
 ENTERPRISE_REGISTERED = "企业注册成功!您是“{name}”的企业管理员,可以开始添加企业成员。"
+ENTERPRISE_REGISTERED_INCOMPLETE = (
+    "企业注册成功!您是“{name}”的企业管理员。添加企业成员前,"
+    '请先完善<a href="{url}" class="alert-link">企业信息</a>。'
+)
 SWITCHED_TO_ADMIN = "已切换为管理员身份。"
 SWITCHED_TO_LEARNER = "已切换为学员身份。"
 NOT_ADMIN = "您不是企业管理员,无需切换身份。"
@@ -85,11 +94,12 @@ def _members_url(request) -> str:
 # --- 企业注册 / 身份切换 ----------------------------------------------------------------------
 
 
-@sensitive_post_parameters("password")
+@sensitive_post_parameters("password", "code")
 @never_cache
 def register_enterprise(request):
     """企业注册 (/accounts/register/, beside 个人注册). A signed-in user registers their
-    enterprise with their own account."""
+    enterprise with their own account; a visitor proves the admin's phone with an SMS code
+    (the same 获取验证码 flow as 个人注册)."""
     user = request.user if request.user.is_authenticated else None
     form = EnterpriseRegisterForm(request.POST or None, user=user)
     status = 200
@@ -98,49 +108,78 @@ def register_enterprise(request):
         if refused:
             form.add_error(None, refused)
             status = 429
-        elif form.is_valid() and not _enterprise_conflicts(form):
-            data = form.cleaned_data
-            try:
-                admin, enterprise = services.enterprise_signup(
-                    user=user,
-                    phone=data.get("phone", ""),
-                    password=data.get("password", ""),
-                    agreement_accepted=data["agree"],
-                    name=data["name"],
-                    credit_code=data["credit_code"],
-                    address=data["address"],
-                    scale=data["scale"],
-                    industry=data["industry"],
-                    type=data["type"],
-                )
-            except DomainError as error:
-                add_domain_error(form, error)
-            else:
-                account_limits.register_refused(request, count=True)
-                if user is None:
-                    login(request, admin, backend=MODEL_BACKEND)
-                else:
-                    # A new privilege for this session: give it a new key.
-                    request.session.cycle_key()
-                identity_set(request, Identity.ADMIN)
-                messages.success(request, ENTERPRISE_REGISTERED.format(name=enterprise.name))
-                return redirect("enterprises:index")
-    return render(
-        request, "enterprises/register.html", {"form": form, "tab": "enterprise"}, status=status
-    )
+        elif form.is_valid() and not _enterprise_code_taken(form):
+            done = _register_enterprise(request, form, user)
+            if done is not None:
+                return done
+        form.keep_entries()
+    context = {"form": form, "tab": "enterprise"}
+    if user is None:
+        context.update(sms_purpose=SmsCodePurpose.REGISTER.value, sms_slider=sms_slider())
+    return render(request, "enterprises/register.html", context, status=status)
 
 
-def _enterprise_conflicts(form) -> bool:
-    """Both "already registered" answers at once, before the service is asked."""
+def _register_enterprise(request, form, user):
+    """Verify the visitor's code, then register; the redirect, or None with form errors."""
     data = form.cleaned_data
-    conflict = False
-    if "phone" in form.fields and selectors.account_for_phone(data["phone"]) is not None:
+    try:
+        if user is None:
+            # Outside any transaction: a wrong try is committed even if we stop here.
+            sms_code_verify(phone=data["phone"], purpose=SmsCodePurpose.REGISTER, code=data["code"])
+    except DomainError as error:
+        add_domain_error(form, error)
+        return None
+    # From here on the code is spent: a refusal asks for a new one.
+    if user is None and selectors.account_for_phone(data["phone"]) is not None:
+        # Only a valid code proves the number, so only now may the page say it is taken.
         form.add_error("phone", services.PHONE_REGISTERED_ENTERPRISE)
-        conflict = True
-    if selectors.enterprise_code_taken(data["credit_code"]):
+        return None
+    try:
+        admin, enterprise = services.enterprise_signup(
+            user=user,
+            phone=data.get("phone", ""),
+            password=data.get("password", ""),
+            agreement_accepted=data["agree"],
+            name=data["name"],
+            credit_code=data["credit_code"],
+            address=data["address"],
+            scale=data["scale"],
+            industry=data["industry"],
+            type=data["type"],
+        )
+    except DomainError as error:
+        add_domain_error(form, error)
+        if user is None and "code" not in form.errors:
+            form.add_error("code", SMS_CODE_USED)
+        return None
+    account_limits.register_refused(request, count=True)
+    if user is None:
+        login(request, admin, backend=MODEL_BACKEND)
+    else:
+        # A new privilege for this session: give it a new key.
+        request.session.cycle_key()
+    identity_set(request, Identity.ADMIN)
+    if enterprise.is_profile_complete:
+        messages.success(request, ENTERPRISE_REGISTERED.format(name=enterprise.name))
+    else:
+        messages.success(
+            request,
+            format_html(
+                ENTERPRISE_REGISTERED_INCOMPLETE,
+                name=enterprise.name,
+                url=reverse("enterprises:profile"),
+            ),
+        )
+    return redirect("enterprises:index")
+
+
+def _enterprise_code_taken(form) -> bool:
+    """The credit code's "already registered", before any SMS code is spent (it says
+    nothing about who holds which phone)."""
+    if selectors.enterprise_code_taken(form.cleaned_data["credit_code"]):
         form.add_error("credit_code", MSG_CREDIT_CODE_TAKEN)
-        conflict = True
-    return conflict
+        return True
+    return False
 
 
 @login_required
@@ -475,6 +514,9 @@ def invitation_link(request, token: str):
     if not account.is_active:
         return _refused(request, services.ACCOUNT_DISABLED, status=403, invitation=invitation)
     if user is None:
+        # The login form starts with the invited number (it is the invitee's own, and
+        # they hold the link); the session carries it, so it never sits in a URL.
+        login_phone_remember(request, membership.phone)
         login_url = f"{reverse('accounts:login')}?{urlencode({'next': request.path})}"
         return _invitation_page(request, "login", {**context, "login_url": login_url})
     if user.pk != account.pk:

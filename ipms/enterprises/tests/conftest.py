@@ -5,6 +5,7 @@ Every SMS lands in the outbox (the root conftest), so invitations are read from 
 
 import pytest
 
+from ipms.accounts.tests import conftest as account_fixtures
 from ipms.accounts.tests.factories import UserFactory
 from ipms.core.tests import conftest as core_fixtures
 
@@ -12,6 +13,7 @@ from .factories import enterprise_with_admin
 
 slider_clock = core_fixtures.slider_clock
 slider_pass = core_fixtures.slider_pass
+send_code = account_fixtures.send_code
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from ipms.accounts.models import User
 from ipms.accounts.tests.factories import TEST_PASSWORD as PASSWORD
 from ipms.accounts.tests.factories import UserFactory
 from ipms.core.errors import DomainError
+from ipms.core.phone import is_mobile
 from ipms.enterprises import services
 from ipms.enterprises.identity import SESSION_KEY as IDENTITY_KEY
 from ipms.enterprises.models import Enterprise, Membership
@@ -31,8 +32,13 @@ def learner(db):
 
 
 @pytest.fixture
-def enterprise_data(slider_pass):
-    def data(**overrides):
+def enterprise_data(slider_pass, send_code):
+    """A visitor's form: the SMS code is fetched for the phone unless one is given.
+
+    ``signed_in=True``: a signed-in user's form (a slider pass, no phone, code or password).
+    """
+
+    def data(*, signed_in=False, **overrides):
         values = {
             "name": "苏州测试信息科技有限公司",
             "credit_code": CODE,
@@ -42,10 +48,14 @@ def enterprise_data(slider_pass):
             "scale": Enterprise.Scale.FROM_500,
             "industry": Enterprise.Industry.IT,
             "type": Enterprise.Type.PRIVATE,
-            "slider": slider_pass("register"),
             "agree": "on",
         }
+        if signed_in:
+            values.update(phone=None, password=None, slider=slider_pass("register"))
         values.update(overrides)
+        if not signed_in and "code" not in overrides:
+            phone = values.get("phone")
+            values["code"] = send_code(phone) if phone and is_mobile(phone) else "123456"
         return {key: value for key, value in values.items() if value is not None}
 
     return data
@@ -101,7 +111,7 @@ def test_enterprise_registration_without_the_more_part(client, enterprise_data):
     assert not Enterprise.objects.get().is_profile_complete
 
 
-def test_everything_typed_is_kept_but_passwords_and_slider(client, enterprise_data):
+def test_everything_typed_is_kept_but_an_invalid_password(client, enterprise_data):
     data = enterprise_data(credit_code="91310000MA1FL0000X", agree=None)
     response = client.post(REGISTER, data)
     body = response.content.decode()
@@ -112,7 +122,7 @@ def test_everything_typed_is_kept_but_passwords_and_slider(client, enterprise_da
     assert f'value="{PHONE}"' in body
     assert 'value="苏州工业园区星湖街328号"' in body
     assert 'value="500-1000" selected' in body
-    assert "Admin2026pass" not in body
+    assert 'value="Admin2026pass"' in body  # a valid password stays (D8)
     assert '<details class="more-info mb-3" open' in body  # the filled part stays open
     assert "请阅读并勾选同意《用户协议》。" in body
     assert not User.objects.exists() and not Enterprise.objects.exists()
@@ -136,8 +146,9 @@ def test_everything_typed_is_kept_but_passwords_and_slider(client, enterprise_da
         ("password", "x1" * 65, "密码不能超过128个字符。"),
         ("scale", "999", "请从列表中选择。"),
         ("type", "<script>", "请从列表中选择。"),
-        ("slider", "", "请先完成滑块验证。"),
-        ("slider", "tampered-token", "请先完成滑块验证。"),
+        ("code", "", "请填写短信验证码。"),
+        ("code", "12345", "请输入6位数字验证码。"),
+        ("code", "000000", "请先获取短信验证码。"),
         ("agree", "", "请阅读并勾选同意《用户协议》。"),
     ],
 )
@@ -155,26 +166,159 @@ def test_a_long_password_is_allowed(client, enterprise_data):
     assert User.objects.get().check_password(passphrase)
 
 
-def test_a_slider_pass_works_once(client, enterprise_data, slider_pass):
+@pytest.fixture
+def signed_in_learner(client, learner):
+    client.force_login(learner)
+    return learner
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("", "请先完成滑块验证。"), ("tampered-token", "请先完成滑块验证。")],
+)
+def test_a_signed_in_user_needs_the_slider(
+    client, signed_in_learner, enterprise_data, value, message
+):
+    response = client.post(REGISTER, enterprise_data(signed_in=True, slider=value))
+    assert message in response.content.decode()
+    assert not Enterprise.objects.exists()
+
+
+def test_a_slider_pass_works_once(client, signed_in_learner, enterprise_data, slider_pass):
     token = slider_pass("register")
-    client.post(REGISTER, enterprise_data(slider=token, name=""))  # spent on a failed try
-    response = client.post(REGISTER, enterprise_data(slider=token))
+    # Spent on a failed try, and the page says so next to the slider.
+    body = client.post(REGISTER, enterprise_data(signed_in=True, slider=token, name=""))
+    assert "请重新拖动滑块。" in body.content.decode()
+    response = client.post(REGISTER, enterprise_data(signed_in=True, slider=token))
     assert "请先完成滑块验证。" in response.content.decode()
     assert not Enterprise.objects.exists()
 
 
-def test_a_pass_for_another_scope_is_refused(client, enterprise_data, slider_pass):
-    response = client.post(REGISTER, enterprise_data(slider=slider_pass("sms")))
+def test_a_pass_for_another_scope_is_refused(
+    client, signed_in_learner, enterprise_data, slider_pass
+):
+    response = client.post(REGISTER, enterprise_data(signed_in=True, slider=slider_pass("sms")))
     assert "请先完成滑块验证。" in response.content.decode()
 
 
-def test_registered_phone_and_code_are_both_reported(client, enterprise_data):
-    User.objects.create_user(phone=PHONE, password=PASSWORD)
+# --- C4: a visitor proves the admin's phone with an SMS code -----------------------------
+
+
+def _code_error(response) -> str:
+    body = response.content.decode()
+    assert 'id="id_code_error"' in body, "the refusal is shown next to the code field"
+    start = body.index('id="id_code_error"')
+    return body[start : body.index("</div>", start)]
+
+
+def test_the_visitor_page_has_the_sms_code_row_and_no_form_slider(client):
+    body = client.get(REGISTER).content.decode()
+    assert 'name="code"' in body and "获取验证码" in body
+    assert '"purpose": "register"' in body
+    # The slider shown is the one 获取验证码 spends, not a second one for 注册.
+    assert body.count('class="ipms-slider-track"') == 1 and 'id="id_slider"' in body
+
+
+def test_registration_without_a_code_is_refused(client, enterprise_data):
+    response = client.post(REGISTER, enterprise_data(code=""))
+    assert "请填写短信验证码。" in _code_error(response)
+    assert not User.objects.exists() and not Enterprise.objects.exists()
+
+
+def test_registration_without_any_code_sent_is_refused(client, enterprise_data):
+    response = client.post(REGISTER, enterprise_data(code="123456"))
+    assert "请先获取短信验证码。" in _code_error(response)
+    assert not User.objects.exists()
+
+
+def test_registration_with_a_wrong_code_is_refused(client, enterprise_data, send_code):
+    code = send_code(PHONE)
+    wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+    response = client.post(REGISTER, enterprise_data(code=wrong))
+    assert "验证码错误,还可以再试 4 次。" in _code_error(response)
+    assert not User.objects.exists()
+    # Everything else typed stays, the valid password too (D8).
+    body = response.content.decode()
+    assert f'value="{PHONE}"' in body and 'value="Admin2026pass"' in body
+    assert f'value="{wrong}"' in body
+
+
+def test_registration_with_an_expired_code_is_refused(
+    client, enterprise_data, send_code, sms_clock
+):
+    code = send_code(PHONE)
+    sms_clock.advance(seconds=settings.SMS_CODE_TTL + 1)
+    response = client.post(REGISTER, enterprise_data(code=code))
+    assert "验证码已过期,请重新获取。" in _code_error(response)
+    assert not User.objects.exists()
+
+
+def test_registration_with_another_phones_code_is_refused(client, enterprise_data, send_code):
+    other = send_code("13900001111")
+    response = client.post(REGISTER, enterprise_data(code=other))
+    assert "请先获取短信验证码。" in _code_error(response)
+    assert not User.objects.exists()
+
+
+def test_registration_with_the_right_code_succeeds_once(client, enterprise_data, send_code):
+    code = send_code(PHONE)
+    assert client.post(REGISTER, enterprise_data(code=code)).status_code == 302
+    assert Membership.objects.get().user == User.objects.get(phone=PHONE)
+    client.logout()
+    replay = client.post(REGISTER, enterprise_data(code=code, credit_code=make_uscc(12_345_679)))
+    assert "验证码已使用,请重新获取。" in _code_error(replay)
+    assert Enterprise.objects.count() == 1
+
+
+# --- D8: a refusal keeps what stays valid ---------------------------------------------------
+
+
+def test_an_invalid_password_is_not_rendered_back(client, enterprise_data):
+    body = client.post(REGISTER, enterprise_data(password="onlyletters")).content.decode()
+    assert "字母和数字" in body and "onlyletters" not in body
+
+
+def test_a_refusal_elsewhere_keeps_the_valid_password_and_the_code(client, enterprise_data):
+    data = enterprise_data(name="")
+    body = client.post(REGISTER, data).content.decode()
+    assert "请填写公司名称。" in body
+    assert 'value="Admin2026pass"' in body and f'value="{data["code"]}"' in body
+    # The code was not spent: the corrected form goes through with it.
+    assert client.post(REGISTER, {**data, "name": "苏州测试信息科技有限公司"}).status_code == 302
+
+
+def test_the_success_message_asks_for_the_missing_enterprise_info(client, enterprise_data):
+    data = enterprise_data(address="", scale="", industry="", type="")
+    client.post(REGISTER, data)
+    page = client.get(_admin_home(), follow=True).content.decode()
+    assert "可以开始添加企业成员" not in page
+    assert "添加企业成员前,请先完善" in page
+    assert f'href="{reverse("enterprises:profile")}"' in page
+
+
+def test_a_complete_registration_says_members_can_be_added(client, enterprise_data):
+    client.post(REGISTER, enterprise_data())
+    page = client.get(_admin_home(), follow=True).content.decode()
+    assert "可以开始添加企业成员" in page
+
+
+def test_a_taken_credit_code_is_reported_before_the_code_is_spent(client, enterprise_data):
     EnterpriseFactory(credit_code=CODE)
-    body = client.post(REGISTER, enterprise_data()).content.decode()
-    assert "该手机号已注册。如需以该手机号注册企业,请先登录" in body
+    data = enterprise_data()
+    body = client.post(REGISTER, data).content.decode()
     assert "该统一社会信用代码(营业执照注册号)已注册" in body
     assert Enterprise.objects.count() == 1
+    fixed = {**data, "credit_code": make_uscc(12_345_679)}
+    assert client.post(REGISTER, fixed).status_code == 302
+
+
+def test_a_registered_phone_is_told_only_with_a_valid_code(client, enterprise_data, send_code):
+    User.objects.create_user(phone=PHONE, password=PASSWORD)
+    code = send_code(PHONE)  # issued but not delivered: the number has an account
+    assert code is None
+    body = client.post(REGISTER, enterprise_data(code="123456")).content.decode()
+    assert "该手机号已注册" not in body and "验证码错误" in body
+    assert Enterprise.objects.count() == 0
 
 
 def test_a_signed_in_user_registers_an_enterprise_without_phone_or_password(
@@ -183,7 +327,8 @@ def test_a_signed_in_user_registers_an_enterprise_without_phone_or_password(
     client.force_login(learner)
     page = client.get(REGISTER).content.decode()
     assert "136****2925" in page and 'name="password"' not in page and 'name="phone"' not in page
-    response = client.post(REGISTER, enterprise_data(phone=None, password=None))
+    assert 'name="code"' not in page
+    response = client.post(REGISTER, enterprise_data(signed_in=True))
     assert response.status_code == 302
     enterprise = Enterprise.objects.get()
     assert Membership.objects.get(enterprise=enterprise).user == learner
@@ -196,7 +341,7 @@ def test_a_signed_in_user_registers_an_enterprise_without_phone_or_password(
 def test_a_member_of_another_enterprise_cannot_register_one(client, learner, enterprise_data):
     MembershipFactory(user=learner)
     client.force_login(learner)
-    body = client.post(REGISTER, enterprise_data(phone=None, password=None)).content.decode()
+    body = client.post(REGISTER, enterprise_data(signed_in=True)).content.decode()
     assert "该手机号已是其他企业的成员" in body
     assert Enterprise.objects.count() == 1
 
@@ -254,7 +399,7 @@ def test_with_the_limit_cache_down_registration_is_refused(
     client, enterprise_data, ratelimit_cache_down
 ):
     """``register_ip`` fails closed: without the count nothing would slow a script."""
-    response = client.post(REGISTER, enterprise_data())
+    response = client.post(REGISTER, enterprise_data(code="123456"))
     assert response.status_code == 429
     assert "服务暂时不可用,请稍后再试。" in response.content.decode()
     assert not Enterprise.objects.exists()

@@ -190,6 +190,21 @@ def test_existing_account_not_logged_in_is_asked_to_log_in(client, enterprise, a
     assert Membership.objects.get(phone=PHONE).status == Membership.Status.PENDING
 
 
+def test_the_login_page_from_the_link_starts_with_the_invited_phone(
+    client, enterprise, admin_user
+):
+    UserFactory(phone=PHONE)
+    _, token = invite_member(enterprise, admin_user)
+    body = client.get(link(token)).content.decode()
+    assert PHONE not in body  # the invitation page shows it masked
+    login_url = reverse("accounts:login") + "?next=" + f"/j/{token}/".replace("/", "%2F")
+    assert PHONE not in login_url
+    login_page = client.get(login_url).content.decode()
+    assert f'name="username" value="{PHONE}"' in login_page
+    # Another visitor's login page (no invitation opened) starts empty.
+    assert PHONE not in Client().get(login_url).content.decode()
+
+
 def test_existing_account_logs_in_then_confirms(client, enterprise, admin_user):
     user = UserFactory(phone=PHONE)
     membership, token = invite_member(enterprise, admin_user)
