@@ -167,6 +167,18 @@ def log_in(page: Page, live_server, phone: str, password: str) -> None:
     page.wait_for_load_state("load")
 
 
+def sms_code_get(page: Page, sms_outbox, phone: str, status_text: str) -> str:
+    """Press 获取验证码 (the slider already passed) and read the code the phone received
+    from the test outbox, where the live server's after-commit sends land."""
+    before = len(sms_outbox)
+    page.get_by_role("button", name="获取验证码").click()
+    expect(page.locator("#sms-status")).to_contain_text(status_text)
+    expect(page.locator("#sms-send-button")).to_contain_text("秒后重新获取")
+    expect(page.locator("#sms-send-button")).to_be_disabled()
+    assert len(sms_outbox) == before + 1 and sms_outbox[-1].phone == phone
+    return sms_outbox[-1].params["code"]
+
+
 def expand_nav(page: Page) -> None:
     """Open the collapsed navigation on a phone; nothing to do on a desktop."""
     # Until the stylesheet has loaded the collapsed-menu button shows even on a desktop.

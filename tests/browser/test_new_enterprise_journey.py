@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DESKTOP, assert_accessible_basics, open_nav
+from tests.browser.conftest import DESKTOP, assert_accessible_basics, open_nav, sms_code_get
 from tests.browser.test_accounts_journey import fill_more_enterprise_info, log_in, log_out
 from tests.browser.test_enterprise_journey import LINK_RE, member_row
 
@@ -35,10 +35,12 @@ def test_register_add_a_member_who_confirms_and_logs_in(
     page.get_by_label("公司名称").fill("无锡链路测试科技有限公司")
     page.get_by_label("营业执照注册号/统一社会信用代码").fill(make_uscc(31_415_926))
     page.get_by_label("管理员手机号").fill(ADMIN_PHONE)
+    slider.solve(page)
+    code = sms_code_get(page, sms_outbox, ADMIN_PHONE, "验证码已发送至 139****0001")
+    page.get_by_label("短信验证码").fill(code)
     page.get_by_label("登录密码").fill(ADMIN_PASSWORD)
     fill_more_enterprise_info(page, address="无锡市新吴区长江路 7 号", scale="50-150人")
     page.get_by_role("checkbox", name=re.compile("我已阅读并同意")).check()
-    slider.solve(page)
     page.get_by_role("button", name="注册", exact=True).click()
     expect(page.get_by_text(re.compile("企业注册成功"))).to_be_visible()
 

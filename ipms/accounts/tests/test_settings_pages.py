@@ -408,3 +408,23 @@ def test_with_the_limit_cache_down_the_current_password_is_not_checked(
     assert "服务暂时不可用,请稍后再试。" in body
     learner.refresh_from_db()
     assert learner.check_password(PASSWORD)
+
+
+def test_phone_change_errors_sit_next_to_their_fields_and_go_once_fixed(
+    signed_in, learner, send_code
+):
+    """D9: each refusal next to its field (not only a page-level notice); a corrected
+    resubmission shows none of the old ones."""
+    data = {"phone": "13600002925", "code": "12", "password": ""}
+    body = signed_in.post(PHONE_URL, data).content.decode()
+    phone_row = body.split('id="sms-phone-errors"', 1)[1].split("</div>\n</div>", 1)[0]
+    assert "新手机号与当前手机号相同。" in phone_row
+    assert 'id="id_code_error">请输入6位数字验证码。' in body
+    assert 'id="id_password_error">请填写当前密码。' in body
+    code = send_code(NEW_PHONE, "change_phone", via=signed_in)
+    fixed = {"phone": NEW_PHONE, "code": code, "password": "wrong-pass1"}
+    body = signed_in.post(PHONE_URL, fixed).content.decode()
+    assert "当前密码不正确。" in body
+    for old in ("新手机号与当前手机号相同。", "请输入6位数字验证码。", "请填写当前密码。"):
+        assert old not in body
+    assert signed_in.post(PHONE_URL, {**fixed, "password": PASSWORD}).status_code == 302

@@ -198,3 +198,39 @@ def test_with_the_limit_cache_down_nothing_is_sent(post, sms_outbox, ratelimit_c
     assert "短信服务暂时不可用,请稍后再试。" in response.content.decode()
     assert response.status_code == 503
     assert sms_outbox == [] and not SmsCode.objects.exists()
+
+
+# --- D9: refusals next to their fields, nothing stale --------------------------------------
+
+
+def _slot(body: str, slot_id: str) -> str:
+    """The inner HTML of one out-of-band slot of a 获取验证码 answer."""
+    match = re.search(rf'<div id="{slot_id}" hx-swap-oob="innerHTML">(.*?)</div>\n', body, re.S)
+    assert match, f"{slot_id} is missing from the answer"
+    return match.group(1)
+
+
+def test_a_refused_number_is_shown_next_to_the_phone_field(post, signed_in, sms_outbox):
+    body = post(phone="13600002925", purpose="change_phone", via=signed_in).content.decode()
+    assert "新手机号与当前手机号相同。" in _slot(body, "sms-phone-errors")
+    assert "新手机号与当前手机号相同。" not in _slot(body, "sms-status")
+    assert sms_outbox == []
+
+
+def test_a_malformed_number_is_shown_next_to_the_phone_field(post, sms_outbox):
+    body = post(phone="1381234").content.decode()
+    assert "请输入正确的11位手机号码" in _slot(body, "sms-phone-errors")
+    assert _slot(body, "sms-status") == ""
+
+
+def test_a_slider_refusal_is_shown_under_the_slider(post, sms_outbox):
+    body = post(slider="").content.decode()
+    assert "请先完成滑块验证。" in body.split('<div id="sms-slider"', 1)[1]
+    assert _slot(body, "sms-status") == ""
+
+
+def test_a_successful_send_clears_the_phones_old_error(post, signed_in, sms_outbox):
+    post(phone="13600002925", purpose="change_phone", via=signed_in)
+    body = post(purpose="change_phone", via=signed_in).content.decode()
+    assert _slot(body, "sms-phone-errors").strip() == ""
+    assert "验证码已发送至 138****5678" in _slot(body, "sms-status")

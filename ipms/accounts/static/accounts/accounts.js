@@ -7,6 +7,9 @@
  *    double click cannot post twice (the second post would find its SMS code or slider
  *    pass already spent and show a confusing refusal). Coming back through the browser's
  *    history enables it again.
+ * 3. A 获取验证码 answer replaces the phone's errors (#sms-phone-errors): the input is
+ *    marked invalid exactly while an error is shown there, so a fixed number loses the
+ *    red border and the announcement of its old error.
  */
 (function () {
   "use strict";
@@ -55,6 +58,23 @@
     scan(document);
   }
   document.addEventListener("htmx:load", function (event) { scan(event.target); });
+
+  document.addEventListener("htmx:oobAfterSwap", function (event) {
+    var box = event.detail && event.detail.target;
+    var input = document.getElementById("id_phone");
+    if (!box || box.id !== "sms-phone-errors" || !input) {
+      return;
+    }
+    var invalid = box.children.length > 0;
+    input.classList.toggle("is-invalid", invalid);
+    if (invalid) {
+      input.setAttribute("aria-invalid", "true");
+      input.setAttribute("aria-describedby", "id_phone_error");
+    } else {
+      input.removeAttribute("aria-invalid");
+      input.removeAttribute("aria-describedby");
+    }
+  });
 
   document.addEventListener("submit", function (event) {
     var form = event.target;
