@@ -190,9 +190,7 @@ def test_existing_account_not_logged_in_is_asked_to_log_in(client, enterprise, a
     assert Membership.objects.get(phone=PHONE).status == Membership.Status.PENDING
 
 
-def test_the_login_page_from_the_link_starts_with_the_invited_phone(
-    client, enterprise, admin_user
-):
+def test_the_login_page_from_the_link_starts_with_the_invited_phone(client, enterprise, admin_user):
     UserFactory(phone=PHONE)
     _, token = invite_member(enterprise, admin_user)
     body = client.get(link(token)).content.decode()
