@@ -128,10 +128,10 @@ def test_personal_registration_with_an_sms_code(
     page.get_by_role("link", name="个人注册").click()
     expect(page.get_by_role("link", name="个人注册")).to_have_attribute("aria-current", "page")
 
-    # 获取验证码 before the slider: told to slide first, nothing sent.
+    # 获取验证码 before the slider: told to slide first, under the slider; nothing sent.
     page.get_by_label("手机号").fill(phone)
     page.get_by_role("button", name="获取验证码").click()
-    expect(page.locator("#sms-status")).to_contain_text("请先完成滑块验证。")
+    expect(page.locator("#sms-slider")).to_contain_text("请先完成滑块验证。")
     assert sms_outbox == []
 
     slider.solve(page)
@@ -259,11 +259,25 @@ def test_profile_and_phone_change(
     assert ID_NUMBER not in page.content()
     shoot(page, "profile-saved")
 
-    # 更换手机: code to the new number, current password.
+    # 更换手机: code to the new number, current password. A refused number is told next to
+    # the field, and the error goes once the number is fixed (D9).
     page.get_by_role("link", name="更换手机").click()
+    page.get_by_label("新手机号").fill(phone)
+    page.get_by_role("button", name="提交").click()
+    phone_error = page.locator("#sms-phone-errors")
+    expect(phone_error).to_contain_text("新手机号与当前手机号相同。")
+    expect(page.get_by_label("新手机号")).to_have_attribute("aria-invalid", "true")
+    slider.solve(page)
+    page.get_by_role("button", name="获取验证码").click()
+    expect(phone_error).to_contain_text("新手机号与当前手机号相同。")
+    expect(page.locator("#sms-status")).to_have_text("")
+    shoot(page, "phone-refused")
     page.get_by_label("新手机号").fill(new_phone)
     slider.solve(page)
     code = get_code(page, sms_outbox, new_phone, "验证码已发送至 137****5678")
+    expect(phone_error).to_have_text("")
+    expect(page.get_by_label("新手机号")).not_to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_label("新手机号")).not_to_have_class(re.compile("is-invalid"))
     page.get_by_label("短信验证码").fill(code)
     page.get_by_label("当前密码").fill(PASSWORD)
     assert_accessible_basics(page)
