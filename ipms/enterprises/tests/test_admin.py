@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def operator_client(client):
-    operator = operator_create(phone="13900000100", password="Ops2026pass", name="运营")
+    operator = operator_create(phone="13500000100", password="Ops2026pass", name="运营")
     client.force_login(operator)
     return client
 
