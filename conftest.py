@@ -12,7 +12,7 @@ import os
 import pytest
 
 from ipms.core.sms.testing import sms_clock, sms_outbox  # noqa: F401 - shared fixtures
-from ipms.core.testing import ratelimit_cache_down  # noqa: F401 - shared fixture
+from ipms.core.testing import font_dir, ratelimit_cache_down  # noqa: F401 - shared fixtures
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 

@@ -263,7 +263,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o640
 
 # --- Background work -------------------------------------------------------------------
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
+# The in-memory broker needs a host name, or kombu warns on every eager task (each SMS).
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or REDIS_URL or "memory://localhost/"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not PRODUCTION)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
@@ -272,6 +273,9 @@ CELERY_TIMEZONE = TIME_ZONE
 
 # --- Platform --------------------------------------------------------------------------
 PLATFORM_NAME = "知识产权贯标认证学习平台"
+# The address users reach the platform at, for links sent outside the site (SMS). The
+# default is where `manage.py runserver` listens; `make run` passes its HOST and PORT.
+SITE_URL = (env.str("SITE_URL", default="") or "http://127.0.0.1:8000").rstrip("/")
 COMPLAINT_EMAIL = env.str("COMPLAINT_EMAIL", default="jubao@ipms-study.example.cn")
 FEEDBACK_RATE = env.str("FEEDBACK_RATE", default="5/h")
 # Reverse proxies in front of the app that append to X-Forwarded-For; 0 trusts none, so
@@ -360,7 +364,7 @@ SMS_BACKEND = env.str("SMS_BACKEND", default="ipms.core.sms.backends.console.Sms
 # The signature every text starts with: 【贯标认证学习平台】
 SMS_SIGNATURE = env.str("SMS_SIGNATURE", default="贯标认证学习平台")
 # Prefix of the invitation link in SMS texts (the provider template contains it literally).
-SMS_LINK_BASE = env.str("SMS_LINK_BASE", default="http://127.0.0.1:8000/j/")
+SMS_LINK_BASE = env.str("SMS_LINK_BASE", default="") or f"{SITE_URL}/j/"
 # Full phone numbers, codes and links in the console backend's log: embedded mode only.
 # Production never logs them, whatever the environment says.
 SMS_LOG_SECRETS = env.bool("SMS_LOG_SECRETS", default=True) and not PRODUCTION

@@ -68,3 +68,42 @@ def ratelimit_cache_down(settings):
         "unreachable": {"BACKEND": "ipms.core.testing.UnreachableCache"},
     }
     settings.RATELIMIT_USE_CACHE = "unreachable"
+
+
+# --- fonts: a machine with only the fonts a test installs (ipms.core.fonts) ---------------
+
+NOTO_CJK = "opentype/noto/NotoSansCJK-Regular.ttc"
+WQY_MICROHEI = "truetype/wqy/wqy-microhei.ttc"
+
+
+def fake_font_collection(path, tags: list[bytes]):
+    """A font collection whose faces start with ``tags``: all the lookup reads of a file."""
+    import struct
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    header = b"ttcf" + struct.pack(">HHI", 1, 0, len(tags))
+    first = len(header) + 4 * len(tags)
+    offsets = b"".join(struct.pack(">I", first + 16 * i) for i in range(len(tags)))
+    path.write_bytes(header + offsets + b"".join(tag.ljust(16, b"\0") for tag in tags))
+    return path
+
+
+def fake_noto(root):
+    return fake_font_collection(root / NOTO_CJK, [b"OTTO"] * 10)  # CFF, like Noto CJK
+
+
+def fake_wqy(root):
+    return fake_font_collection(root / WQY_MICROHEI, [b"\x00\x01\x00\x00"] * 2)  # TrueType
+
+
+@pytest.fixture
+def font_dir(tmp_path, monkeypatch, settings):
+    """Only the fonts a test puts in the returned folder exist; fontconfig knows none."""
+    from ipms.core import fonts
+
+    settings.CJK_FONT_PATH = ""
+    monkeypatch.setattr(fonts, "FONT_DIRS", [str(tmp_path)])
+    monkeypatch.setattr(fonts, "FC_LIST", "fc-list-not-installed")
+    fonts.cache_clear()
+    yield tmp_path
+    fonts.cache_clear()

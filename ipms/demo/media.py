@@ -1,7 +1,8 @@
 """Generated files for demo content and tests: PDFs, images and videos with Chinese text.
 
-Chinese needs a CJK font file. Without one, text would render as empty boxes, so every
-function here fails with a clear message instead (install ``fonts-wqy-microhei``).
+Chinese needs a CJK font (``ipms.core.fonts``): images draw with any installed one, PDFs
+embed a TrueType one or fall back to reportlab's built-in CID font. Without any font file
+image functions fail with a message that says what to install.
 """
 
 from __future__ import annotations
@@ -15,71 +16,37 @@ from xml.sax.saxutils import escape
 
 import imageio_ffmpeg
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from PIL import Image, ImageDraw, ImageFont
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 
-# TrueType outlines first: reportlab can embed those; Noto CJK (CFF outlines) suits Pillow only.
-_TRUETYPE_CANDIDATES = [
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-]
-_PILLOW_CANDIDATES = [
-    *_TRUETYPE_CANDIDATES,
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-]
-# Index of the Simplified Chinese face inside the Noto CJK collection.
-_NOTO_SC_INDEX = 2
-
-_MISSING_FONT = (
-    "No CJK font found, so Chinese text would render as boxes. Install one "
-    "(Debian: apt-get install -y fonts-wqy-microhei) or set CJK_FONT_PATH."
-)
-
-
-def _configured_font() -> str | None:
-    return settings.CJK_FONT_PATH or None
-
-
-@cache
-def truetype_font_path() -> str:
-    """A CJK TrueType font file that reportlab can embed in a PDF."""
-    for candidate in [_configured_font(), *_TRUETYPE_CANDIDATES]:
-        if candidate and Path(candidate).exists():
-            return candidate
-    raise ImproperlyConfigured(_MISSING_FONT)
-
-
-@cache
-def _pillow_font_path() -> str:
-    for candidate in [_configured_font(), *_PILLOW_CANDIDATES]:
-        if candidate and Path(candidate).exists():
-            return candidate
-    raise ImproperlyConfigured(_MISSING_FONT)
+from ipms.core import fonts
 
 
 def _pillow_font(size: int):
-    path = _pillow_font_path()
-    index = _NOTO_SC_INDEX if "NotoSansCJK" in path else 0
-    return ImageFont.truetype(path, size=size, index=index)
+    face = fonts.cjk_font()
+    return ImageFont.truetype(face.path, size=size, index=face.index)
 
 
 @cache
-def _reportlab_font() -> str:
-    name = "CJK"
-    pdfmetrics.registerFont(TTFont(name, truetype_font_path(), subfontIndex=0))
+def _reportlab_font(face: fonts.FontFace | None) -> str:
+    if face is None:
+        pdfmetrics.registerFont(UnicodeCIDFont(fonts.CID_FONT))
+        return fonts.CID_FONT
+    name = f"CJK-{Path(face.path).stem}-{face.index}"
+    pdfmetrics.registerFont(TTFont(name, face.path, subfontIndex=face.index))
     return name
 
 
 def make_pdf(title: str, paragraphs: list[str]) -> bytes:
-    """An A4 PDF with a title and paragraphs of Chinese text; the font is embedded."""
-    font = _reportlab_font()
+    """An A4 PDF with a title and paragraphs of Chinese text (font embedded if TrueType)."""
+    font = _reportlab_font(fonts.cjk_truetype_font())
     title_style = ParagraphStyle(
         "title", fontName=font, fontSize=18, leading=26, alignment=TA_CENTER, wordWrap="CJK"
     )
