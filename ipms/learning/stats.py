@@ -41,9 +41,12 @@ NO_SCORE = "—"
 
 
 def study_time_text(seconds: float | None) -> str:
-    """累计学习时长 as the pages show it: “1小时5分钟”, “15分钟”, “0分钟” (whole minutes)."""
-    minutes = int((seconds or 0) // 60)
-    hours, minutes = divmod(minutes, 60)
+    """累计学习时长 wherever it is shown (pages, Excel export): “1小时5分钟”, “15分钟”, and
+    whole seconds below a minute (“40秒”), so that early learning never reads as nothing."""
+    total = int(seconds or 0)
+    if total < 60:
+        return f"{max(total, 0)}秒"
+    hours, minutes = divmod(total // 60, 60)
     return f"{hours}小时{minutes}分钟" if hours else f"{minutes}分钟"
 
 

@@ -51,6 +51,12 @@ def text_of(html: str) -> str:
 # --- the course page ------------------------------------------------------------------
 
 
+def test_course_page_shows_seconds_of_a_learner_below_a_minute(learner_client, learner, course):
+    record_learning(learner, lesson(course, 1), seconds=40, day=DAY1)
+    text = text_of(learner_client.get(detail_url(course)).content.decode())
+    assert "已学习时长 40秒" in text
+
+
 def test_course_page_shows_a_learners_figures_credits_and_rank(learner_client, learner, course):
     record_learning(learner, lesson(course, 1), day=DAY1)
     record_learning(learner, lesson(course, 2), seconds=300, day=DAY1 + datetime.timedelta(1))

@@ -151,7 +151,7 @@ def test_the_table_shows_each_members_figures(admin_client, admin_user, member, 
     headers = re.findall(r'<th scope="col">([^<]+)</th>', html)
     assert headers == list(exports.HEADERS)
     assert rows_of(html) == [
-        ["18600002641", "王明远 (管理员)", "1", "0分钟", "0/15", "—", "0", "否", "否"],
+        ["18600002641", "王明远 (管理员)", "1", "40秒", "0/15", "—", "0", "否", "否"],
         ["13600002925", "张总监", "13", "2小时30分钟", "15/15", "—", "30", "否", "否"],
     ]
     assert f'<option value="{course.pk}" selected>知识产权管理人员课程</option>' in html
@@ -243,6 +243,7 @@ def test_the_export_holds_every_matching_row(admin_client, enterprise, admin_use
         MembershipFactory(enterprise=enterprise, user=UserFactory(name=f"学员{n:02d}"))
     for number in (1, 2):
         record_learning(member, course.lessons.get(number=number), day=DAY1)
+    record_learning(admin_user, course.lessons.get(number=1), seconds=40, day=DAY1)
 
     response = admin_client.get(EXPORT, {"course": course.pk})
 
@@ -259,7 +260,7 @@ def test_the_export_holds_every_matching_row(admin_client, enterprise, admin_use
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0] == exports.HEADERS
     assert len(rows) == 1 + 27  # all members, not one page
-    assert rows[1] == ("18600002641", "王明远 (管理员)", 0, "0分钟", "0/15", "—", 0, "否", "否")
+    assert rows[1] == ("18600002641", "王明远 (管理员)", 1, "40秒", "0/15", "—", 0, "否", "否")
     assert rows[2] == ("13600002925", "张总监", 1, "20分钟", "2/15", "—", 4, "否", "否")
 
 

@@ -42,10 +42,13 @@ def basis_of(course, **changes) -> stats.CourseBasis:
 @pytest.mark.parametrize(
     ("seconds", "text"),
     [
-        (0, "0分钟"),
-        (None, "0分钟"),
-        (59.9, "0分钟"),
+        (0, "0秒"),
+        (None, "0秒"),
+        (0.9, "0秒"),
+        (40, "40秒"),
+        (59.9, "59秒"),
         (60, "1分钟"),
+        (119, "1分钟"),
         (15 * 60 + 30, "15分钟"),
         (3600, "1小时0分钟"),
         (3600 + 5 * 60 + 59, "1小时5分钟"),
@@ -76,7 +79,7 @@ def test_a_learner_without_records_has_zero_figures(course):
     assert figures == stats.CourseFigures(
         study_days=0, credited_seconds=0.0, completed_lessons=0, lesson_count=5, credits=0
     )
-    assert figures.study_time == "0分钟"
+    assert figures.study_time == "0秒"
     assert figures.completed_text == "0/5"
     assert figures.exam_score_text == "—"
     assert figures.exam_done_text == "未完成"
