@@ -229,6 +229,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # Embedded mode serves static files straight from the app folders (no collectstatic step);
 # production serves the hashed, compressed copies that collectstatic writes to STATIC_ROOT.
 WHITENOISE_USE_FINDERS = not PRODUCTION
+# Files browsers ask for at fixed root paths (/favicon.ico), served by whitenoise as is.
+WHITENOISE_ROOT = BASE_DIR / "public"
 if not PRODUCTION:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_URL = "/media/"

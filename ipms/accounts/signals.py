@@ -36,6 +36,9 @@ def _ask_for_current_agreement(sender, request, user, **kwargs):
     """The agreement promises a prompt after login when its version changed."""
     if request is None or not hasattr(request, "_messages"):
         return
+    # Operators work for the platform in the console; the agreement binds its users.
+    if user.is_staff:
+        return
     if getattr(user, "agreement_version", None) == settings.USER_AGREEMENT_VERSION:
         return
     text = AGREEMENT_UPDATED.format(version=settings.USER_AGREEMENT_VERSION)
