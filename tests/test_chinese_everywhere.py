@@ -187,13 +187,7 @@ def _login(client, phone):
         ("learner", "13600002925", ["/", "/accounts/settings/"]),
         ("individual learner", "13700000005", ["/"]),
         ("enterprise admin", "18600002641", ["/enterprise/"]),
-        pytest.param(
-            "operator",
-            "13800000000",
-            ["/console/"],
-            # Remove when the console's admin strings are translated (issue 9, D4).
-            marks=pytest.mark.xfail(reason="console still shows Django admin English", strict=True),
-        ),
+        ("operator", "13800000000", ["/console/"]),
     ],
 )
 def test_no_english_messages_on_any_page(client, demo_data, role, phone, start):

@@ -9,5 +9,8 @@ class CoreConfig(AppConfig):
         from . import converters
 
         converters.register()  # before any URLconf is loaded: every urls.py uses <id:…>
+        from . import console
         from . import ratelimit  # noqa: F401 - registers the rate-limit settings check
         from .sms import checks  # noqa: F401 - registers the SMS deployment checks
+
+        console.install()
