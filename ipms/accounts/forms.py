@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from ipms.core import regions
-from ipms.core.forms import BootstrapFormMixin
+from ipms.core.forms import BootstrapFormMixin, apply_required_messages
 from ipms.core.names import PersonNameField
 from ipms.core.phone import PHONE_INVALID, clean_mobile, normalize_mobile, validate_mobile
 from ipms.core.slider import SliderError, SliderField, slider_verify_pass
@@ -110,6 +110,10 @@ class ConsoleLoginForm(_PhoneLoginMixin, AdminAuthenticationForm):
 
     username = forms.CharField(label="手机号", max_length=20)
     offers_slider = False
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        apply_required_messages(self.fields)  # the console keeps Django's look, not Bootstrap
 
     error_messages = {
         **_PhoneLoginMixin.error_messages,

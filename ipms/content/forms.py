@@ -24,7 +24,7 @@ class CaptchaWidget(CaptchaTextInput):
         return context
 
 
-CAPTCHA_REQUIRED = "请输入验证码。"
+CAPTCHA_REQUIRED = "请填写验证码。"
 
 
 class FeedbackForm(BootstrapFormMixin, forms.Form):
@@ -54,7 +54,7 @@ class FeedbackForm(BootstrapFormMixin, forms.Form):
                 "inputmode": "tel",
             }
         ),
-        error_messages={"required": "请填写您的手机号码。"},
+        error_messages={"required": "请填写手机号。"},
     )
     captcha = CaptchaField(
         label="验证码",

@@ -266,6 +266,7 @@ class SliderField(forms.CharField):
     """
 
     default_error_messages = {"required": NEEDS_SLIDER}
+    keep_required_message = True  # an action to take, not a value to fill in
 
     def __init__(self, *, scope: str = DEFAULT_SCOPE, **kwargs) -> None:
         self.scope = _check_scope(scope)

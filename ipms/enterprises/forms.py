@@ -43,7 +43,7 @@ from .services import POSITION_INVALID
 from .validators import ENTERPRISE_NAME_MAX_LENGTH, validate_enterprise_name
 from .validators import MSG_REQUIRED as MSG_CREDIT_CODE_REQUIRED
 
-MSG_PHONE_REQUIRED = "请填写手机号码。"
+MSG_PHONE_REQUIRED = "请填写手机号。"
 SLIDER_AGAIN = "请重新拖动滑块。"
 MSG_POSITION_REQUIRED = POSITION_INVALID
 MSG_NAME_REQUIRED = "请填写姓名。"
@@ -327,7 +327,7 @@ class InvitationSignupForm(BootstrapFormMixin, forms.Form):
         label="确认登录密码",
         strip=False,
         max_length=128,
-        error_messages={"required": "请再次输入登录密码。"},
+        error_messages={"required": "请确认登录密码。"},
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
     agree = forms.BooleanField(

@@ -118,11 +118,11 @@ def test_logged_in_user_gets_phone_prefilled_and_is_recorded(client):
         ({"content": "   "}, "content", "请填写反馈内容。"),
         ({"content": "太短"}, "content", "内容太短了,请至少写 5 个字。"),
         ({"content": "长" * 2001}, "content", "内容不能超过 2000 个字。"),
-        ({"phone": ""}, "phone", "请填写您的手机号码。"),
+        ({"phone": ""}, "phone", "请填写手机号。"),
         ({"phone": "12345678901"}, "phone", "请输入正确的11位手机号码(1开头)。"),
         ({"phone": "1361234292"}, "phone", "请输入正确的11位手机号码(1开头)。"),
         ({"captcha_1": "WRONG"}, "captcha", "验证码不正确"),
-        ({"captcha_1": ""}, "captcha", "请输入验证码。"),
+        ({"captcha_1": ""}, "captcha", "请填写验证码。"),
     ],
 )
 def test_invalid_field_shows_chinese_error_next_to_it(client, overrides, field, message):

@@ -215,7 +215,7 @@ def test_add_links_an_existing_account(admin_client, enterprise):
 @pytest.mark.parametrize(
     ("data", "field", "message"),
     [
-        ({"phone": ""}, "phone", "请填写手机号码。"),
+        ({"phone": ""}, "phone", "请填写手机号。"),
         ({"phone": "1360000292"}, "phone", "请输入正确的11位手机号码(1开头)。"),
         ({"phone": "12600002925"}, "phone", "请输入正确的11位手机号码(1开头)。"),
         ({"phone": "1" * 30}, "phone", "请输入正确的11位手机号码(1开头)。"),
