@@ -32,6 +32,16 @@ def _reverse_or_none(name: str) -> str | None:
 
 @register.inclusion_tag("partials/nav_items.html", takes_context=True)
 def admin_nav(context):
+    return {"items": _admin_items(context)}
+
+
+@register.inclusion_tag("enterprises/partials/admin_menu_items.html", takes_context=True)
+def admin_menu(context):
+    """The admin pages in the user menu, for the way back from a public page."""
+    return {"items": _admin_items(context)}
+
+
+def _admin_items(context) -> list[dict]:
     request = context.get("request")
     match = getattr(request, "resolver_match", None)
     current = match.view_name if match else ""
@@ -46,7 +56,7 @@ def admin_nav(context):
                     "active": any(current.startswith(prefix) for prefix in prefixes),
                 }
             )
-    return {"items": items}
+    return items
 
 
 @register.simple_tag
@@ -59,7 +69,8 @@ def url_or_none(name: str) -> str | None:
 def identity_menu(context) -> dict:
     """身份切换 in the user menu: shown only to enterprise admins (one query per request).
 
-    ``{"can_switch": bool, "current": "学员" | "管理员", "target": "管理员" | "学员"}``
+    ``{"can_switch": bool, "admin": bool (the admin identity is active),
+    "current": "学员" | "管理员", "target": "管理员" | "学员"}``
     """
     request = context.get("request")
     if request is None or not request.user.is_authenticated:
@@ -71,6 +82,7 @@ def identity_menu(context) -> dict:
     admin = can_switch and identity_get(request) == Identity.ADMIN
     menu = {
         "can_switch": can_switch,
+        "admin": admin,
         "current": "管理员" if admin else "学员",
         "target": "学员" if admin else "管理员",
     }
