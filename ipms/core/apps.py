@@ -6,11 +6,9 @@ class CoreConfig(AppConfig):
     verbose_name = "平台基础"
 
     def ready(self):
-        from . import converters
+        # ratelimit and sms.checks register system checks when imported.
+        from . import console, converters, ratelimit  # noqa: F401
+        from .sms import checks  # noqa: F401
 
         converters.register()  # before any URLconf is loaded: every urls.py uses <id:…>
-        from . import console
-        from . import ratelimit  # noqa: F401 - registers the rate-limit settings check
-        from .sms import checks  # noqa: F401 - registers the SMS deployment checks
-
         console.install()
