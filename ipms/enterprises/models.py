@@ -41,6 +41,11 @@ from .validators import normalize_credit_code, validate_credit_code
 INVITATION_TOKEN_BYTES = 32  # 256 bits from secrets.token_urlsafe
 
 MSG_CREDIT_CODE_TAKEN = "该统一社会信用代码(营业执照注册号)已注册,请直接登录或联系贵企业的管理员。"
+# 企业信息: the admin edits their own record, so logging in is no advice.
+MSG_CREDIT_CODE_OF_ANOTHER = (
+    "该统一社会信用代码（营业执照注册号）已由平台上的另一家企业登记，请核对后重新填写；"
+    "如确属贵企业，请通过“意见反馈”联系平台处理。"
+)
 
 
 class CreditCodeFormField(forms.CharField):

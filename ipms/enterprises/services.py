@@ -39,6 +39,7 @@ from ipms.core.workflow import TransitionConflict, TransitionNotAllowed, transit
 
 from . import selectors
 from .models import (
+    MSG_CREDIT_CODE_OF_ANOTHER,
     MSG_CREDIT_CODE_TAKEN,
     Enterprise,
     Invitation,
@@ -392,7 +393,7 @@ def enterprise_update_profile(
     locked = Enterprise.objects.select_for_update().get(pk=enterprise.pk)
     code = _clean_credit_code(credit_code)
     if Enterprise.objects.filter(credit_code=code).exclude(pk=locked.pk).exists():
-        raise DomainError(MSG_CREDIT_CODE_TAKEN, field="credit_code")
+        raise DomainError(MSG_CREDIT_CODE_OF_ANOTHER, field="credit_code")
     locked.name = _clean_enterprise_name(name)
     locked.credit_code = code
     locked.address = (address or "").strip()
@@ -404,7 +405,7 @@ def enterprise_update_profile(
         with transaction.atomic():
             locked.save()
     except IntegrityError as error:
-        raise DomainError(MSG_CREDIT_CODE_TAKEN, field="credit_code") from error
+        raise DomainError(MSG_CREDIT_CODE_OF_ANOTHER, field="credit_code") from error
     return locked
 
 

@@ -147,7 +147,7 @@ def test_update_keeping_the_same_code_is_fine(enterprise, admin_user):
 
 
 def test_update_refuses_another_enterprises_code(enterprise, admin_user, other_enterprise):
-    with refused("已注册") as caught:
+    with refused("已由平台上的另一家企业登记") as caught:
         enterprise_update_profile(
             enterprise=enterprise,
             by=admin_user,

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from ipms.accounts.tests.factories import UserFactory
-from ipms.enterprises.models import Enterprise
+from ipms.enterprises.models import MSG_CREDIT_CODE_OF_ANOTHER, Enterprise
 
 from .factories import EnterpriseFactory, enterprise_with_admin, make_uscc
 
@@ -107,7 +107,9 @@ def test_a_code_of_another_enterprise_gets_a_clear_message(admin_client, enterpr
     response = admin_client.post(URL, form_data(credit_code=taken.lower()))
     assert response.status_code == 200
     errors = response.context["form"].errors["credit_code"]
-    assert "该统一社会信用代码(营业执照注册号)已注册" in errors[0]
+    # The admin edits their own record: no “log in” or “ask your admin” advice.
+    assert errors == [MSG_CREDIT_CODE_OF_ANOTHER]
+    assert "请直接登录" not in errors[0] and "管理员" not in errors[0]
     enterprise.refresh_from_db()
     assert enterprise.credit_code != taken
 
