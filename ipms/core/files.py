@@ -209,14 +209,32 @@ class UploadTo:
         return hash(self.prefix)
 
 
+# Characters no file name may carry on Windows, macOS or Linux, and control characters.
+_UNSAFE_IN_NAMES = set('\\/:*?"<>|') | {chr(code) for code in range(32)} | {"\x7f"}
+
+
+def _without_unsafe(name: str) -> str:
+    return "".join(ch for ch in name if ch not in _UNSAFE_IN_NAMES).strip()
+
+
+def safe_file_name(name: str, *, max_length: int = 200) -> str:
+    """An uploaded file's name fit to store and to hand back: the last path part only, no
+    unsafe characters, at most ``max_length`` characters with the extension kept."""
+    name = _without_unsafe(os.path.basename((name or "").replace("\\", "/"))).strip(".")
+    stem, ext = os.path.splitext(name)
+    ext = ext[:10]
+    return f"{stem[: max(1, max_length - len(ext))]}{ext}" if stem else ""
+
+
 def download_response(field_file, *, download_name: str) -> FileResponse:
     """Serve a stored file as an attachment under a name chosen by the server.
 
-    ``download_name`` should be built from trusted data (e.g. the object's title) plus the
-    stored extension; the uploader's original name is never echoed back.
+    ``download_name`` is built from trusted data (the object's title, or the name an
+    operator's upload had, stored through ``safe_file_name``); the stored extension is
+    added when the name lacks it. A visitor's upload name is never echoed back.
     """
     ext = os.path.splitext(field_file.name)[1].lower()
-    safe = "".join(ch for ch in download_name if ch not in '\\/:*?"<>|\r\n\t').strip() or "download"
+    safe = _without_unsafe(download_name) or "download"
     filename = safe if safe.lower().endswith(ext) else f"{safe}{ext}"
     content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
     field_file.open("rb")

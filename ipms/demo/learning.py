@@ -279,7 +279,7 @@ def _create_course(spec: DemoCourse, *, order: int, lecturers: list[Lecturer]) -
         services.courseware_create(
             lesson=lesson,
             title=item.title,
-            file=ContentFile(demo_media.make_pdf(heading, paragraphs), name="courseware.pdf"),
+            file=ContentFile(demo_media.make_pdf(heading, paragraphs), name=f"{item.title}.pdf"),
         )
     return len(spec.lessons)
 

@@ -284,7 +284,7 @@ class LessonAdmin(AuditedAdminMixin, admin.ModelAdmin):
         courseware = get_object_or_404(Courseware.objects.select_related("lesson"), pk=pk)
         if not self.has_view_permission(request, courseware.lesson):
             raise PermissionDenied
-        return download_response(courseware.file, download_name=courseware.title)
+        return download_response(courseware.file, download_name=courseware.download_name)
 
     def view_on_site(self, obj):
         return reverse("learning:course_detail", args=[obj.course_id])

@@ -22,6 +22,7 @@ from django.db.models import Q
 from ipms.core.files import (
     UploadTo,
     private_storage,
+    safe_file_name,
     validate_document,
     validate_image,
     validate_video,
@@ -203,14 +204,17 @@ class Courseware(TimeStampedModel):
     lesson = models.ForeignKey(
         Lesson, on_delete=models.CASCADE, related_name="coursewares", verbose_name="课时"
     )
-    title = models.CharField("课件名称", max_length=200, help_text="下载时的文件名也用它。")
+    title = models.CharField("课件名称", max_length=200, help_text="课时页面上显示的名称。")
     file = models.FileField(
         "文件",
         storage=private_storage,
         upload_to=UploadTo("lessons/courseware"),
         validators=[validate_document],
         max_length=200,
+        help_text="学员下载时沿用上传文件的文件名和扩展名。",
     )
+    # Storage keeps a random name; downloads hand back the name the file was uploaded with.
+    original_name = models.CharField("原文件名", max_length=200, blank=True, editable=False)
     order = models.PositiveIntegerField("排序", default=0)
 
     class Meta:
@@ -227,6 +231,19 @@ class Courseware(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args, **kwargs):
+        # A newly assigned file still carries its upload name until storage renames it.
+        if self.file and not getattr(self.file, "_committed", True):
+            self.original_name = safe_file_name(self.file.name)
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "original_name"}
+        super().save(*args, **kwargs)
+
+    @property
+    def download_name(self) -> str:
+        """The uploaded file's own name; rows from before it was kept: 课时N 课件名称."""
+        return self.original_name or f"课时{self.lesson.number} {self.title}"
 
 
 # --- learning records (issue 4; docs/learning.md) --------------------------------------

@@ -206,8 +206,7 @@ def courseware_download(request, course_pk: int, lesson_pk: int, pk: int):
     courseware = selectors.get_courseware_for_learner(
         user=request.user, course_pk=course_pk, lesson_pk=lesson_pk, pk=pk
     )
-    name = f"课时{courseware.lesson.number} {courseware.title}"
-    response = download_response(courseware.file, download_name=name)
+    response = download_response(courseware.file, download_name=courseware.download_name)
     response["Cache-Control"] = "private, no-store"
     return response
 

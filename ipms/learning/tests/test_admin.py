@@ -301,7 +301,9 @@ def test_visitors_and_learners_cannot_reach_the_console(client, django_user_mode
 
 
 def test_console_links_private_files_to_permission_checked_views(operator_client):
-    courseware = CoursewareFactory(lesson=LessonFactory(with_video=True), title="认证流程讲义")
+    courseware = CoursewareFactory(
+        lesson=LessonFactory(with_video=True), title="讲义", file__filename="认证流程讲义.pdf"
+    )
     lesson = courseware.lesson
     video_url = reverse("admin:learning_lesson_video", args=[lesson.pk])
     file_url = reverse("admin:learning_courseware_file", args=[courseware.pk])

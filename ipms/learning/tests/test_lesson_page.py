@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import pytest
 from django.db import connection
@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from ipms.accounts.tests.factories import UserFactory
-from ipms.learning.models import Enrollment, LessonProgress, PlaybackView
+from ipms.learning.models import Courseware, Enrollment, LessonProgress, PlaybackView
 from ipms.learning.tests.factories import CourseFactory, CoursewareFactory, LessonFactory
 
 pytestmark = pytest.mark.django_db
@@ -183,15 +183,50 @@ def test_operators_may_not_learn(client, lesson):
     assert not PlaybackView.objects.exists()
 
 
-def test_courseware_downloads_under_a_server_chosen_name(learner_client, lesson):
-    courseware = CoursewareFactory(lesson=lesson, title="知识产权宏观形势(一)")
+def _disposition_name(response) -> str:
+    return unquote(response["Content-Disposition"].split("filename*=utf-8''")[1])
+
+
+def test_courseware_downloads_under_the_name_it_was_uploaded_with(learner_client, lesson):
+    courseware = CoursewareFactory(
+        lesson=lesson,
+        title="知识产权宏观形势(一)",
+        file__filename="第2讲 知识产权宏观形势.PDF",
+    )
+    assert courseware.original_name == "第2讲 知识产权宏观形势.PDF"
+    assert not courseware.file.name.endswith("宏观形势.PDF")  # storage keeps a random name
     response = learner_client.get(courseware_url(courseware))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
-    disposition = response["Content-Disposition"]
-    assert disposition.startswith("attachment")
-    assert quote("课时2 知识产权宏观形势(一).pdf") in disposition
+    assert response["Content-Disposition"].startswith("attachment")
+    assert _disposition_name(response) == "第2讲 知识产权宏观形势.PDF"
     assert b"".join(response.streaming_content).startswith(b"%PDF")
+
+
+@pytest.mark.parametrize(
+    ("uploaded", "kept"),
+    [
+        ("C:\\fakepath\\讲义.pdf", "讲义.pdf"),
+        ("../../讲义 <终稿>.pdf", "讲义 终稿.pdf"),
+    ],
+)
+def test_an_upload_name_is_sanitised_and_keeps_an_extension(learner_client, lesson, uploaded, kept):
+    courseware = CoursewareFactory(lesson=lesson, file__filename=uploaded)
+    assert _disposition_name(learner_client.get(courseware_url(courseware))) == kept
+
+
+def test_the_side_list_is_titled_as_in_the_manual(learner_client, lesson):
+    html = learner_client.get(page_url(lesson)).content.decode()
+    assert '<h2 class="section-title" id="lesson-list-title">课程列表</h2>' in html
+
+
+def test_courseware_stored_before_names_were_kept_downloads_as_lesson_and_title(
+    learner_client, lesson
+):
+    courseware = CoursewareFactory(lesson=lesson, title="知识产权宏观形势(一)")
+    Courseware.objects.filter(pk=courseware.pk).update(original_name="")
+    response = learner_client.get(courseware_url(courseware))
+    assert _disposition_name(response) == "课时2 知识产权宏观形势(一).pdf"
 
 
 def test_courseware_of_another_lesson_is_not_found(learner_client, lesson):
