@@ -280,7 +280,9 @@ PLATFORM_NAME = "知识产权贯标认证学习平台"
 # The address users reach the platform at, for links sent outside the site (SMS). The
 # default is where `manage.py runserver` listens; `make run` passes its HOST and PORT.
 SITE_URL = (env.str("SITE_URL", default="") or "http://127.0.0.1:8000").rstrip("/")
-COMPLAINT_EMAIL = env.str("COMPLAINT_EMAIL", default="jubao@ipms-study.example.cn")
+# The address 举报投诉 sends reports to (a mailbox the operators read). Unset, the page
+# asks for reports through 意见反馈 instead, and `check --deploy` warns in production.
+COMPLAINT_EMAIL = env.str("COMPLAINT_EMAIL", default="")
 FEEDBACK_RATE = env.str("FEEDBACK_RATE", default="5/h")
 # Reverse proxies in front of the app that append to X-Forwarded-For; 0 trusts none, so
 # the client address is REMOTE_ADDR and a forged header cannot dodge rate limits.

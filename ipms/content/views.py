@@ -217,4 +217,5 @@ def complaint_mailto() -> str:
 
 @require_safe
 def complaint(request):
-    return render(request, "content/complaint.html", {"mailto": complaint_mailto()})
+    mailto = complaint_mailto() if settings.COMPLAINT_EMAIL else None
+    return render(request, "content/complaint.html", {"mailto": mailto})

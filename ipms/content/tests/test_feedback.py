@@ -256,3 +256,19 @@ def test_with_the_limit_cache_down_nothing_is_stored(client, ratelimit_cache_dow
     assert "服务暂时不可用,请稍后再试。" in html
     assert VALID["content"] in html
     assert not Feedback.objects.exists()
+
+
+def test_without_a_complaint_mailbox_reports_go_through_feedback(client, settings):
+    settings.COMPLAINT_EMAIL = ""
+    html = html_of(client.get(reverse("content:complaint")))
+    assert "mailto:" not in html
+    assert (
+        f'<a class="btn btn-brand btn-lg" href="{reverse("content:feedback")}">去提交举报</a>'
+        in html
+    )
+
+
+def test_the_default_complaint_address_is_no_placeholder():
+    from django.conf import settings as live
+
+    assert "example" not in live.COMPLAINT_EMAIL

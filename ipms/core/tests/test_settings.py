@@ -21,6 +21,8 @@ PRODUCTION = {
     "SMS_TENCENT_SECRET_ID": "AKIDexample",
     "SMS_TENCENT_SECRET_KEY": "example-secret",
     "SMS_TENCENT_SDK_APP_ID": "1400000000",
+    "SITE_URL": "https://study.example.cn",
+    "COMPLAINT_EMAIL": "jubao@study.example.cn",
 }
 
 
@@ -106,3 +108,12 @@ def test_embedded_mode_is_the_default(settings):
     assert settings.LANGUAGE_CODE == "zh-hans"
     assert settings.TIME_ZONE == "Asia/Shanghai"
     assert settings.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
+
+
+def test_production_warns_about_local_sms_links_and_no_complaint_mailbox():
+    result = run_manage(
+        "check", "--deploy", **{**PRODUCTION, "SITE_URL": "", "COMPLAINT_EMAIL": ""}
+    )
+    output = result.stdout + result.stderr
+    assert "ipms.sms.W002" in output and "http://127.0.0.1:8000/j/" in output
+    assert "ipms.content.W001" in output
