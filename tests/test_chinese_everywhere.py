@@ -186,7 +186,7 @@ def _login(client, phone):
         ("visitor", None, ["/", "/accounts/login/", "/accounts/register/"]),
         ("learner", "13600002925", ["/", "/accounts/settings/"]),
         ("individual learner", "13700000005", ["/"]),
-        ("enterprise admin", "18600002641", ["/enterprise/"]),
+        ("enterprise admin", "18600002641", ["/enterprise/members/"]),  # /enterprise/ redirects
         ("operator", "13800000000", ["/console/"]),
     ],
 )

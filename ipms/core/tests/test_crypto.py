@@ -117,6 +117,8 @@ PRODUCTION_ENV = {
     "SMS_TENCENT_SECRET_ID": "AKIDexample",
     "SMS_TENCENT_SECRET_KEY": "example-secret",
     "SMS_TENCENT_SDK_APP_ID": "1400000000",
+    "SITE_URL": "https://study.example.cn",
+    "COMPLAINT_EMAIL": "jubao@study.example.cn",
 }
 
 
