@@ -23,7 +23,7 @@ from ipms.enterprises.tests.test_import_limits import shared_strings_xlsx
 pytestmark = pytest.mark.django_db
 
 BAD_NAMES = [
-    ('=HYPERLINK("http://x.example","点我")', NAME_FORMULA),
+    ('=HYPERLINK（"http://x.example","点我"）', NAME_FORMULA),
     ("+86张三", NAME_FORMULA),
     ("-张三", NAME_FORMULA),
     ("@张三", NAME_FORMULA),

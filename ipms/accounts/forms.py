@@ -27,7 +27,7 @@ SMS_SLIDER_SCOPE = "sms"
 # The slider pass the login form asks for after failed logins from one address.
 LOGIN_SLIDER_SCOPE = "login"
 CONSOLE_NEEDS_SLIDER = (
-    "当前网络登录失败次数较多,请在平台登录页完成滑块验证并登录后,再进入运营后台。"
+    "当前网络登录失败次数较多，请在平台登录页完成滑块验证并登录后，再进入运营后台。"
 )
 
 
@@ -117,19 +117,19 @@ class ConsoleLoginForm(_PhoneLoginMixin, AdminAuthenticationForm):
 
     error_messages = {
         **_PhoneLoginMixin.error_messages,
-        "invalid_login": "手机号或密码不正确;运营后台仅限平台运营人员登录。",
+        "invalid_login": "手机号或密码不正确；运营后台仅限平台运营人员登录。",
     }
 
 
 # --- account pages (PRODUCT.md §3) ---------------------------------------------------------
 
 PASSWORD_MAX_LENGTH = 128
-POLICY_HELP = "至少8位,须同时包含字母和数字,不能是常见密码;最长128位,可以使用长短语。"
+POLICY_HELP = "至少8位，须同时包含字母和数字，不能是常见密码；最长128位，可以使用长短语。"
 MISMATCH_MESSAGE = "两次输入的密码不一致。"
 WRONG_CURRENT_MESSAGE = "当前密码不正确。"
 CHOOSE_FROM_LIST = "请从列表中选择。"
-NEW_LOGIN_HINT = "登录密码(至少8位,且含字母数字结合)"
-CODE_HELP = "先完成滑块验证,再点“获取验证码”;验证码5分钟内有效。"
+NEW_LOGIN_HINT = "登录密码（至少8位，且含字母数字结合）"
+CODE_HELP = "先完成滑块验证，再点“获取验证码”；验证码5分钟内有效。"
 EMPTY_CITY = ("", "请选择城市")
 
 
@@ -333,7 +333,7 @@ class ProfileForm(BootstrapFormMixin, forms.Form):
         error_messages={"max_length": ID_NUMBER_LENGTH},
     )
     id_number_consent = forms.BooleanField(
-        label="我单独同意平台为生成学习证明和证书、供认证机构核验之目的,加密保存并使用我的身份证号码。",
+        label="我单独同意平台为生成学习证明和证书、供认证机构核验之目的，加密保存并使用我的身份证号码。",
         required=False,
     )
     clear_id_number = forms.BooleanField(label="删除已登记的身份证号码", required=False)
@@ -369,7 +369,7 @@ class ProfileForm(BootstrapFormMixin, forms.Form):
             self.fields[
                 "id_number"
             ].help_text = (
-                f"已登记:{user.masked_id_number}。如需修改,请输入新的号码;留空则保持不变。"
+                f"已登记：{user.masked_id_number}。如需修改，请输入新的号码；留空则保持不变。"
             )
             self.fields["id_number"].widget.attrs["placeholder"] = "输入新的18位身份证号码"
         else:
@@ -401,9 +401,9 @@ class PasswordChangeForm(BootstrapFormMixin, forms.Form):
 
     old_password = current_password_field()
     new_password1 = new_password_field(
-        "新密码", "登录密码,至少8位,且含字母数字结合", help_text=POLICY_HELP
+        "新密码", "登录密码，至少8位，且含字母数字结合", help_text=POLICY_HELP
     )
-    new_password2 = new_password_field("密码确认", "登录密码,请再输入一遍")
+    new_password2 = new_password_field("密码确认", "登录密码，请再输入一遍")
 
     def __init__(self, *args, user: User, request=None, **kwargs):
         super().__init__(*args, **kwargs)

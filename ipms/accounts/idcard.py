@@ -50,15 +50,15 @@ RESIDENCE_PERMIT_PREFIXES = frozenset({"81", "82", "83"})
 _FORMAT = re.compile(r"^\d{17}[\dX]$")
 
 MSG_REQUIRED = "请填写身份证号码。"
-MSG_OLD_15 = "第一代15位身份证已停止使用,请填写18位身份证号码。"
-MSG_LENGTH = "身份证号码应为18位,请核对。"
-MSG_FORMAT = "身份证号码由17位数字和1位数字或字母X组成,请核对。"
-MSG_REGION = "身份证号码前两位不是有效的省份代码,请核对。"
-MSG_BIRTH_DATE = "身份证号码中的出生日期(第7–14位)不是有效日期,请核对。"
-MSG_FUTURE = "身份证号码中的出生日期晚于今天,请核对。"
+MSG_OLD_15 = "第一代15位身份证已停止使用，请填写18位身份证号码。"
+MSG_LENGTH = "身份证号码应为18位，请核对。"
+MSG_FORMAT = "身份证号码由17位数字和1位数字或字母X组成，请核对。"
+MSG_REGION = "身份证号码前两位不是有效的省份代码，请核对。"
+MSG_BIRTH_DATE = "身份证号码中的出生日期（第7-14位）不是有效日期，请核对。"
+MSG_FUTURE = "身份证号码中的出生日期晚于今天，请核对。"
 MSG_TOO_YOUNG = f"未满{MIN_AGE}周岁的用户不能在本平台登记身份证号码。"
-MSG_TOO_OLD = "身份证号码中的出生年份有误,请核对。"
-MSG_CHECK = "身份证号码校验位不正确,请逐位核对(最后一位可能是字母X)。"
+MSG_TOO_OLD = "身份证号码中的出生年份有误，请核对。"
+MSG_CHECK = "身份证号码校验位不正确，请逐位核对（最后一位可能是字母X）。"
 
 
 @dataclass(frozen=True)

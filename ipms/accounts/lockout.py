@@ -34,7 +34,7 @@ def username_from_request(request, credentials) -> str | None:
 
 def lockout_message() -> str:
     wait = ratelimit.wait_text(int(settings.AXES_COOLOFF_TIME.total_seconds()))
-    return f"登录失败次数过多,该手机号已被暂时锁定,请 {wait}后再试,或通过“找回密码”重设密码。"
+    return f"登录失败次数过多，该手机号已被暂时锁定，请 {wait}后再试，或通过“找回密码”重设密码。"
 
 
 def lockout_response(request, original_response=None, credentials=None):

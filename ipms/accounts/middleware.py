@@ -50,10 +50,10 @@ class SessionTimeoutMiddleware:
             session_mark_login(session)
             return None
         if now - started > settings.SESSION_ABSOLUTE_TIMEOUT:
-            return "登录已超过有效期,为保障账号安全请重新登录。"
+            return "登录已超过有效期，为保障账号安全请重新登录。"
         if now - last > settings.SESSION_IDLE_TIMEOUT:
             minutes = settings.SESSION_IDLE_TIMEOUT // 60
-            return f"您已超过 {minutes} 分钟未操作,为保障账号安全已自动退出,请重新登录。"
+            return f"您已超过 {minutes} 分钟未操作，为保障账号安全已自动退出，请重新登录。"
         if now - last >= ACTIVITY_RESOLUTION:
             session[SESSION_ACTIVITY] = now
         return None

@@ -15,7 +15,7 @@ logger = logging.getLogger("ipms.accounts")
 
 # Digest purpose of the 身份证 number (ipms.core.crypto.digest).
 ID_NUMBER_DIGEST_PURPOSE = "accounts.user.id_number"
-ID_NUMBER_UNREADABLE = "(无法解密)"
+ID_NUMBER_UNREADABLE = "（无法解密）"
 
 
 class Position(models.TextChoices):
@@ -67,7 +67,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     # 身份证: only a Fernet token and a keyed digest are stored (ipms.core.crypto), never
     # the number. Write through set_id_number(); read with reveal_id_number() (owner's
     # profile and document generation only) or masked_id_number (everywhere else).
-    id_number_encrypted = models.TextField("身份证号码(密文)", blank=True, editable=False)
+    id_number_encrypted = models.TextField("身份证号码（密文）", blank=True, editable=False)
     id_number_digest = models.CharField("身份证号码摘要", max_length=64, blank=True, editable=False)
     id_number_agreed_at = models.DateTimeField(
         "身份证单独同意时间", null=True, blank=True, editable=False

@@ -73,13 +73,13 @@ def operator_create(*, phone: str, password: str, name: str = "") -> User:
 
 # --- account pages (PRODUCT.md §3) ---------------------------------------------------------
 
-PHONE_REGISTERED = "该手机号已注册,请直接登录或找回密码。"
+PHONE_REGISTERED = "该手机号已注册，请直接登录或找回密码。"
 PHONE_TAKEN = "该手机号已被其他账号使用。"
 PHONE_UNCHANGED = "新手机号与当前手机号相同。"
 AGREEMENT_REQUIRED = "请阅读并勾选同意《用户协议》。"
-ACCOUNT_DISABLED = "该账号已停用,请联系平台客服。"
-ID_NUMBER_TAKEN = "该身份证号码已登记在其他账号下。如确属本人,请联系平台客服处理。"
-ID_NUMBER_CONSENT_REQUIRED = "登记身份证号码需要您的单独同意,请勾选后再提交。"
+ACCOUNT_DISABLED = "该账号已停用，请联系平台客服。"
+ID_NUMBER_TAKEN = "该身份证号码已登记在其他账号下。如确属本人，请联系平台客服处理。"
+ID_NUMBER_CONSENT_REQUIRED = "登记身份证号码需要您的单独同意，请勾选后再提交。"
 POSITION_INVALID = "请从列表中选择职位。"
 
 

@@ -22,7 +22,7 @@ phone_changed = Signal()
 # receivers may add a message for the next page. Arguments: ``user``, ``request``.
 user_registered = Signal()
 
-AGREEMENT_UPDATED = "《用户协议》已更新为{version}版,请在“个人设置 → 用户协议”中阅读并确认。"
+AGREEMENT_UPDATED = "《用户协议》已更新为{version}版，请在“个人设置 → 用户协议”中阅读并确认。"
 
 
 @receiver(user_logged_in)

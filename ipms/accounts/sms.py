@@ -56,11 +56,11 @@ _CODE_RE = re.compile(rf"^\d{{{CODE_DIGITS}}}$")
 
 CODE_FORMAT = "请输入6位数字验证码。"
 NO_CODE = "请先获取短信验证码。"
-WRONG_CODE = "验证码错误,还可以再试 {left} 次。"
-EXPIRED = "验证码已过期,请重新获取。"
-TOO_MANY = "错误次数过多,验证码已失效,请重新获取。"
-USED = "验证码已使用,请重新获取。"
-VOID = "验证码已失效,请重新获取。"
+WRONG_CODE = "验证码错误，还可以再试 {left} 次。"
+EXPIRED = "验证码已过期，请重新获取。"
+TOO_MANY = "错误次数过多，验证码已失效，请重新获取。"
+USED = "验证码已使用，请重新获取。"
+VOID = "验证码已失效，请重新获取。"
 
 
 def code_ttl() -> int:

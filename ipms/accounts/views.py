@@ -48,23 +48,25 @@ logger = logging.getLogger("ipms.accounts")
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
-REGISTERED = "注册成功,欢迎使用{platform}!"
-ALREADY_SIGNED_IN = "您已登录,无需再注册。如需注册企业,请使用“企业注册”。"
-RESET_DONE = "密码已重置,请使用新密码登录。该账号在其他设备上的登录已全部退出。"
+REGISTERED = "注册成功，欢迎使用{platform}！"
+ALREADY_SIGNED_IN = "您已登录，无需再注册。如需注册企业，请使用“企业注册”。"
+RESET_DONE = "密码已重置，请使用新密码登录。该账号在其他设备上的登录已全部退出。"
 CHANGED_DONE = "密码已修改。该账号在其他设备上的登录已全部退出。"
-PHONE_CHANGED = "手机号已更换为 {phone},请以后使用新手机号登录。其他设备上的登录已全部退出。"
+PHONE_CHANGED = "手机号已更换为 {phone}，请以后使用新手机号登录。其他设备上的登录已全部退出。"
 PROFILE_SAVED = "个人资料已保存。"
-AGREEMENT_ACCEPTED = "已记录您对《用户协议》({version}版)的同意。"
+AGREEMENT_ACCEPTED = "已记录您对《用户协议》（{version}版）的同意。"
 # 获取验证码 answers alike whether or not the phone has an account (the code goes out
 # only where the purpose applies), so the endpoint does not tell who is registered.
 SMS_SENT = {
     SmsCodePurpose.REGISTER: (
-        "如该手机号尚未注册,验证码已发送至 {phone},{minutes}分钟内有效;"
+        "如该手机号尚未注册，验证码已发送至 {phone}，{minutes}分钟内有效；"
         "已注册的手机号请直接登录或找回密码。"
     ),
-    SmsCodePurpose.RESET_PASSWORD: "如该手机号已注册,验证码已发送至 {phone},{minutes}分钟内有效。",
+    SmsCodePurpose.RESET_PASSWORD: (
+        "如该手机号已注册，验证码已发送至 {phone}，{minutes}分钟内有效。"
+    ),
     SmsCodePurpose.CHANGE_PHONE: (
-        "如该手机号未被其他账号使用,验证码已发送至 {phone},{minutes}分钟内有效。"
+        "如该手机号未被其他账号使用，验证码已发送至 {phone}，{minutes}分钟内有效。"
     ),
 }
 SMS_LOGIN_REQUIRED = "请先登录。"

@@ -175,4 +175,4 @@ class FeedbackAdmin(AuditedAdminMixin, admin.ModelAdmin):
         if count:
             self.message_user(request, f"已将 {count} 条反馈标记为已处理。", messages.SUCCESS)
         else:
-            self.message_user(request, "所选反馈都已处理过,没有需要标记的。", messages.INFO)
+            self.message_user(request, "所选反馈都已处理过，没有需要标记的。", messages.INFO)

@@ -37,7 +37,7 @@ class FeedbackForm(BootstrapFormMixin, forms.Form):
         widget=forms.Textarea(
             attrs={"rows": 6, "placeholder": "请输入具体内容帮助我们了解您的意见与建议"}
         ),
-        help_text=f"{FEEDBACK_MIN_LENGTH}–{FEEDBACK_MAX_LENGTH} 个字。",
+        help_text=f"{FEEDBACK_MIN_LENGTH}-{FEEDBACK_MAX_LENGTH} 个字。",
         error_messages={
             "required": "请填写反馈内容。",
             "min_length": FEEDBACK_TOO_SHORT,
@@ -62,7 +62,7 @@ class FeedbackForm(BootstrapFormMixin, forms.Form):
         error_messages={
             "required": CAPTCHA_REQUIRED,
             "incomplete": CAPTCHA_REQUIRED,
-            "invalid": "验证码不正确,请重新输入(已为您更换一张新的验证码)。",
+            "invalid": "验证码不正确，请重新输入（已为您更换一张新的验证码）。",
         },
     )
 

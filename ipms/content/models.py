@@ -26,7 +26,7 @@ class Policy(TimeStampedModel):
 
     scope = models.CharField("类别", max_length=16, choices=Scope.choices, db_index=True)
     region = models.CharField(
-        "地区", max_length=50, blank=True, help_text="地方政策所属地区,如:重庆、深圳。"
+        "地区", max_length=50, blank=True, help_text="地方政策所属地区，如：重庆、深圳。"
     )
     title = models.CharField("标题", max_length=200)
     issuer = models.CharField("发布机关", max_length=100, blank=True)

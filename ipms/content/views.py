@@ -26,7 +26,7 @@ PAGE_SIZE = 20
 HOME_POLICIES = 5
 HOME_MATERIALS = 5
 
-FEEDBACK_SUCCESS = "提交成功,感谢您的反馈!我们会认真阅读并尽快处理。"
+FEEDBACK_SUCCESS = "提交成功，感谢您的反馈！我们会认真阅读并尽快处理。"
 
 
 @require_safe
@@ -203,7 +203,7 @@ def _add_model_errors(form, exc: ValidationError) -> None:
 
 
 # Mail clients expect CRLF line breaks in a mailto: body (RFC 6068).
-COMPLAINT_BODY_LINES = ["举报对象:", "问题描述:", "相关链接或证据:", "联系方式(选填):", ""]
+COMPLAINT_BODY_LINES = ["举报对象：", "问题描述：", "相关链接或证据：", "联系方式（选填）：", ""]
 
 
 def complaint_mailto() -> str:

@@ -41,7 +41,7 @@ _OLE = (
     "application/vnd.ms-powerpoint",
     "application/x-cfb",
 )
-FILE_EMPTY = "文件是空的,请重新选择。"
+FILE_EMPTY = "文件是空的，请重新选择。"
 
 _ZIP_OFFICE = ("application/zip",)
 
@@ -108,13 +108,13 @@ class UploadValidator:
         allowed = ", ".join(sorted(kind.extensions))
         if ext not in kind.extensions:
             raise ValidationError(
-                f"不支持的{kind.label}格式:{name}。允许的格式:{allowed}。", code="file_type"
+                f"不支持的{kind.label}格式：{name}。允许的格式：{allowed}。", code="file_type"
             )
         size = getattr(value, "size", 0) or 0
         if size > kind.max_size:
             limit = _human_size(kind.max_size)
             raise ValidationError(
-                f"文件过大({_human_size(size)}),{kind.label}不能超过 {limit}。",
+                f"文件过大（{_human_size(size)}），{kind.label}不能超过 {limit}。",
                 code="file_size",
             )
         if size == 0:
@@ -124,7 +124,7 @@ class UploadValidator:
         mime = guessed.mime if guessed else None
         if mime not in kind.extensions[ext]:
             raise ValidationError(
-                f"文件内容与扩展名 .{ext} 不符,请上传真实的{kind.label}文件。", code="file_magic"
+                f"文件内容与扩展名 .{ext} 不符，请上传真实的{kind.label}文件。", code="file_magic"
             )
 
     def __eq__(self, other: object) -> bool:

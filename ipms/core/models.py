@@ -93,7 +93,7 @@ class AuditLog(AppendOnlyModel):
         related_name="+",
         db_index=False,  # the (actor, at) index serves lookups by actor
     )
-    actor_label = models.CharField("操作人(当时)", max_length=64, blank=True)
+    actor_label = models.CharField("操作人（当时）", max_length=64, blank=True)
     role = models.CharField("身份", max_length=32, choices=AuditRole, default=AuditRole.SYSTEM)
     enterprise_id = models.BigIntegerField("企业编号", null=True, blank=True, db_index=True)
     action = models.CharField("操作", max_length=64, db_index=True)

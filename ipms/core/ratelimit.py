@@ -49,8 +49,8 @@ from .slider import UNAVAILABLE as SLIDER_UNAVAILABLE
 
 logger = logging.getLogger("ipms.core.ratelimit")
 
-UNAVAILABLE = "服务暂时不可用,请稍后再试。"
-SMS_UNAVAILABLE = "短信服务暂时不可用,请稍后再试。"
+UNAVAILABLE = "服务暂时不可用，请稍后再试。"
+SMS_UNAVAILABLE = "短信服务暂时不可用，请稍后再试。"
 
 # django-ratelimit's rate syntax: "5/h", "30/15m", "1/60s".
 RATE_RE = re.compile(r"^(\d+)/(\d*)([smhd])$")
@@ -158,7 +158,7 @@ POLICIES: dict[str, Policy] = {
             _value,
             OncePer("SMS_COOLDOWN_SECONDS"),
             _closed,
-            "发送过于频繁,请 {wait}后再试。",
+            "发送过于频繁，请 {wait}后再试。",
             unavailable=SMS_UNAVAILABLE,
         ),
         Policy(
@@ -166,7 +166,7 @@ POLICIES: dict[str, Policy] = {
             _value,
             CountPer("SMS_PHONE_HOURLY_LIMIT", "h"),
             _closed,
-            "该手机号发送验证码次数过多,请 {wait}后再试。",
+            "该手机号发送验证码次数过多，请 {wait}后再试。",
             unavailable=SMS_UNAVAILABLE,
         ),
         Policy(
@@ -174,7 +174,7 @@ POLICIES: dict[str, Policy] = {
             _value,
             CountPer("SMS_PHONE_DAILY_LIMIT", "d"),
             _closed,
-            "该手机号发送验证码次数已达每日上限,请 {wait}后再试。",
+            "该手机号发送验证码次数已达每日上限，请 {wait}后再试。",
             unavailable=SMS_UNAVAILABLE,
         ),
         Policy(
@@ -182,7 +182,7 @@ POLICIES: dict[str, Policy] = {
             _ip,
             CountPer("SMS_IP_HOURLY_LIMIT", "h"),
             _closed,
-            "当前网络发送短信过多,请 {wait}后再试。",
+            "当前网络发送短信过多，请 {wait}后再试。",
             unavailable=SMS_UNAVAILABLE,
         ),
         Policy(
@@ -190,7 +190,7 @@ POLICIES: dict[str, Policy] = {
             _ip,
             CountPer("SMS_IP_DAILY_LIMIT", "d"),
             _closed,
-            "当前网络发送短信已达每日上限,请 {wait}后再试。",
+            "当前网络发送短信已达每日上限，请 {wait}后再试。",
             unavailable=SMS_UNAVAILABLE,
         ),
         Policy(
@@ -206,7 +206,7 @@ POLICIES: dict[str, Policy] = {
             _global,
             CountPer("SMS_DAILY_HARD_LIMIT", "d"),
             _closed,
-            "短信服务繁忙,请稍后再试。",
+            "短信服务繁忙，请稍后再试。",
             unavailable=SMS_UNAVAILABLE,
             alert=logging.ERROR,
         ),
@@ -219,14 +219,14 @@ POLICIES: dict[str, Policy] = {
             _ip,
             SettingRate("LOGIN_IP_SLIDER_RATE"),
             _open,
-            "当前网络登录失败次数较多,请先完成滑块验证再登录。",
+            "当前网络登录失败次数较多，请先完成滑块验证再登录。",
         ),
         Policy(
             "login_ip_failures",
             _ip,
             SettingRate("LOGIN_IP_FAILURE_RATE"),
             _open,
-            "当前网络登录失败次数过多,请 {wait}后再试。",
+            "当前网络登录失败次数过多，请 {wait}后再试。",
         ),
         # 个人设置 and 注册 (ipms.accounts.limits).
         Policy(
@@ -234,21 +234,21 @@ POLICIES: dict[str, Policy] = {
             _user,
             SettingRate("PASSWORD_CHECK_RATE"),
             _closed,
-            "当前密码输错次数过多,请 {wait}后再试。",
+            "当前密码输错次数过多，请 {wait}后再试。",
         ),
         Policy(
             "id_number_change_user",
             _user,
             SettingRate("ID_NUMBER_CHANGE_RATE"),
             _closed,
-            "身份证号码修改过于频繁,请 {wait}后再试。",
+            "身份证号码修改过于频繁，请 {wait}后再试。",
         ),
         Policy(
             "register_ip",
             _ip,
             SettingRate("REGISTER_IP_RATE"),
             _closed,
-            "当前网络注册过于频繁,请 {wait}后再试。",
+            "当前网络注册过于频繁，请 {wait}后再试。",
         ),
         # The slider check's endpoints (ipms.core.views).
         Policy(
@@ -256,7 +256,7 @@ POLICIES: dict[str, Policy] = {
             _ip,
             SettingRate("SLIDER_RATE"),
             _closed,
-            "操作过于频繁,请稍后再试。",
+            "操作过于频繁，请稍后再试。",
             unavailable=SLIDER_UNAVAILABLE,
         ),
         # 意见反馈 (ipms.content.views): valid submissions per address.
@@ -265,7 +265,7 @@ POLICIES: dict[str, Policy] = {
             _ip,
             SettingRate("FEEDBACK_RATE"),
             _closed,
-            "您提交得太频繁了,请 {wait}后再试。您填写的内容已保留,届时重新输入验证码即可提交。",
+            "您提交得太频繁了，请 {wait}后再试。您填写的内容已保留，届时重新输入验证码即可提交。",
         ),
         # 批量导入 uploads per enterprise admin (ipms.enterprises.views).
         Policy(
@@ -273,7 +273,7 @@ POLICIES: dict[str, Policy] = {
             _user,
             SettingRate("MEMBER_IMPORT_UPLOAD_RATE"),
             _closed,
-            "上传过于频繁,请稍后再试。",
+            "上传过于频繁，请稍后再试。",
         ),
         # 添加成员 and 批量导入 (ipms.enterprises): phones refused per enterprise admin because
         # they belong to another enterprise or a disabled account. Past the limit nothing
@@ -283,7 +283,7 @@ POLICIES: dict[str, Policy] = {
             _user,
             SettingRate("MEMBER_REFUSAL_RATE"),
             _closed,
-            "无法添加的手机号过多,请 {wait}后再试。",
+            "无法添加的手机号过多，请 {wait}后再试。",
         ),
         # Lesson heartbeats per learner (ipms.learning.views). Open: the limit protects
         # the database from floods; every beat is checked on its own for honest time.
@@ -292,7 +292,7 @@ POLICIES: dict[str, Policy] = {
             _user,
             SettingRate("LEARNING_HEARTBEAT_RATE"),
             _open,
-            "请求过于频繁,请稍后再试。",
+            "请求过于频繁，请稍后再试。",
         ),
     )
 }

@@ -84,8 +84,8 @@ def is_valid_pair(province_code: str, city_code: str) -> bool:
 
 
 PROVINCE_INVALID = "请选择有效的省份。"
-CITY_NEEDS_PROVINCE = "请先选择省份,再选择城市。"
-CITY_INVALID = "所选城市不属于所选省份,请重新选择。"
+CITY_NEEDS_PROVINCE = "请先选择省份，再选择城市。"
+CITY_INVALID = "所选城市不属于所选省份，请重新选择。"
 
 
 def region_error(province_code: str | None, city_code: str | None) -> tuple[str, str] | None:

@@ -45,20 +45,20 @@ from .errors import DomainError
 
 logger = logging.getLogger("ipms.core.slider")
 
-LABEL = "请按住滑块,拖动到最右侧"
+LABEL = "请按住滑块，拖动到最右侧"
 SALT = "ipms.core.slider.challenge"
 TRACK_MIN, TRACK_MAX = 200, 320
 MAX_TRACE_POINTS = 400
 SCOPE_RE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 DEFAULT_SCOPE = "default"
 
-FAILED = "验证未通过,请重新拖动滑块。"
-EXPIRED = "验证已过期,请重新拖动滑块。"
-REPLAYED = "验证已失效,请重新拖动滑块。"
+FAILED = "验证未通过，请重新拖动滑块。"
+EXPIRED = "验证已过期，请重新拖动滑块。"
+REPLAYED = "验证已失效，请重新拖动滑块。"
 NOT_AT_END = "请将滑块拖动到最右侧。"
-TOO_FAST = "拖动过快,请重新拖动滑块。"
+TOO_FAST = "拖动过快，请重新拖动滑块。"
 NEEDS_SLIDER = "请先完成滑块验证。"
-UNAVAILABLE = "验证服务暂时不可用,请稍后再试。"
+UNAVAILABLE = "验证服务暂时不可用，请稍后再试。"
 
 
 class SliderError(DomainError):

@@ -51,7 +51,7 @@ MEMBERS = [
 # Printed by load_demo next to the operator account.
 ACCOUNTS = [
     ("企业管理员", ADMIN["phone"], ADMIN["password"], "/accounts/login/ → 身份切换"),
-    ("企业学员(已验证)", MEMBERS[0].phone, MEMBER_PASSWORD, "/accounts/login/"),
+    ("企业学员（已验证）", MEMBERS[0].phone, MEMBER_PASSWORD, "/accounts/login/"),
     ("个人学员", INDIVIDUAL["phone"], INDIVIDUAL["password"], "/accounts/login/"),
 ]
 
@@ -86,4 +86,4 @@ def load(*, stdout) -> None:
         if member.verified:
             user = _user(member.phone, MEMBER_PASSWORD, member.name)
             invitation_accept(token=invited.token, user=user)
-    stdout.write(f"  企业“{enterprise.name}”已创建(成员 {len(MEMBERS) + 1} 人)。")
+    stdout.write(f"  企业“{enterprise.name}”已创建（成员 {len(MEMBERS) + 1} 人）。")

@@ -129,7 +129,7 @@ COURSES: tuple[CourseSpec, ...] = (
             "审核发现的整改",
             "体系的持续改进",
         ),
-        "按企业贯标的实际顺序,从认证流程、管理诊断到内部审核与认证审核,完整讲解体系的建立与运行。",
+        "按企业贯标的实际顺序，从认证流程、管理诊断到内部审核与认证审核，完整讲解体系的建立与运行。",
     ),
     CourseSpec(
         "《企业知识产权管理规范》条款精讲",
@@ -149,7 +149,7 @@ COURSES: tuple[CourseSpec, ...] = (
             "产品全生命周期管理",
             "检查分析与改进",
         ),
-        "逐条解读 GB/T 29490 的要求,并结合企业案例说明如何落实到日常管理中。",
+        "逐条解读 GB/T 29490 的要求，并结合企业案例说明如何落实到日常管理中。",
     ),
     CourseSpec(
         "专利挖掘与布局实务",
@@ -167,7 +167,7 @@ COURSES: tuple[CourseSpec, ...] = (
             "专利答复与审查",
             "专利运营与转化",
         ),
-        "面向研发与知识产权人员,讲解从技术成果中挖掘专利、规划布局并转化运用的方法。",
+        "面向研发与知识产权人员，讲解从技术成果中挖掘专利、规划布局并转化运用的方法。",
     ),
     CourseSpec(
         "商业秘密与技术秘密保护",
@@ -192,7 +192,7 @@ COURSES: tuple[CourseSpec, ...] = (
         0,
         0.3,
         ("身边的知识产权", "岗位中的知识产权风险", "尊重他人知识产权", "知识产权与企业发展"),
-        "面向企业全体员工的入门课程,帮助每位员工了解与本岗位相关的知识产权常识。",
+        "面向企业全体员工的入门课程，帮助每位员工了解与本岗位相关的知识产权常识。",
     ),
 )
 EXPORT_COURSE = COURSES[-1].title  # the only course of the export enterprise
@@ -236,7 +236,7 @@ class Plan:
     def check(self) -> None:
         """Raise ``ValueError`` when the numbers cannot be built as asked."""
         if self.enterprises < 3:
-            raise ValueError("至少需要 3 家企业(大型、中型与其他企业)。")
+            raise ValueError("至少需要 3 家企业（大型、中型与其他企业）。")
         needed = (
             self.verified(self.large)
             + self.verified(self.medium)
@@ -245,7 +245,7 @@ class Plan:
         )
         if needed > self.learners:
             raise ValueError(
-                f"{self.learners} 名学员放不下:大型与中型企业的已验证成员、"
+                f"{self.learners} 名学员放不下：大型与中型企业的已验证成员、"
                 f"每家其他企业的管理员和个人学员共需 {needed} 名。"
             )
 
@@ -697,7 +697,7 @@ class Seeder:
                     number=number,
                     title=topic,
                     kind=Lesson.Kind.ELECTIVE if number == spec.lessons else Lesson.Kind.REQUIRED,
-                    description=f"{spec.title}第{number}讲:{topic}。",
+                    description=f"{spec.title}第{number}讲：{topic}。",
                     outline="\n".join(f"{topic}要点{i}" for i in range(1, 4)),
                     duration=self.rng.randrange(15, 46) * 60,
                 )
@@ -1100,7 +1100,7 @@ class Seeder:
             self.writer.write(model, columns, rows)
         if self.buffered_users:
             users, rows = self.writer.counts[User], self.writer.counts[LessonProgress]
-            self.say(f"  已写入学员账号 {users:,} 个,学习进度 {rows:,} 条。")
+            self.say(f"  已写入学员账号 {users:,} 个，学习进度 {rows:,} 条。")
         self.buffered_users = 0
 
     def _reset_sequences(self) -> None:
@@ -1129,11 +1129,11 @@ def obstacles(using=None) -> list[str]:
         Course.objects.using(using).filter(title__in=titles).values_list("title", flat=True)
     )
     if taken:
-        found.append("课程已存在:" + "、".join(taken))
+        found.append("课程已存在：" + "、".join(taken))
     users = User.objects.using(using)
     if any(users.filter(phone__startswith=prefix).exists() for prefix in SEED_PHONE_PREFIXES):
         found.append(
-            "已有规模数据号段(" + "、".join(p + "…" for p in SEED_PHONE_PREFIXES) + ")的账号"
+            "已有规模数据号段（" + "、".join(p + "…" for p in SEED_PHONE_PREFIXES) + "）的账号"
         )
     return found
 
@@ -1147,12 +1147,12 @@ class Account:
 
 ACCOUNTS: tuple[Account, ...] = (
     Account(
-        f"大型企业管理员({LARGE_NAME})", LARGE_ADMIN, "/enterprise/members/ · /courses/report/"
+        f"大型企业管理员（{LARGE_NAME}）", LARGE_ADMIN, "/enterprise/members/ · /courses/report/"
     ),
     Account(
-        f"中型企业管理员({MEDIUM_NAME})", MEDIUM_ADMIN, "/enterprise/members/ · /courses/report/"
+        f"中型企业管理员（{MEDIUM_NAME}）", MEDIUM_ADMIN, "/enterprise/members/ · /courses/report/"
     ),
-    Account(f"导出测试企业管理员({EXPORT_NAME})", EXPORT_ADMIN, "/courses/report/"),
+    Account(f"导出测试企业管理员（{EXPORT_NAME}）", EXPORT_ADMIN, "/courses/report/"),
     Account("大型企业学员", LARGE_LEARNER, "/courses/"),
     Account("中型企业学员", MEDIUM_LEARNER, "/courses/"),
     Account("个人学员", INDIVIDUAL_LEARNER, "/courses/"),

@@ -77,7 +77,7 @@ class EnterpriseProfileForm(BootstrapFormMixin, forms.Form):
         help_text="与营业执照上的企业名称一致。",
         widget=forms.TextInput(
             attrs={
-                "placeholder": "请填写公司名称(营业执照上的企业名)",
+                "placeholder": "请填写公司名称（营业执照上的企业名）",
                 "maxlength": ENTERPRISE_NAME_MAX_LENGTH,
             }
         ),
@@ -125,7 +125,7 @@ class EnterpriseRegisterForm(BootstrapFormMixin, forms.Form):
         validators=[validate_enterprise_name],
         widget=forms.TextInput(
             attrs={
-                "placeholder": "请填写公司名称(营业执照上的企业名)",
+                "placeholder": "请填写公司名称（营业执照上的企业名）",
                 "autocomplete": "organization",
                 "maxlength": ENTERPRISE_NAME_MAX_LENGTH,
             }
@@ -319,7 +319,7 @@ class InvitationSignupForm(BootstrapFormMixin, forms.Form):
         label="设置登录密码",
         strip=False,
         max_length=128,
-        help_text="至少8位,须同时包含字母和数字。",
+        help_text="至少8位，须同时包含字母和数字。",
         error_messages={"required": "请设置登录密码。"},
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )

@@ -89,28 +89,28 @@ PREVIEW_LIST_MAX = 100
 # 1,048,576 would otherwise be read to the end).
 MAX_EMPTY_RUN = 500
 
-MSG_EXTENSION = "请上传 .xlsx 格式的Excel文件(可先下载模板,按模板填写)。"
-MSG_TOO_BIG = "文件过大({size}),不能超过 {limit}。请分批导入。"
+MSG_EXTENSION = "请上传 .xlsx 格式的Excel文件（可先下载模板，按模板填写）。"
+MSG_TOO_BIG = "文件过大（{size}），不能超过 {limit}。请分批导入。"
 MSG_EMPTY = FILE_EMPTY
 MSG_BROKEN = (
-    "无法读取该文件:文件已损坏或不是有效的 .xlsx 文件。"
+    "无法读取该文件：文件已损坏或不是有效的 .xlsx 文件。"
     "请用Excel或WPS按模板填写后另存为 .xlsx 再上传。"
 )
-MSG_NO_HEADER = "文件第1行缺少“{missing}”列。请使用下载的模板,不要修改第1行的列标题。"
-MSG_NO_ROWS = "文件中没有成员数据,请从第2行开始填写。"
-MSG_TOO_MANY_ROWS = "文件中的成员超过 {limit} 行,请分批导入。"
+MSG_NO_HEADER = "文件第1行缺少“{missing}”列。请使用下载的模板，不要修改第1行的列标题。"
+MSG_NO_ROWS = "文件中没有成员数据，请从第2行开始填写。"
+MSG_TOO_MANY_ROWS = "文件中的成员超过 {limit} 行，请分批导入。"
 
 ERR_PHONE_EMPTY = "手机号为空"
-ERR_PHONE_INVALID = "手机号格式不正确(应为11位手机号码)"
+ERR_PHONE_INVALID = "手机号格式不正确（应为11位手机号码）"
 ERR_POSITION_EMPTY = "职位为空"
 ERR_POSITION_UNKNOWN = "职位“{value}”不在可选列表中"
 ERR_PROVINCE_UNKNOWN = "省份“{value}”不正确"
 ERR_CITY_UNKNOWN = "城市“{value}”不属于{province}"
-ERR_CITY_NO_PROVINCE = "城市“{value}”无法确定所属省份,请填写省份"
-ERR_CELL_TOO_LONG = "“{column}”内容过长(超过{limit}个字),请检查该单元格"
+ERR_CITY_NO_PROVINCE = "城市“{value}”无法确定所属省份，请填写省份"
+ERR_CELL_TOO_LONG = "“{column}”内容过长（超过{limit}个字），请检查该单元格"
 ERR_DUPLICATE = "与第{row}行的手机号重复"
 SKIP_MEMBER = "已是本企业成员"
-SKIP_PENDING = "已是本企业成员(待验证,无需重复邀请)"
+SKIP_PENDING = "已是本企业成员（待验证，无需重复邀请）"
 
 
 def max_size() -> int:
@@ -142,11 +142,11 @@ def build_template() -> bytes:
     header_font = Font(bold=True, color="FFFFFF")
     header_fill = PatternFill("solid", fgColor="9E1C26")
     notes = {
-        "姓名": "选填:成员姓名,如 张三",
-        "手机": "必填:11位中国大陆手机号码,如 13600002925。同一手机号只填一行。",
-        "职位": "必填:请从下拉列表中选择。",
-        "省份": "选填:请从下拉列表中选择,如 上海市。",
-        "城市": "选填:先选省份,再从下拉列表中选择城市(直辖市的城市与省份相同)。",
+        "姓名": "选填：成员姓名，如 张三",
+        "手机": "必填：11位中国大陆手机号码，如 13600002925。同一手机号只填一行。",
+        "职位": "必填：请从下拉列表中选择。",
+        "省份": "选填：请从下拉列表中选择，如 上海市。",
+        "城市": "选填：先选省份，再从下拉列表中选择城市（直辖市的城市与省份相同）。",
     }
     widths = {"姓名": 14, "手机": 16, "职位": 18, "省份": 20, "城市": 22}
     for column, header in enumerate(HEADERS, start=1):
@@ -190,7 +190,7 @@ def build_template() -> bytes:
     validations = [
         ("C", "职位列表", "职位", "请从下拉列表中选择职位。"),
         ("D", "省份列表", "省份", "请从下拉列表中选择省份。"),
-        ("E", "INDIRECT($D2)", "城市", "请先选择省份,再从下拉列表中选择城市。"),
+        ("E", "INDIRECT($D2)", "城市", "请先选择省份，再从下拉列表中选择城市。"),
     ]
     for letter, formula, title, message in validations:
         rule = DataValidation(type="list", formula1=formula, allow_blank=True)
@@ -203,18 +203,18 @@ def build_template() -> bytes:
 
     lines = [
         ("成员批量导入填写说明", None),
-        ("1. 在“成员”工作表中从第2行开始填写,每行一位成员;不要修改第1行的列标题。", None),
-        ("2. 手机、职位为必填;姓名、省份、城市为选填。", None),
-        ("3. 职位、省份、城市请从下拉列表中选择;城市须属于所选省份。", None),
-        ("4. 同一手机号只填一行;已在本企业成员列表中的手机号会自动跳过。", None),
-        ("5. 已是其他企业成员的手机号无法导入,需先由原企业管理员将其移除。", None),
+        ("1. 在“成员”工作表中从第2行开始填写，每行一位成员；不要修改第1行的列标题。", None),
+        ("2. 手机、职位为必填；姓名、省份、城市为选填。", None),
+        ("3. 职位、省份、城市请从下拉列表中选择；城市须属于所选省份。", None),
+        ("4. 同一手机号只填一行；已在本企业成员列表中的手机号会自动跳过。", None),
+        ("5. 已是其他企业成员的手机号无法导入，需先由原企业管理员将其移除。", None),
         (
-            f"6. 每个文件最多 {max_rows()} 行;导入后成员状态为“待验证”,"
+            f"6. 每个文件最多 {max_rows()} 行；导入后成员状态为“待验证”，"
             "成员收到短信并确认加入后变为“已验证”。",
             None,
         ),
         ("", None),
-        ("示例(请勿把示例填入“成员”工作表):", None),
+        ("示例（请勿把示例填入“成员”工作表）：", None),
         (None, HEADERS),
         (None, ("张三", "13600002925", "知识产权管理员", "上海市", "上海市")),
         (None, ("李四", "13800001234", "研发/技术", "江苏省", "苏州市")),

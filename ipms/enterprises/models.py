@@ -40,7 +40,9 @@ from .validators import normalize_credit_code, validate_credit_code
 
 INVITATION_TOKEN_BYTES = 32  # 256 bits from secrets.token_urlsafe
 
-MSG_CREDIT_CODE_TAKEN = "该统一社会信用代码(营业执照注册号)已注册,请直接登录或联系贵企业的管理员。"
+MSG_CREDIT_CODE_TAKEN = (
+    "该统一社会信用代码（营业执照注册号）已注册，请直接登录或联系贵企业的管理员。"
+)
 # 企业信息: the admin edits their own record, so logging in is no advice.
 MSG_CREDIT_CODE_OF_ANOTHER = (
     "该统一社会信用代码（营业执照注册号）已由平台上的另一家企业登记，请核对后重新填写；"
@@ -128,7 +130,7 @@ class Enterprise(TimeStampedModel):
         "营业执照注册号/统一社会信用代码",
         max_length=18,
         validators=[validate_credit_code],
-        help_text="18位统一社会信用代码,或15位营业执照注册号。",
+        help_text="18位统一社会信用代码，或15位营业执照注册号。",
     )
     address = models.CharField("企业实际经营地址", max_length=200, blank=True)
     scale = models.CharField("企业规模", max_length=16, choices=Scale, blank=True)
@@ -216,7 +218,7 @@ class Membership(TimeStampedModel):
         null=True,
         blank=True,
         related_name="memberships",
-        help_text="成员确认加入后(或添加时该手机号已有账号)关联的账号。",
+        help_text="成员确认加入后（或添加时该手机号已有账号）关联的账号。",
     )
     phone = models.CharField("手机号", max_length=11, validators=[validate_mobile])
     name = models.CharField("姓名", max_length=50, blank=True)

@@ -16,7 +16,7 @@ from ipms.core.audit import actor_context_register
 
 from . import audit, selectors, services
 
-PENDING_INVITATIONS = "您有 {count} 个企业邀请等待确认,请点击邀请短信中的链接确认加入。"
+PENDING_INVITATIONS = "您有 {count} 个企业邀请等待确认，请点击邀请短信中的链接确认加入。"
 
 
 def follow_phone_change(sender, *, user: User, **kwargs) -> None:

@@ -55,43 +55,43 @@ logger = logging.getLogger("ipms.enterprises")
 INVITATION_RESEND_INTERVAL = datetime.timedelta(seconds=60)
 INVITATIONS_PER_PHONE_PER_DAY = 5
 
-PROFILE_INCOMPLETE = "务必填写完整正确的企业信息,否则无法添加员工以及证书下载"
-NAME_UNFIT_FOR_SMS = "请先在“企业信息”中按营业执照修改公司名称({reason}),再邀请成员。"
+PROFILE_INCOMPLETE = "务必填写完整正确的企业信息，否则无法添加员工以及证书下载"
+NAME_UNFIT_FOR_SMS = "请先在“企业信息”中按营业执照修改公司名称（{reason}），再邀请成员。"
 NOT_ADMIN = "只有本企业的管理员可以进行此操作。"
-ACCOUNT_DISABLED = "该手机号的账号已停用,请联系平台客服。"
+ACCOUNT_DISABLED = "该手机号的账号已停用，请联系平台客服。"
 PHONE_REGISTERED_ENTERPRISE = (
-    "该手机号已注册。如需以该手机号注册企业,请先登录,再打开“企业注册”(无需再填手机号和密码)。"
+    "该手机号已注册。如需以该手机号注册企业，请先登录，再打开“企业注册”（无需再填手机号和密码）。"
 )
 ADMIN_IN_OTHER_ENTERPRISE = (
-    "该手机号已是其他企业的成员,不能再注册新企业。请先联系原企业管理员将您移除。"
+    "该手机号已是其他企业的成员，不能再注册新企业。请先联系原企业管理员将您移除。"
 )
 POSITION_INVALID = "请选择职位。"
 # 添加成员 and 批量导入 say the same for a phone that is another enterprise's member and for
 # a disabled account: an admin may not learn either about people outside the enterprise.
-PHONE_NOT_ADDABLE = "无法添加该手机号。请核对号码;如号码无误,请该成员联系平台客服。"
+PHONE_NOT_ADDABLE = "无法添加该手机号。请核对号码；如号码无误，请该成员联系平台客服。"
 MEMBER_REFUSAL_POLICY = "member_refusal_user"
 PHONE_ALREADY_MEMBER = "该手机号已是本企业的成员。"
-MEMBER_NOT_PENDING = "该成员已验证或已移除,无需发送邀请。"
-RESEND_TOO_SOON = "邀请短信刚刚发出,请1分钟后再重新发送。"
-TOO_MANY_INVITATIONS = "该手机号24小时内收到的邀请短信过多,请明天再试。"
+MEMBER_NOT_PENDING = "该成员已验证或已移除，无需发送邀请。"
+RESEND_TOO_SOON = "邀请短信刚刚发出，请1分钟后再重新发送。"
+TOO_MANY_INVITATIONS = "该手机号24小时内收到的邀请短信过多，请明天再试。"
 CANNOT_REMOVE_ADMIN = "不能移除企业管理员。"
-INVITATION_INVALID = "邀请链接无效,请检查短信中的链接是否完整。"
-INVITATION_USED = "该邀请链接已使用过。如需加入,请直接登录;如有疑问请联系企业管理员。"
-INVITATION_REVOKED = "该邀请链接已失效(企业管理员已重新发送邀请),请使用最新短信中的链接。"
-INVITATION_EXPIRED = "该邀请链接已过期,请联系企业管理员重新发送邀请。"
-INVITATION_MEMBER_GONE = "该邀请已失效:您已不在该企业的待验证成员中,如有疑问请联系企业管理员。"
-INVITATION_WRONG_PHONE = "该邀请是发给手机号 {phone} 的,请使用该手机号的账号确认加入。"
+INVITATION_INVALID = "邀请链接无效，请检查短信中的链接是否完整。"
+INVITATION_USED = "该邀请链接已使用过。如需加入，请直接登录；如有疑问请联系企业管理员。"
+INVITATION_REVOKED = "该邀请链接已失效（企业管理员已重新发送邀请），请使用最新短信中的链接。"
+INVITATION_EXPIRED = "该邀请链接已过期，请联系企业管理员重新发送邀请。"
+INVITATION_MEMBER_GONE = "该邀请已失效：您已不在该企业的待验证成员中，如有疑问请联系企业管理员。"
+INVITATION_WRONG_PHONE = "该邀请是发给手机号 {phone} 的，请使用该手机号的账号确认加入。"
 INVITATION_OTHER_ENTERPRISE = (
-    "您已是“{enterprise}”的成员,同一时间只能加入一家企业。请先联系该企业管理员将您移除。"
+    "您已是“{enterprise}”的成员，同一时间只能加入一家企业。请先联系该企业管理员将您移除。"
 )
 
 
 # The reason recorded when a member's phone change withdraws a waiting invitation.
 PHONE_CHANGE_DUPLICATE_REASON = "成员更换手机号后，与本企业的这条待验证邀请重复，自动撤回。"
 
-ENTERPRISE_DAILY_LIMIT = "本企业今日发送的邀请短信已达上限({limit}条),请明天再邀请其余成员。"
-ACCOUNT_EXISTS = "该手机号已有账号,请先登录该账号再确认加入。"
-BULK_CONFLICT = "成员列表刚刚发生了变化,请重新点击“确认导入”。"
+ENTERPRISE_DAILY_LIMIT = "本企业今日发送的邀请短信已达上限（{limit}条），请明天再邀请其余成员。"
+ACCOUNT_EXISTS = "该手机号已有账号，请先登录该账号再确认加入。"
+BULK_CONFLICT = "成员列表刚刚发生了变化，请重新点击“确认导入”。"
 
 
 def member_invite_daily_limit() -> int:

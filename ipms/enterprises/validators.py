@@ -72,14 +72,14 @@ _LEGACY_XIAMEN = re.compile(r"^913502\d{2}M0001[0-9A-HJ-NPQRTUWXY]{5}$")
 
 MSG_REQUIRED = "请填写统一社会信用代码或营业执照注册号。"
 MSG_LENGTH = "请填写18位统一社会信用代码或15位营业执照注册号。"
-MSG_USCC_CHARS = "统一社会信用代码只含数字和大写字母,且不含字母 I、O、S、V、Z,请核对营业执照。"
-MSG_USCC_AUTHORITY = "统一社会信用代码第1位(登记管理部门码)不正确,请核对营业执照。"
-MSG_USCC_CATEGORY = "统一社会信用代码第2位(机构类别码)不正确,请核对营业执照。"
-MSG_USCC_REGION = "统一社会信用代码第3–8位(行政区划码)应为数字,请核对营业执照。"
-MSG_USCC_ORG_CODE = "统一社会信用代码第9–17位(组织机构代码)不正确,请核对营业执照。"
-MSG_USCC_CHECK = "统一社会信用代码校验位不正确,请核对营业执照。"
-MSG_REG_NO_DIGITS = "15位营业执照注册号应全部为数字,请核对营业执照。"
-MSG_REG_NO_CHECK = "营业执照注册号校验位不正确,请核对营业执照。"
+MSG_USCC_CHARS = "统一社会信用代码只含数字和大写字母，且不含字母 I、O、S、V、Z，请核对营业执照。"
+MSG_USCC_AUTHORITY = "统一社会信用代码第1位（登记管理部门码）不正确，请核对营业执照。"
+MSG_USCC_CATEGORY = "统一社会信用代码第2位（机构类别码）不正确，请核对营业执照。"
+MSG_USCC_REGION = "统一社会信用代码第3-8位（行政区划码）应为数字，请核对营业执照。"
+MSG_USCC_ORG_CODE = "统一社会信用代码第9-17位（组织机构代码）不正确，请核对营业执照。"
+MSG_USCC_CHECK = "统一社会信用代码校验位不正确，请核对营业执照。"
+MSG_REG_NO_DIGITS = "15位营业执照注册号应全部为数字，请核对营业执照。"
+MSG_REG_NO_CHECK = "营业执照注册号校验位不正确，请核对营业执照。"
 
 
 def normalize_credit_code(value: str | None) -> str:
@@ -167,11 +167,12 @@ def is_valid_credit_code(value: str | None) -> bool:
 ENTERPRISE_NAME_MIN_LENGTH = 2
 ENTERPRISE_NAME_MAX_LENGTH = 50
 ENTERPRISE_NAME_LENGTH = (
-    f"公司名称应为{ENTERPRISE_NAME_MIN_LENGTH}至{ENTERPRISE_NAME_MAX_LENGTH}个字,请按营业执照填写。"
+    f"公司名称应为{ENTERPRISE_NAME_MIN_LENGTH}至{ENTERPRISE_NAME_MAX_LENGTH}个字，"
+    "请按营业执照填写。"
 )
 ENTERPRISE_NAME_URL = "公司名称不能包含网址或域名。"
 ENTERPRISE_NAME_DIGITS = "公司名称不能包含电话号码等连续数字。"
-ENTERPRISE_NAME_CHARACTER = "公司名称不能包含“{char}”,请按营业执照填写。"
+ENTERPRISE_NAME_CHARACTER = "公司名称不能包含“{char}”，请按营业执照填写。"
 ENTERPRISE_NAME_NO_LETTERS = "请填写营业执照上的公司名称。"
 
 # A scheme, "www", or a dot between a word and two Latin letters or more (x.cn, 支付.com).

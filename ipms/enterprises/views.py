@@ -49,20 +49,20 @@ MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 MEMBERS_PER_PAGE = 20
 IMPORT_PREVIEW_OK_ROWS = 100
 
-ENTERPRISE_REGISTERED = "企业注册成功!您是“{name}”的企业管理员,可以开始添加企业成员。"
+ENTERPRISE_REGISTERED = "企业注册成功！您是“{name}”的企业管理员，可以开始添加企业成员。"
 ENTERPRISE_REGISTERED_INCOMPLETE = (
-    "企业注册成功!您是“{name}”的企业管理员。添加企业成员前,"
+    "企业注册成功！您是“{name}”的企业管理员。添加企业成员前，"
     '请先完善<a href="{url}" class="alert-link">企业信息</a>。'
 )
 SWITCHED_TO_ADMIN = "已切换为管理员身份。"
 SWITCHED_TO_LEARNER = "已切换为学员身份。"
-NOT_ADMIN = "您不是企业管理员,无需切换身份。"
+NOT_ADMIN = "您不是企业管理员，无需切换身份。"
 PROFILE_SAVED = "企业信息已保存。"
-MEMBER_ADDED = "已添加成员 {who},邀请短信已发送至 {phone}。"
+MEMBER_ADDED = "已添加成员 {who}，邀请短信已发送至 {phone}。"
 MEMBER_REMOVED = "已移除成员 {who}。其学习记录仍保留在其个人账号中。"
 MEMBER_ALREADY_REMOVED = "该成员已移除。"
-INVITATION_RESENT = "已重新发送邀请短信至 {phone},之前的链接已失效。"
-IMPORT_EXPIRED = "导入预览已过期或不存在,请重新上传文件。"
+INVITATION_RESENT = "已重新发送邀请短信至 {phone}，之前的链接已失效。"
+IMPORT_EXPIRED = "导入预览已过期或不存在，请重新上传文件。"
 IMPORT_NOTHING = "没有可导入的成员。"
 IMPORT_INCOMPLETE = services.PROFILE_INCOMPLETE
 
@@ -74,7 +74,7 @@ def _posted(request):
 
 def _who(member: Membership) -> str:
     name = member.display_name
-    return f"{name}({member.masked_phone})" if name else member.masked_phone
+    return f"{name}（{member.masked_phone}）" if name else member.masked_phone
 
 
 def _safe_back(value: str | None) -> str:
@@ -462,8 +462,8 @@ def member_import_result(request, enterprise, preview_id):
 
 TOKEN_MAX_LENGTH = 100
 WRONG_ACCOUNT = (
-    "该邀请是发给手机号 {invited} 的,您当前登录的账号是 {current}。"
-    "请先安全退出,再用该手机号登录后打开此链接。"
+    "该邀请是发给手机号 {invited} 的，您当前登录的账号是 {current}。"
+    "请先安全退出，再用该手机号登录后打开此链接。"
 )
 OTHER_ENTERPRISE = services.INVITATION_OTHER_ENTERPRISE
 

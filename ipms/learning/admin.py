@@ -96,7 +96,7 @@ class LessonInline(admin.TabularInline):
     extra = 0
     show_change_link = True
     ordering = ("number",)
-    verbose_name_plural = "课时(视频、简介、课程大纲和课件请点“修改”进入课时页面编辑)"
+    verbose_name_plural = "课时（视频、简介、课程大纲和课件请点“修改”进入课时页面编辑）"
 
 
 @admin.register(Course)
@@ -138,7 +138,7 @@ class CourseAdmin(AuditedAdminMixin, admin.ModelAdmin):
             {
                 "description": (
                     "学分 = 已完成课时数 × 每课时学分 + 学习天数 × 每日学分"
-                    "(+ 考试得分,如勾选)。学员的学分 ≥ 所需学分且考试得分 ≥ 所需考试得分时,"
+                    "（+ 考试得分，如勾选）。学员的学分 ≥ 所需学分且考试得分 ≥ 所需考试得分时，"
                     "可生成学习证明。"
                 ),
                 "fields": (
@@ -173,7 +173,7 @@ class CourseAdmin(AuditedAdminMixin, admin.ModelAdmin):
             return "-"
         if total == published:
             return f"{total}课时"
-        return f"{total}课时(已发布 {published})"
+        return f"{total}课时（已发布 {published}）"
 
     @admin.display(description="讲师")
     def lecturer_names(self, obj):
@@ -250,10 +250,10 @@ class LessonAdmin(AuditedAdminMixin, admin.ModelAdmin):
     @admin.display(description="时长识别")
     def duration_status(self, obj):
         if obj is None or obj.pk is None or not obj.video:
-            return "尚未上传视频。上传后保存,系统会自动识别时长。"
+            return "尚未上传视频。上传后保存，系统会自动识别时长。"
         if obj.duration_detected:
-            return f"已从视频文件自动识别:{duration_cn(obj.duration)}。更换视频后会重新识别。"
-        return "未能从视频文件识别时长,请在“时长(秒)”中手工填写。"
+            return f"已从视频文件自动识别：{duration_cn(obj.duration)}。更换视频后会重新识别。"
+        return "未能从视频文件识别时长，请在“时长（秒）”中手工填写。"
 
     def get_urls(self):
         own = [
@@ -298,7 +298,7 @@ class LessonAdmin(AuditedAdminMixin, admin.ModelAdmin):
             if obj.video and not obj.duration_detected:
                 self.message_user(
                     request,
-                    format_html("未能识别课时“{}”的视频时长,请手工填写“时长(秒)”。", obj.title),
+                    format_html("未能识别课时“{}”的视频时长，请手工填写“时长（秒）”。", obj.title),
                     level="warning",
                 )
 
@@ -330,7 +330,7 @@ def _previous_file_name(model, obj, field: str) -> str:
 class _ReadOnlyRecordAdmin(admin.ModelAdmin):
     list_per_page = 50
     show_full_result_count = False  # counting millions of rows on every page is wasted work
-    search_help_text = "按学员手机号(可输入部分号码)或姓名搜索。"
+    search_help_text = "按学员手机号（可输入部分号码）或姓名搜索。"
     search_fields = ("user__phone", "user__name")
 
     def has_add_permission(self, request):

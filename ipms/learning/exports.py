@@ -40,7 +40,7 @@ COLUMNS = (
 )
 HEADERS = tuple(header for header, _ in COLUMNS)
 CHUNK = 1000
-ADMIN_MARK = "(管理员)"
+ADMIN_MARK = "（管理员）"
 
 
 def report_filename(course, *, today=None) -> str:
@@ -53,7 +53,7 @@ def member_name(member) -> str:
     """姓名 as the table shows it, the admin marked “(管理员)” as in the manual."""
     name = member.display_name
     if member.is_admin:
-        return f"{name} {ADMIN_MARK}" if name else ADMIN_MARK
+        return f"{name}{ADMIN_MARK}" if name else ADMIN_MARK
     return name
 
 

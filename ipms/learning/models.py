@@ -52,9 +52,9 @@ class Course(TimeStampedModel):
         help_text="建议尺寸 640×360(16:9)。不上传时显示以课程名称生成的默认封面。",
     )
     summary = models.TextField(
-        "课程简介", max_length=500, help_text="显示在课程卡片上,建议 100 字以内。"
+        "课程简介", max_length=500, help_text="显示在课程卡片上，建议 100 字以内。"
     )
-    audience = models.CharField("学习对象", max_length=200, help_text="如:贯标单位全体员工。")
+    audience = models.CharField("学习对象", max_length=200, help_text="如：贯标单位全体员工。")
     description = models.TextField("课程介绍", blank=True, help_text="段落之间空一行。")
     lecturers = models.ManyToManyField(
         "content.Lecturer", blank=True, related_name="courses", verbose_name="讲师"
@@ -72,17 +72,17 @@ class Course(TimeStampedModel):
         "每个学习日获得学分",
         default=0,
         validators=[MaxValueValidator(MAX_CREDITS_PER_ITEM)],
-        help_text="有有效学习时长的每一天另得的学分;0 表示不按天计分。",
+        help_text="有有效学习时长的每一天另得的学分；0 表示不按天计分。",
     )
     exam_score_counts = models.BooleanField(
-        "考试得分计入学分", default=False, help_text="勾选后,考试得分(最高一次)计入学分。"
+        "考试得分计入学分", default=False, help_text="勾选后，考试得分（最高一次）计入学分。"
     )
     proof_min_credits = models.PositiveIntegerField(
         "学习证明所需学分",
         null=True,
         blank=True,
         validators=[MaxValueValidator(MAX_PROOF_CREDITS)],
-        help_text="留空表示“全部必修课时的学分之和”(随必修课时数自动计算)。",
+        help_text="留空表示“全部必修课时的学分之和”（随必修课时数自动计算）。",
     )
     proof_min_exam_score = models.PositiveSmallIntegerField(
         "学习证明所需考试得分",
@@ -101,23 +101,23 @@ class Course(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(credits_per_lesson__lte=MAX_CREDITS_PER_ITEM),
                 name="course_credits_per_lesson_range",
-                violation_error_message=f"每课时学分须在 0–{MAX_CREDITS_PER_ITEM} 之间。",
+                violation_error_message=f"每课时学分须在 0-{MAX_CREDITS_PER_ITEM} 之间。",
             ),
             models.CheckConstraint(
                 condition=Q(credits_per_study_day__lte=MAX_CREDITS_PER_ITEM),
                 name="course_credits_per_day_range",
-                violation_error_message=f"每个学习日学分须在 0–{MAX_CREDITS_PER_ITEM} 之间。",
+                violation_error_message=f"每个学习日学分须在 0-{MAX_CREDITS_PER_ITEM} 之间。",
             ),
             models.CheckConstraint(
                 condition=Q(proof_min_credits__isnull=True)
                 | Q(proof_min_credits__lte=MAX_PROOF_CREDITS),
                 name="course_proof_min_credits_range",
-                violation_error_message=f"学习证明所需学分须在 0–{MAX_PROOF_CREDITS} 之间。",
+                violation_error_message=f"学习证明所需学分须在 0-{MAX_PROOF_CREDITS} 之间。",
             ),
             models.CheckConstraint(
                 condition=Q(proof_min_exam_score__lte=MAX_EXAM_SCORE),
                 name="course_proof_min_exam_score_range",
-                violation_error_message=f"学习证明所需考试得分须在 0–{MAX_EXAM_SCORE} 之间。",
+                violation_error_message=f"学习证明所需考试得分须在 0-{MAX_EXAM_SCORE} 之间。",
             ),
         ]
 
@@ -143,7 +143,7 @@ class Lesson(TimeStampedModel):
     number = models.PositiveSmallIntegerField(
         "课时序号",
         validators=[MinValueValidator(1)],
-        help_text="课时1、课时2……在同一课程内不能重复,也决定目录中的顺序。",
+        help_text="课时1、课时2……在同一课程内不能重复，也决定目录中的顺序。",
     )
     title = models.CharField("课时名称", max_length=200)
     kind = models.CharField("类型", max_length=16, choices=Kind.choices, default=Kind.REQUIRED)
@@ -156,12 +156,12 @@ class Lesson(TimeStampedModel):
         validators=[validate_video],
         blank=True,
         max_length=200,
-        help_text="MP4(H.264)或 WebM。上传后自动识别时长。",
+        help_text="MP4（H.264）或 WebM。上传后自动识别时长。",
     )
     duration = models.PositiveIntegerField(
-        "时长(秒)",
+        "时长（秒）",
         default=0,
-        help_text="上传视频后自动识别;无法识别时请手工填写。",
+        help_text="上传视频后自动识别；无法识别时请手工填写。",
     )
     duration_detected = models.BooleanField("时长已自动识别", default=False, editable=False)
     is_published = models.BooleanField("已发布", default=True)
@@ -194,8 +194,8 @@ class Lesson(TimeStampedModel):
 
     @property
     def label(self) -> str:
-        """The catalogue label of the manual: 课时2 (必修)."""
-        return f"课时{self.number} ({self.get_kind_display()})"
+        """The catalogue label of the manual: 课时2（必修）."""
+        return f"课时{self.number}（{self.get_kind_display()}）"
 
 
 class Courseware(TimeStampedModel):
@@ -313,9 +313,9 @@ class LessonProgress(models.Model):
     course = models.ForeignKey(
         Course, on_delete=models.PROTECT, related_name="lesson_progress", verbose_name="课程"
     )
-    credited_seconds = models.FloatField("已计学习时长(秒)", default=0)
-    furthest_position = models.FloatField("最远观看位置(秒)", default=0)
-    last_position = models.FloatField("上次观看位置(秒)", default=0)
+    credited_seconds = models.FloatField("已计学习时长（秒）", default=0)
+    furthest_position = models.FloatField("最远观看位置（秒）", default=0)
+    last_position = models.FloatField("上次观看位置（秒）", default=0)
     completed_at = models.DateTimeField("完成时间", null=True, blank=True)
     created_at = models.DateTimeField("开始时间")
     updated_at = models.DateTimeField("更新时间")
@@ -363,7 +363,7 @@ class PlaybackView(models.Model):
     created_at = models.DateTimeField("打开时间")
     last_seq = models.PositiveIntegerField("最后序号", default=0)
     last_beat_at = models.DateTimeField("最后心跳时间", null=True, blank=True)
-    last_position = models.FloatField("最后位置(秒)", default=0)
+    last_position = models.FloatField("最后位置（秒）", default=0)
     accruing = models.BooleanField("计时中", default=False)
     interacted_at = models.DateTimeField("最后操作时间")
 
@@ -425,7 +425,7 @@ class StudyDay(models.Model):
         Course, on_delete=models.PROTECT, related_name="study_days", verbose_name="课程"
     )
     day = models.DateField("日期")
-    seconds = models.FloatField("当日学习时长(秒)", default=0)
+    seconds = models.FloatField("当日学习时长（秒）", default=0)
 
     class Meta:
         verbose_name = "学习日"

@@ -78,7 +78,7 @@ class CreditPolicy:
         if self.credits_per_study_day:
             rules.append(f"每个有效学习日另得 {self.credits_per_study_day} 学分。")
         if self.exam_score_counts:
-            rules.append("考试得分(取最高一次)计入学分。")
+            rules.append("考试得分（取最高一次）计入学分。")
         rules.append(self.proof_condition)
         return rules
 
@@ -86,6 +86,6 @@ class CreditPolicy:
     def proof_condition(self) -> str:
         """学习证明获取条件, worded as on the 证书 tab of the manual."""
         return (
-            f"学习证明获取条件:学分 >= {self.min_credits} 分 且 考试得分 >= "
+            f"学习证明获取条件：学分 >= {self.min_credits} 分 且 考试得分 >= "
             f"{self.min_exam_score} 分。"
         )

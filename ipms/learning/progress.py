@@ -53,7 +53,7 @@ MAX_PLAYBACK_RATE = 2.0
 # rounding, the resume jump, timer jitter). The player's own limit is tighter (1 s).
 SEEK_SLACK_SECONDS = 5.0
 
-MSG_INVALID_VIEW = "本页面的学习记录已失效,请刷新页面后继续学习。"
+MSG_INVALID_VIEW = "本页面的学习记录已失效，请刷新页面后继续学习。"
 
 
 class InvalidView(DomainError):

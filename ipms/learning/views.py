@@ -265,7 +265,7 @@ def heartbeat(request, lesson_pk: int):
     """
     if not request.user.is_authenticated:
         return _json(
-            {"error": "登录已失效,请重新登录后继续学习。", "login_url": reverse("accounts:login")},
+            {"error": "登录已失效，请重新登录后继续学习。", "login_url": reverse("accounts:login")},
             status=401,
         )
     if not learner_may_learn(request.user):

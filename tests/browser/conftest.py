@@ -26,7 +26,7 @@ DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 375, "height": 812}
 CONTEXT_ARGS = {"locale": "zh-CN", "timezone_id": "Asia/Shanghai"}
 
-SLIDER_LABEL = "请按住滑块,拖动到最右侧"
+SLIDER_LABEL = "请按住滑块，拖动到最右侧"
 
 # Finite animations and transitions still running (endless ones, e.g. spinners, ignored).
 ANIMATIONS_DONE_JS = """el => (el || document).getAnimations({subtree: true}).every(a =>

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Q
 
 DEMO_ADMIN_ROLE = "企业管理员"
-DEMO_LEARNER_ROLE = "企业学员(已验证)"
+DEMO_LEARNER_ROLE = "企业学员（已验证）"
 
 
 def demo_account(role: str) -> tuple[str, str]:

@@ -160,7 +160,7 @@ def test_forgotten_password(page, live_server, shoot, sms_outbox, console_errors
     expect(page.get_by_role("heading", name="找回密码")).to_be_visible()
     page.get_by_label("手机号").fill(phone)
     slider.solve(page)
-    code = get_code(page, sms_outbox, phone, "如该手机号已注册,验证码已发送至 136****2925")
+    code = get_code(page, sms_outbox, phone, "如该手机号已注册，验证码已发送至 136****2925")
     assert_accessible_basics(page)
 
     # A typo in the confirmation is refused; the phone and code stay.
@@ -253,7 +253,7 @@ def test_profile_and_phone_change(
     page.get_by_role("checkbox", name=re.compile("我单独同意")).check()
     page.get_by_role("button", name="提交").click()
     expect(page.get_by_text("个人资料已保存。")).to_be_visible()
-    masked = f"已登记:{ID_NUMBER[:6]}{'*' * 8}{ID_NUMBER[-4:]}"
+    masked = f"已登记：{ID_NUMBER[:6]}{'*' * 8}{ID_NUMBER[-4:]}"
     expect(page.get_by_text(masked)).to_be_visible()
     expect(page.get_by_label("城市", exact=True)).to_have_value("320500")
     assert ID_NUMBER not in page.content()

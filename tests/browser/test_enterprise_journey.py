@@ -88,7 +88,7 @@ def test_admin_adds_a_member_who_joins_then_imports_a_file(
     expect(page.get_by_role("heading", name="成员管理")).to_be_visible()
     expect(page.get_by_text("苏州示范智能科技有限公司").first).to_be_visible()
     expect(page.get_by_text("共1个人")).to_be_visible()
-    expect(member_row(page, ADMIN_PHONE)).to_contain_text("(管理员)")
+    expect(member_row(page, ADMIN_PHONE)).to_contain_text("（管理员）")
     assert_accessible_basics(page)
     shoot(page, "members-empty")
 
@@ -104,12 +104,12 @@ def test_admin_adds_a_member_who_joins_then_imports_a_file(
     assert_accessible_basics(page)
     shoot(page, "add-member")
     page.get_by_role("button", name="提交").click()
-    expect(page.get_by_text("请输入正确的11位手机号码(1开头)。")).to_be_visible()
+    expect(page.get_by_text("请输入正确的11位手机号码（1开头）。")).to_be_visible()
     expect(page.get_by_label("姓名")).to_have_value("张总监")
     expect(page.get_by_label("城市")).to_have_value("310000")
     page.get_by_label("手机").fill(MEMBER_PHONE)
     page.get_by_role("button", name="提交").click()
-    expect(page.get_by_text("已添加成员 张总监(136****2925)")).to_be_visible()
+    expect(page.get_by_text("已添加成员 张总监（136****2925）")).to_be_visible()
     expect(member_row(page, MEMBER_PHONE)).to_contain_text("待验证")
     expect(page.get_by_text("共2个人")).to_be_visible()
     assert_accessible_basics(page)
@@ -118,7 +118,7 @@ def test_admin_adds_a_member_who_joins_then_imports_a_file(
     # The member opens the SMS link in a browser of their own.
     (message,) = [m for m in sms_outbox if m.phone == MEMBER_PHONE]
     link = LINK_RE.search(message.text).group(1)
-    assert message.text.startswith("【贯标认证学习平台】您好,苏州示范智能科技有限公司 将您加入")
+    assert message.text.startswith("【贯标认证学习平台】您好，苏州示范智能科技有限公司 将您加入")
     member = other_page(viewport)
     member.goto(live_server.url + link)
     expect(member.get_by_role("heading", name="账号激活")).to_be_visible()

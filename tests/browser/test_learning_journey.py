@@ -49,9 +49,9 @@ def test_a_learner_continues_a_course_and_sees_figures_and_leaderboard(
     expect(page.get_by_role("heading", level=1, name="在学课程")).to_be_visible()
     card = page.locator("li.my-course", has_text=course.title)
     expect(card).to_contain_text(f"{mine.lessons}课时")
-    expect(card).to_contain_text(f"已学习视频:{mine.completed_text}")
-    expect(card).to_contain_text("证明下载(未获得)")
-    expect(card).to_contain_text("证书下载(未获得)")
+    expect(card).to_contain_text(f"已学习视频：{mine.completed_text}")
+    expect(card).to_contain_text("证明下载（未获得）")
+    expect(card).to_contain_text("证书下载（未获得）")
     others = [other for other in demo.enrolled_courses(learner) if other != course]
     assert others, "the demo learner studies a second course"
     for other in others:
@@ -107,7 +107,7 @@ def test_a_learner_continues_a_course_and_sees_figures_and_leaderboard(
     min_credits = course.proof_min_credits or required * course.credits_per_lesson
     min_score = course.proof_min_exam_score
     expect(certificate).to_contain_text(
-        f"学习证明获取条件:学分 >= {min_credits} 分 且 考试得分 >= {min_score} 分。"
+        f"学习证明获取条件：学分 >= {min_credits} 分 且 考试得分 >= {min_score} 分。"
     )
     expect(certificate).to_contain_text(f"当前学分 {mine.credits} 分")
     expect(certificate.locator("button")).to_have_count(0)
@@ -153,7 +153,7 @@ def test_the_admin_reads_the_learning_report_and_exports_it(
     expect(course_select.locator("option:checked")).to_have_text(default_course.title)
     table = page.locator("table.report-table")
     expect(table.locator("tbody tr")).to_have_count(len(members))  # the admin included
-    expect(table.locator("tbody tr").first).to_contain_text("(管理员)")
+    expect(table.locator("tbody tr").first).to_contain_text("（管理员）")
     expect(table.locator("tbody tr", has_text=learner.name)).to_contain_text(
         demo.figures(learner, default_course).completed_text
     )
@@ -177,7 +177,7 @@ def test_the_admin_reads_the_learning_report_and_exports_it(
     page.get_by_role("button", name="查询").click()
     expect(table.locator("tbody tr")).to_have_count(1)
     expect(course_select.locator("option:checked")).to_have_text(course.title)
-    expect(page.get_by_text(f"搜索“{searched.name}”:找到 1 位学员。")).to_be_visible()
+    expect(page.get_by_text(f"搜索“{searched.name}”：找到 1 位学员。")).to_be_visible()
     shoot(page, "report-search")
 
     # 导出Excel: the matching rows, with Chinese headers.

@@ -35,7 +35,7 @@ def test_operator_publishes_a_policy_and_a_course_with_video_and_courseware(
     page.locator("#id_scope").select_option("local")
     page.locator("#id_title").fill("关于开展2026年度知识产权贯标资助申报工作的通知")
     page.locator("#id_published_on").fill("2026-11-20")
-    page.locator("#id_body").fill("各有关单位:\n\n现将2026年度贯标资助申报工作通知如下。")
+    page.locator("#id_body").fill("各有关单位：\n\n现将2026年度贯标资助申报工作通知如下。")
     attachment = tmp_path / "申报指南.pdf"
     attachment.write_bytes(make_pdf("申报指南", ["一、申报条件", "二、申报材料"]))
     page.locator("#id_attachments-0-title").fill("申报指南")

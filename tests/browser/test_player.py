@@ -180,7 +180,7 @@ def test_pressing_play_in_a_second_tab_pauses_the_first(
     first_beats.wait_for_credit()
     play(second)
     expect(first.locator("#player-notice")).to_contain_text(
-        "您正在其他窗口或设备学习,本窗口暂停计时", timeout=5000
+        "您正在其他窗口或设备学习，本窗口暂停计时", timeout=5000
     )
     assert first.locator("#lesson-video").evaluate("v => v.paused")
     second_beats.wait_for_credit()

@@ -57,7 +57,7 @@ def test_captcha_refresh_and_feedback_journey(page, live_server, transactional_d
     page.get_by_label("手机").fill("136 1234 2925")
     page.get_by_label("验证码").fill("XXXX")
 
-    page.get_by_role("button", name="验证码图片,点击可换一张").click()
+    page.get_by_role("button", name="验证码图片，点击可换一张").click()
     page.wait_for_function(
         "key => document.querySelector('input[name=captcha_0]').value !== key", arg=key
     )

@@ -52,7 +52,7 @@ def test_an_instant_drag_is_refused_and_can_be_retried(demo, slider):
     slider.pause()
     slider.advance(400)  # the challenge is old enough; only the drag is too fast
     slider.drag(steps=3, step_ms=0)
-    expect(page.locator(".ipms-slider-status")).to_have_text("拖动过快,请重新拖动滑块。")
+    expect(page.locator(".ipms-slider-status")).to_have_text("拖动过快，请重新拖动滑块。")
     expect(handle).to_have_attribute("aria-valuenow", "0")
     assert page.locator("[data-slider-input]").input_value() == ""
     # The handle glides back to the left (a CSS transition), then the page drops the
@@ -72,7 +72,7 @@ def test_a_drag_shorter_than_the_minimum_time_is_refused(demo, slider, settings)
     slider.pause()
     slider.advance(settings.SLIDER_MIN_DRAG_MS)  # the challenge itself is old enough
     slider.drag(steps=steps, step_ms=step_ms)
-    expect(page.locator(".ipms-slider-status")).to_have_text("拖动过快,请重新拖动滑块。")
+    expect(page.locator(".ipms-slider-status")).to_have_text("拖动过快，请重新拖动滑块。")
 
 
 def test_submitting_without_the_slider_shows_the_field_error(demo):

@@ -165,7 +165,7 @@ def test_masked_value_when_keys_are_lost(learner, settings, caplog):
     learner.save()
     settings.FIELD_ENCRYPTION_KEYS = [crypto.generate_key()]
     fresh = User.objects.get(pk=learner.pk)
-    assert fresh.masked_id_number == "(无法解密)"
+    assert fresh.masked_id_number == "（无法解密）"
     assert fresh.reveal_id_number() == ""
     assert OTHER_ID_NUMBER not in caplog.text
 

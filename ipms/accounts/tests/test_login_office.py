@@ -26,7 +26,7 @@ pytestmark = pytest.mark.django_db
 LOGIN = reverse("accounts:login")
 OFFICE = "203.0.113.80"  # the enterprise's one public address (NAT)
 PASSWORD = "Member2026pass"
-SLIDER_NEEDED = "当前网络登录失败次数较多,请先完成滑块验证再登录。"
+SLIDER_NEEDED = "当前网络登录失败次数较多，请先完成滑块验证再登录。"
 REFUSED = "当前网络登录失败次数过多"
 
 

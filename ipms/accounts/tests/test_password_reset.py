@@ -45,7 +45,7 @@ def test_reset_sets_the_password_and_ends_every_other_session(client, learner, s
     assert response.status_code == 302 and response.url == LOGIN
     learner.refresh_from_db()
     assert learner.check_password(NEW_PASSWORD)
-    assert "密码已重置,请使用新密码登录。" in client.get(LOGIN).content.decode()
+    assert "密码已重置，请使用新密码登录。" in client.get(LOGIN).content.decode()
     # The other browser is signed out: its session hash no longer matches.
     response = elsewhere.get(reverse("accounts:settings"))
     assert response.status_code == 302 and response.url.startswith(LOGIN)
@@ -66,7 +66,7 @@ def test_wrong_and_reused_codes_are_refused(client, learner, send_code):
     code = send_code(PHONE, "reset_password")
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"
     body = client.post(RESET, reset_data(wrong)).content.decode()
-    assert "验证码错误,还可以再试 4 次。" in body
+    assert "验证码错误，还可以再试 4 次。" in body
     assert f'value="{PHONE}"' in body and NEW_PASSWORD not in body
     learner.refresh_from_db()
     assert learner.check_password(PASSWORD)
@@ -74,7 +74,7 @@ def test_wrong_and_reused_codes_are_refused(client, learner, send_code):
     assert client.post(RESET, reset_data(code)).status_code == 302
     again = reset_data(code, new_password1="Another2028", new_password2="Another2028")
     body = client.post(RESET, again)
-    assert "验证码已使用,请重新获取。" in body.content.decode()
+    assert "验证码已使用，请重新获取。" in body.content.decode()
     learner.refresh_from_db()
     assert learner.check_password(NEW_PASSWORD)
 
@@ -91,7 +91,7 @@ def test_unknown_phone_gets_the_same_answers(client, send_code, sms_outbox):
     assert send_code(PHONE, "reset_password") is None
     assert sms_outbox == []
     body = client.post(RESET, reset_data("123456")).content.decode()
-    assert "验证码错误,还可以再试 4 次。" in body
+    assert "验证码错误，还可以再试 4 次。" in body
     assert not User.objects.exists()
 
 

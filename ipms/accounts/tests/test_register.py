@@ -52,7 +52,7 @@ def test_wrong_and_reused_codes_are_refused(client, send_code):
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"
     data = {"phone": PHONE, "code": wrong, "password": "Learner2026", "agree": "on"}
     body = client.post(PERSONAL, data).content.decode()
-    assert "验证码错误,还可以再试 4 次。" in body
+    assert "验证码错误，还可以再试 4 次。" in body
     assert f'value="{PHONE}"' in body and 'value="Learner2026"' not in body
     assert not User.objects.exists()
 
@@ -61,7 +61,7 @@ def test_wrong_and_reused_codes_are_refused(client, send_code):
     # Free the phone again (accounts with audit rows are never deleted: ADR 0007).
     User.objects.filter(phone=PHONE).update(phone="13900000000")
     body = client.post(PERSONAL, {**data, "code": code}).content.decode()
-    assert "验证码已使用,请重新获取。" in body
+    assert "验证码已使用，请重新获取。" in body
     assert not User.objects.filter(phone=PHONE).exists()
 
 
@@ -110,7 +110,7 @@ def test_a_registered_phone_is_named_only_with_a_valid_code(client, send_code):
     wrong = client.post(PERSONAL, data).content.decode()
     assert "验证码错误" in wrong and "已注册" not in wrong
     body = client.post(PERSONAL, {**data, "code": code}).content.decode()
-    assert "该手机号已注册,请直接登录或找回密码。" in body
+    assert "该手机号已注册，请直接登录或找回密码。" in body
     assert User.objects.count() == 1
 
 
@@ -119,7 +119,7 @@ def test_a_registered_phone_gets_no_code_and_the_form_tells_nothing(client, send
     assert send_code(PHONE) is None  # nothing delivered, same answer (test_sms_send)
     data = {"phone": PHONE, "code": "123456", "password": "Learner2026", "agree": "on"}
     body = client.post(PERSONAL, data).content.decode()
-    assert "验证码错误,还可以再试 4 次。" in body
+    assert "验证码错误，还可以再试 4 次。" in body
     assert "已注册" not in body
 
 

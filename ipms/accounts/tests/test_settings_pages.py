@@ -142,8 +142,8 @@ def test_id_number_changes_are_limited(signed_in, settings):
         ({"id_number": "x" * 40}, "应为18位"),
         ({"id_number": "' OR '1'='1' --  "}, "身份证号码"),
         ({"province": "999999"}, "请选择有效的省份。"),
-        ({"province": "320000", "city": "310000"}, "所选城市不属于所选省份,请重新选择。"),
-        ({"province": "", "city": "310000"}, "请先选择省份,再选择城市。"),
+        ({"province": "320000", "city": "310000"}, "所选城市不属于所选省份，请重新选择。"),
+        ({"province": "", "city": "310000"}, "请先选择省份，再选择城市。"),
         ({"city": "<svg/onload=alert(1)>"}, "所选城市不属于所选省份"),
         ({"position": "ceo"}, "请从列表中选择职位。"),
         ({"name": "名" * 51}, "姓名不能超过50个字。"),
@@ -405,7 +405,7 @@ def test_with_the_limit_cache_down_the_current_password_is_not_checked(
     """``password_check_user`` fails closed: a stolen session cannot guess unlimited."""
     data = {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
     body = signed_in.post(PASSWORD_URL, data).content.decode()
-    assert "服务暂时不可用,请稍后再试。" in body
+    assert "服务暂时不可用，请稍后再试。" in body
     learner.refresh_from_db()
     assert learner.check_password(PASSWORD)
 

@@ -65,7 +65,7 @@ def test_code_is_sent_after_commit_and_stored_only_hashed(
     code = message.params["code"]
     assert len(code) == 6 and code.isdigit()
     assert message.phone == PHONE
-    assert message.text == f"【贯标认证学习平台】您的验证码为{code},5分钟内有效,请勿泄露给他人。"
+    assert message.text == f"【贯标认证学习平台】您的验证码为{code}，5分钟内有效，请勿泄露给他人。"
 
     row = SmsCode.objects.get()
     assert row.code_hash != code and len(row.code_hash) == 64
@@ -124,7 +124,7 @@ def test_a_number_in_use_gets_no_message_but_the_same_issue(
     assert issued.phone == PHONE and issued.resend_after > 0
     assert sms_outbox == []
     assert SmsCode.objects.filter(phone=PHONE, purpose=purpose).count() == 1
-    assert refusal("123456", purpose=purpose) == "验证码错误,还可以再试 4 次。"
+    assert refusal("123456", purpose=purpose) == "验证码错误，还可以再试 4 次。"
     with pytest.raises(SmsRateLimited, match="发送过于频繁"):
         sms_code_send(phone=PHONE, purpose=purpose, ip=IP)
 
@@ -137,7 +137,7 @@ def test_reset_password_sends_only_to_accounts_but_answers_alike(
     assert 1 <= issued.resend_after <= 60
     assert sms_outbox == []  # no account: no message, same answer
     message = refusal("123456", purpose=SmsCodePurpose.RESET_PASSWORD)
-    assert message == "验证码错误,还可以再试 4 次。"
+    assert message == "验证码错误，还可以再试 4 次。"
 
     User.objects.create_user(phone="13900000001", password="Secret2026")
     with django_capture_on_commit_callbacks(execute=True):
@@ -177,23 +177,23 @@ def test_right_code_works_once(send):
     code = send()
     verify(code)
     assert SmsCode.objects.get().used_at is not None
-    assert refusal(code) == "验证码已使用,请重新获取。"
+    assert refusal(code) == "验证码已使用，请重新获取。"
 
 
 def test_wrong_code_says_how_many_tries_are_left(send):
     code = send()
-    assert refusal(wrong(code)) == "验证码错误,还可以再试 4 次。"
+    assert refusal(wrong(code)) == "验证码错误，还可以再试 4 次。"
     assert SmsCode.objects.get().attempts == 1
 
 
 def test_fifth_wrong_try_voids_the_code(send):
     code = send()
     for left in (4, 3, 2, 1):
-        assert refusal(wrong(code)) == f"验证码错误,还可以再试 {left} 次。"
-    assert refusal(wrong(code)) == "错误次数过多,验证码已失效,请重新获取。"
+        assert refusal(wrong(code)) == f"验证码错误，还可以再试 {left} 次。"
+    assert refusal(wrong(code)) == "错误次数过多，验证码已失效，请重新获取。"
     row = SmsCode.objects.get()
     assert row.attempts == 5 and row.voided_at is not None
-    assert refusal(code) == "错误次数过多,验证码已失效,请重新获取。"
+    assert refusal(code) == "错误次数过多，验证码已失效，请重新获取。"
     assert SmsCode.objects.get().attempts == 5
 
 
@@ -207,7 +207,7 @@ def test_right_code_on_the_fifth_try_still_works(send):
 def test_expired_code_is_refused_without_spending_a_try(send, sms_clock):
     code = send()
     sms_clock.advance(seconds=300)
-    assert refusal(code) == "验证码已过期,请重新获取。"
+    assert refusal(code) == "验证码已过期，请重新获取。"
     assert SmsCode.objects.get().attempts == 0
 
 
@@ -287,7 +287,7 @@ def test_stale_read_cannot_use_a_code_twice(send, monkeypatch):
     stale = SmsCode.objects.get()  # read by a request that then loses the race
     verify(code)  # the other request wins
     monkeypatch.setattr(codes, "_latest_code", lambda phone, purpose: stale)
-    assert refusal(code) == "验证码已使用,请重新获取。"
+    assert refusal(code) == "验证码已使用，请重新获取。"
 
 
 def test_stale_read_cannot_buy_an_extra_try(send, monkeypatch):
@@ -301,7 +301,7 @@ def test_stale_read_cannot_buy_an_extra_try(send, monkeypatch):
     real = codes._code_matches
     monkeypatch.setattr(codes, "_latest_code", lambda phone, purpose: stale)
     monkeypatch.setattr(codes, "_code_matches", lambda row, c: compared.append(c) or real(row, c))
-    assert refusal(code) == "错误次数过多,验证码已失效,请重新获取。"
+    assert refusal(code) == "错误次数过多，验证码已失效，请重新获取。"
     assert compared == []  # the code was never compared: no sixth try
 
 
@@ -309,7 +309,7 @@ def test_stale_read_cannot_buy_an_extra_try(send, monkeypatch):
 
 
 class FailingBackend(BaseSmsBackend):
-    error: Exception = SmsSendError("该手机号已退订或拒收短信,请更换手机号或联系客服。", code="x")
+    error: Exception = SmsSendError("该手机号已退订或拒收短信，请更换手机号或联系客服。", code="x")
     calls = 0
 
     def send(self, message):
@@ -318,7 +318,7 @@ class FailingBackend(BaseSmsBackend):
 
 
 class TemporaryFailingBackend(FailingBackend):
-    error = SmsTemporaryError("短信服务暂时不可用,请稍后再试。", code="InternalError.Timeout")
+    error = SmsTemporaryError("短信服务暂时不可用，请稍后再试。", code="InternalError.Timeout")
 
 
 def test_task_is_idempotent_for_a_code(send, sms_outbox):
@@ -424,7 +424,7 @@ def test_invitation_sms_leaves_after_commit(
         )
         assert sms_outbox == []
     [message] = sms_outbox
-    assert message.text.endswith("请点击以下链接确认加入: https://study.example.cn/j/AbC123")
+    assert message.text.endswith("请点击以下链接确认加入：https://study.example.cn/j/AbC123")
 
 
 def test_invitation_with_wrong_parameters_fails_at_once():

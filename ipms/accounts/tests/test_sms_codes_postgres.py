@@ -66,7 +66,7 @@ def comparisons(monkeypatch):
 def test_one_code_succeeds_once_under_concurrency(code, comparisons):
     results = in_parallel(16, lambda i: attempt(code))
     assert results.count("ok") == 1, results
-    assert set(results) - {"ok"} <= {"验证码已使用,请重新获取。", "验证码已失效,请重新获取。"}
+    assert set(results) - {"ok"} <= {"验证码已使用，请重新获取。", "验证码已失效，请重新获取。"}
     row = SmsCode.objects.get()
     assert row.used_at is not None
     assert row.attempts == len(comparisons) == 1
@@ -80,7 +80,7 @@ def test_parallel_guesses_get_no_extra_tries(code, comparisons):
     assert sum(r.startswith("验证码错误") for r in results) == 4
     row = SmsCode.objects.get()
     assert row.attempts == 5 and row.voided_at is not None
-    assert attempt(code) == "错误次数过多,验证码已失效,请重新获取。"
+    assert attempt(code) == "错误次数过多，验证码已失效，请重新获取。"
 
 
 def test_right_code_among_parallel_guesses_is_compared_at_most_five_times(code, comparisons):

@@ -38,7 +38,7 @@ def test_send_returns_the_button_with_a_countdown_and_a_fresh_slider(post, sms_o
     assert 1 <= wait <= 60
     assert f'data-countdown="{wait}"' in body
     assert (
-        "如该手机号尚未注册,验证码已发送至 138****5678,5分钟内有效;"
+        "如该手机号尚未注册，验证码已发送至 138****5678,5分钟内有效；"
         "已注册的手机号请直接登录或找回密码。"
     ) in body
     assert 'id="sms-slider" hx-swap-oob="innerHTML"' in body and "data-slider" in body
@@ -52,7 +52,7 @@ def test_the_second_sms_within_the_cooldown_is_refused_with_the_wait(post, sms_o
     response = post(htmx=False)
     assert response.status_code == 429
     body = response.content.decode()
-    assert f"发送过于频繁,请 {wait} 秒后再试。" in body
+    assert f"发送过于频繁，请 {wait} 秒后再试。" in body
     assert f'data-countdown="{wait}"' in body
     assert len(sms_outbox) == 1
     sms_clock.advance(seconds=wait + 1)
@@ -126,8 +126,8 @@ def test_registration_answers_alike_for_registered_phones(post, sms_outbox, htmx
     assert registered.status_code == new.status_code == 200
     assert [m.phone for m in sms_outbox] == [PHONE]
     body = registered.content.decode()
-    assert "如该手机号尚未注册,验证码已发送至 139****1111" in body
-    assert "已注册,请直接登录" not in body
+    assert "如该手机号尚未注册，验证码已发送至 139****1111" in body
+    assert "已注册，请直接登录" not in body
     assert same_answer(body, "13900001111", new.content.decode(), PHONE)
 
 
@@ -154,8 +154,8 @@ def test_reset_answers_alike_for_unknown_phones(post, sms_outbox, sms_clock):
     User.objects.create_user(phone="13900001111", password=PASSWORD)
     known = post(phone="13900001111", purpose="reset_password").content.decode()
     assert [m.phone for m in sms_outbox] == ["13900001111"]
-    assert "如该手机号已注册,验证码已发送至 138****5678" in unknown
-    assert "如该手机号已注册,验证码已发送至 139****1111" in known
+    assert "如该手机号已注册，验证码已发送至 138****5678" in unknown
+    assert "如该手机号已注册，验证码已发送至 139****1111" in known
     assert "未注册" not in unknown
     assert same_answer(unknown, PHONE, known, "13900001111")
 
@@ -175,7 +175,7 @@ def test_change_phone_code_goes_to_a_free_number_only(post, signed_in, sms_outbo
     taken = post(phone="13900001111", purpose="change_phone", via=signed_in, htmx=False)
     free = post(purpose="change_phone", via=signed_in, htmx=False)
     assert taken.status_code == free.status_code == 200
-    assert "如该手机号未被其他账号使用,验证码已发送至 139****1111" in taken.content.decode()
+    assert "如该手机号未被其他账号使用，验证码已发送至 139****1111" in taken.content.decode()
     assert same_answer(taken.content.decode(), "13900001111", free.content.decode(), PHONE)
     assert [m.phone for m in sms_outbox] == [PHONE]
 
@@ -195,7 +195,7 @@ def test_csrf_is_required(slider_pass):
 def test_with_the_limit_cache_down_nothing_is_sent(post, sms_outbox, ratelimit_cache_down):
     """The SMS policies fail closed: without the counters nothing stops SMS bombing."""
     response = post(htmx=False)
-    assert "短信服务暂时不可用,请稍后再试。" in response.content.decode()
+    assert "短信服务暂时不可用，请稍后再试。" in response.content.decode()
     assert response.status_code == 503
     assert sms_outbox == [] and not SmsCode.objects.exists()
 

@@ -44,8 +44,8 @@ def policy_form(**overrides):
 def material_form(**overrides):
     data = {
         "section": "service_standard",
-        "title": "中知(北京)认证有限公司",
-        "organization": "中知(北京)认证有限公司",
+        "title": "中知（北京）认证有限公司",
+        "organization": "中知（北京）认证有限公司",
         "description": "",
         "file": pdf_upload("服务标准.pdf"),
         "published_on": "2026-03-02",
@@ -101,7 +101,7 @@ def test_operator_adds_material_and_it_is_downloadable(operator_client, client):
     material = Material.objects.get()
     client.logout()
     listing = client.get(reverse("content:material_list")).content.decode()
-    assert "中知(北京)认证有限公司" in listing
+    assert "中知（北京）认证有限公司" in listing
     download = client.get(reverse("content:material_download", args=[material.pk]))
     assert download.status_code == 200
     assert b"".join(download.streaming_content) == tiny_pdf()
@@ -113,7 +113,7 @@ def test_admin_refuses_a_fake_pdf(operator_client):
     response = operator_client.post(reverse("admin:content_material_add"), material_form(file=fake))
 
     assert response.status_code == 200
-    assert "文件内容与扩展名 .pdf 不符,请上传真实的文档文件。" in errors_of(response)
+    assert "文件内容与扩展名 .pdf 不符，请上传真实的文档文件。" in errors_of(response)
     assert not Material.objects.exists()
 
 

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 URL = "/feedback/"
 VALID = {
-    "content": "课程视频在手机上偶尔卡顿,希望能优化。",
+    "content": "课程视频在手机上偶尔卡顿，希望能优化。",
     "phone": "13612342925",
     "captcha_0": "anykey",
     "captcha_1": "PASSED",
@@ -116,11 +116,11 @@ def test_logged_in_user_gets_phone_prefilled_and_is_recorded(client):
     [
         ({"content": ""}, "content", "请填写反馈内容。"),
         ({"content": "   "}, "content", "请填写反馈内容。"),
-        ({"content": "太短"}, "content", "内容太短了,请至少写 5 个字。"),
+        ({"content": "太短"}, "content", "内容太短了，请至少写 5 个字。"),
         ({"content": "长" * 2001}, "content", "内容不能超过 2000 个字。"),
         ({"phone": ""}, "phone", "请填写手机号。"),
-        ({"phone": "12345678901"}, "phone", "请输入正确的11位手机号码(1开头)。"),
-        ({"phone": "1361234292"}, "phone", "请输入正确的11位手机号码(1开头)。"),
+        ({"phone": "12345678901"}, "phone", "请输入正确的11位手机号码（1开头）。"),
+        ({"phone": "1361234292"}, "phone", "请输入正确的11位手机号码（1开头）。"),
         ({"captcha_1": "WRONG"}, "captcha", "验证码不正确"),
         ({"captcha_1": ""}, "captcha", "请填写验证码。"),
     ],
@@ -253,7 +253,7 @@ def test_with_the_limit_cache_down_nothing_is_stored(client, ratelimit_cache_dow
     response = post(client)
     assert response.status_code == 429
     html = html_of(response)
-    assert "服务暂时不可用,请稍后再试。" in html
+    assert "服务暂时不可用，请稍后再试。" in html
     assert VALID["content"] in html
     assert not Feedback.objects.exists()
 

@@ -41,7 +41,7 @@ def test_home_shows_intro_courses_policies_and_materials(client):
     CourseFactory(title="未发布课程", is_published=False)
     PolicyFactory(title="最新国家政策", published_on=datetime.date(2024, 5, 1))
     PolicyFactory(local=True, region="深圳", title="最新地方政策")
-    MaterialFactory(title="机械类案例模板-1 (600人以上-7部门)")
+    MaterialFactory(title="机械类案例模板-1（600人以上-7部门）")
 
     response = client.get(reverse("content:home"))
 
@@ -52,7 +52,7 @@ def test_home_shows_intro_courses_policies_and_materials(client):
     assert "未发布课程" not in html
     assert "最新国家政策" in html
     assert "最新地方政策（深圳）" in html
-    assert "机械类案例模板-1 (600人以上-7部门)" in html
+    assert "机械类案例模板-1（600人以上-7部门）" in html
     assert reverse("learning:course_list") in html
     assert reverse("content:feedback") in html
 
@@ -121,7 +121,7 @@ def test_policy_section_is_paginated(client):
     assert first.status_code == second.status_code == garbage.status_code == 200
     assert len(first.context["page_obj"].object_list) == 20
     assert len(second.context["page_obj"].object_list) == 1
-    assert "第1页/共2页,共21条" in body(first)
+    assert "第1页/共2页，共21条" in body(first)
     assert garbage.context["page_obj"].number == 1
 
 
@@ -135,7 +135,7 @@ def test_policy_detail_shows_metadata_body_and_attachments(client):
         issuer="国家知识产权局办公室",
         document_number="国知办发〔2019〕1号",
         published_on=datetime.date(2019, 10, 18),
-        body="第一段。\n\n第二段,\n同段换行。",
+        body="第一段。\n\n第二段，\n同段换行。",
     )
     attachment = PolicyAttachmentFactory(policy=policy, title="通知全文")
 
@@ -151,7 +151,7 @@ def test_policy_detail_shows_metadata_body_and_attachments(client):
     ]:
         assert text in html
     assert "<p>第一段。</p>" in html
-    assert "<p>第二段,<br>同段换行。</p>" in html
+    assert "<p>第二段，<br>同段换行。</p>" in html
     assert "通知全文" in html
     assert reverse("content:policy_attachment_download", args=[policy.pk, attachment.pk]) in html
 
@@ -197,7 +197,7 @@ def test_material_list_shows_latest_ten_per_section_with_show_all(client):
             title=f"认证机构{day:02d}",
             published_on=datetime.date(2019, 12, day),
         )
-    MaterialFactory(title="机械类案例模板-1 (600人以上-7部门)")
+    MaterialFactory(title="机械类案例模板-1（600人以上-7部门）")
     MaterialFactory(title="未发布的资料", is_published=False)
 
     response = client.get(reverse("content:material_list"))
@@ -208,7 +208,7 @@ def test_material_list_shows_latest_ten_per_section_with_show_all(client):
     shown = [f"认证机构{day:02d}" in html for day in range(1, 13)]
     assert shown == [False, False] + [True] * 10
     assert html.index("认证机构12") < html.index("认证机构03")
-    assert "机械类案例模板-1 (600人以上-7部门)" in html
+    assert "机械类案例模板-1（600人以上-7部门）" in html
     assert "未发布的资料" not in html
     assert "显示所有" in html
     assert reverse("content:material_section", args=["service-standard"]) in html
@@ -240,12 +240,12 @@ def test_material_section_unknown_is_404(client):
 
 
 def test_material_download_is_public_and_named_after_title(client):
-    material = MaterialFactory(title="机械类案例模板-1 (600人以上-7部门)")
+    material = MaterialFactory(title="机械类案例模板-1（600人以上-7部门）")
 
     response = client.get(reverse("content:material_download", args=[material.pk]))
 
     assert response.status_code == 200
-    expected = content_disposition_header(True, "机械类案例模板-1 (600人以上-7部门).pdf")
+    expected = content_disposition_header(True, "机械类案例模板-1（600人以上-7部门）.pdf")
     assert response["Content-Disposition"] == expected
     assert response["X-Content-Type-Options"] == "nosniff"
     assert downloaded(response) == tiny_pdf()

@@ -38,7 +38,7 @@ def test_feedback_submit_ignores_anonymous_user():
 
 @pytest.mark.parametrize(
     ("content", "message"),
-    [("短短", "内容太短了,请至少写 5 个字。"), ("字" * 2001, "内容不能超过 2000 个字。")],
+    [("短短", "内容太短了，请至少写 5 个字。"), ("字" * 2001, "内容不能超过 2000 个字。")],
 )
 def test_feedback_submit_enforces_length(content, message):
     with pytest.raises(DomainError) as caught:

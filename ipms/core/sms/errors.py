@@ -5,7 +5,7 @@ from __future__ import annotations
 from ipms.core.errors import DomainError, RateLimited
 from ipms.core.ratelimit import SMS_UNAVAILABLE as SERVICE_UNAVAILABLE
 
-TOO_FREQUENT = "发送过于频繁,请稍后再试。"
+TOO_FREQUENT = "发送过于频繁，请稍后再试。"
 
 
 class SmsError(DomainError):

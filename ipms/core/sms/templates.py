@@ -52,17 +52,17 @@ TEMPLATES: dict[str, SmsTemplate] = {
     for template in (
         SmsTemplate(
             id=VERIFICATION_CODE,
-            description="短信验证码(注册、找回密码、更换手机)",
-            text="您的验证码为{code},{minutes}分钟内有效,请勿泄露给他人。",
+            description="短信验证码（注册、找回密码、更换手机）",
+            text="您的验证码为{code}，{minutes}分钟内有效，请勿泄露给他人。",
             params=("code", "minutes"),
             secret_params=frozenset({"code"}),
         ),
         SmsTemplate(
             id=MEMBER_INVITATION,
-            description="企业添加成员后的确认邀请(PRODUCT.md §4)",
+            description="企业添加成员后的确认邀请（PRODUCT.md §4）",
             text=(
-                "您好,{enterprise} 将您加入贯标认证学习平台,成为该企业认证学员。"
-                "请点击以下链接确认加入: {link_base}{token}"
+                "您好，{enterprise} 将您加入贯标认证学习平台，成为该企业认证学员。"
+                "请点击以下链接确认加入：{link_base}{token}"
             ),
             params=("enterprise", "token"),
             secret_params=frozenset({"token"}),

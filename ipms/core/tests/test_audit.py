@@ -62,7 +62,7 @@ def providers(monkeypatch):
         ("12345678901", "12345678901"),  # 11 digits not starting 13–19
         ("913100000000000001X", "913100000000000001X"),  # 19 characters: no ID number
         ("91310000MA1K4ABC2X", "91310000MA1K4ABC2X"),  # a credit code stays readable
-        ("成员状态: 待验证 → 已验证", "成员状态: 待验证 → 已验证"),
+        ("成员状态：待验证 → 已验证", "成员状态：待验证 → 已验证"),
     ],
 )
 def test_mask_text(text, expected):

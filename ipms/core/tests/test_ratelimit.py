@@ -80,7 +80,7 @@ def test_a_dead_redis_is_the_same_as_a_cache_that_raises(settings):
     }
     settings.RATELIMIT_USE_CACHE = "dead-redis"
     sms = ratelimit.hit("sms_phone_hour", value="13600002925")
-    assert not sms.allowed and sms.message == "短信服务暂时不可用,请稍后再试。"
+    assert not sms.allowed and sms.message == "短信服务暂时不可用，请稍后再试。"
     assert ratelimit.hit("heartbeat_user", request_for()).allowed
 
 

@@ -65,7 +65,7 @@ def test_tampered_token_is_refused(slider_clock):
             slider_challenge_verify(
                 token=token, position=200, duration_ms=900, trace=human_trace(200)
             )
-        assert caught.value.message == "验证未通过,请重新拖动滑块。"
+        assert caught.value.message == "验证未通过，请重新拖动滑块。"
 
 
 def test_replayed_token_is_refused(slider_clock):
@@ -232,7 +232,7 @@ def test_widget_renders_an_accessible_control_without_inline_script(slider_pass)
     html = render_to_string("core/partials/slider.html", {"field": form["slider"]})
     assert 'role="slider"' in html and 'tabindex="0"' in html
     assert f'aria-label="{LABEL}"' in html
-    assert "请按住滑块,拖动到最右侧" in html
+    assert "请按住滑块，拖动到最右侧" in html
     assert reverse("core:slider_challenge") + "?scope=register" in html
     assert reverse("core:slider_verify") in html
     # A spent pass is never echoed back into the re-displayed form.
@@ -320,7 +320,7 @@ def test_verify_endpoint_refuses_malformed_bodies(client, body):
         reverse("core:slider_verify"), data=body, content_type="application/json"
     )
     assert response.status_code == 400
-    assert response.json()["message"] == "验证未通过,请重新拖动滑块。"
+    assert response.json()["message"] == "验证未通过，请重新拖动滑块。"
 
 
 def test_verify_endpoint_needs_post_and_csrf():
@@ -334,7 +334,7 @@ def test_endpoints_are_rate_limited_per_ip(client, settings):
     url = reverse("core:slider_challenge")
     statuses = [client.get(url).status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
-    assert client.get(url).json()["message"] == "操作过于频繁,请稍后再试。"
+    assert client.get(url).json()["message"] == "操作过于频繁，请稍后再试。"
     other = client.get(url, REMOTE_ADDR="198.51.100.99")
     assert other.status_code == 200
 
@@ -343,5 +343,5 @@ def test_with_the_limit_cache_down_the_endpoints_refuse(client, ratelimit_cache_
     """``slider_ip`` fails closed: 503 with the Chinese message, no challenge issued."""
     response = client.get(reverse("core:slider_challenge"))
     assert response.status_code == 503
-    assert response.json() == {"ok": False, "message": "验证服务暂时不可用,请稍后再试。"}
+    assert response.json() == {"ok": False, "message": "验证服务暂时不可用，请稍后再试。"}
     assert post_answer(client, {}).status_code == 503

@@ -16,15 +16,15 @@ PHONE = "13600002925"
 
 def test_verification_text_carries_the_signature():
     text = render(VERIFICATION_CODE, {"code": "012345", "minutes": "5"})
-    assert text == "【贯标认证学习平台】您的验证码为012345,5分钟内有效,请勿泄露给他人。"
+    assert text == "【贯标认证学习平台】您的验证码为012345，5分钟内有效，请勿泄露给他人。"
 
 
 def test_invitation_text_follows_product_spec(settings):
     settings.SMS_LINK_BASE = "https://study.example.cn/j/"
     text = render(MEMBER_INVITATION, {"enterprise": "华智科技有限公司", "token": "AbC123"})
     assert text == (
-        "【贯标认证学习平台】您好,华智科技有限公司 将您加入贯标认证学习平台,成为该企业认证学员。"
-        "请点击以下链接确认加入: https://study.example.cn/j/AbC123"
+        "【贯标认证学习平台】您好，华智科技有限公司 将您加入贯标认证学习平台，成为该企业认证学员。"
+        "请点击以下链接确认加入：https://study.example.cn/j/AbC123"
     )
 
 

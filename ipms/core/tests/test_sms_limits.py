@@ -46,7 +46,7 @@ def test_a_second_sms_before_the_cooldown_window_ends_is_refused(sms_clock):
     assert 1 <= quota.resend_after <= 60
     with pytest.raises(SmsRateLimited) as caught:
         sms_quota_consume(phone=PHONE, ip=IP)
-    assert caught.value.message == f"发送过于频繁,请 {quota.resend_after} 秒后再试。"
+    assert caught.value.message == f"发送过于频繁，请 {quota.resend_after} 秒后再试。"
     assert caught.value.retry_after == quota.resend_after
     assert caught.value.field == "phone"
     assert caught.value.code == "sms_phone_cooldown"
@@ -64,7 +64,7 @@ def test_sixth_sms_in_an_hour_is_refused(sms_clock):
     assert error.code == "sms_phone_hour"
     assert 0 < error.retry_after < 3600
     assert error.message == (
-        f"该手机号发送验证码次数过多,请 {ratelimit.wait_text(error.retry_after)}后再试。"
+        f"该手机号发送验证码次数过多，请 {ratelimit.wait_text(error.retry_after)}后再试。"
     )
     sms_clock.advance(seconds=error.retry_after + 1)
     sms_quota_consume(phone=PHONE, ip=IP)
@@ -181,7 +181,7 @@ def test_daily_hard_limit_refuses_and_counts_nothing_else(sms_clock, limits, cap
 def test_cache_outage_fails_closed(ratelimit_cache_down, caplog):
     with caplog.at_level(logging.ERROR), pytest.raises(SmsUnavailable) as caught:
         sms_quota_consume(phone=PHONE, ip=IP)
-    assert caught.value.message == "短信服务暂时不可用,请稍后再试。"
+    assert caught.value.message == "短信服务暂时不可用，请稍后再试。"
     assert "refused (fails closed)" in caplog.text
 
 

@@ -39,10 +39,10 @@ def test_load_creates_materials_and_lecturers_with_files(loaded):
     samples = Material.objects.filter(section="sample_case")
     assert standards.count() >= 12 and samples.count() >= 11
     assert all(m.organization for m in standards)
-    assert samples.filter(title="机械类案例模板-1 (600人以上-7部门)").exists()
-    assert samples.filter(title="电学及通信类案例模板-5 (70人以下-7部门)").exists()
+    assert samples.filter(title="机械类案例模板-1（600人以上-7部门）").exists()
+    assert samples.filter(title="电学及通信类案例模板-5（70人以下-7部门）").exists()
 
-    material = samples.get(title="机械类案例模板-1 (600人以上-7部门)")
+    material = samples.get(title="机械类案例模板-1（600人以上-7部门）")
     with material.file.open("rb") as handle:
         text = PdfReader(handle).pages[0].extract_text()
     assert "机械类案例模板" in text
@@ -83,7 +83,7 @@ def test_second_run_creates_nothing_and_keeps_operator_edits(loaded):
 def test_demo_pages_show_the_manual_order(loaded, client):
     html = client.get(reverse("content:material_list")).content.decode()
     # Same date: the manual's top row first; the two extra bodies only under 显示所有.
-    assert html.index("中知(北京)认证有限公司") < html.index("北京军友诚信检测认证有限公司")
+    assert html.index("中知（北京）认证有限公司") < html.index("北京军友诚信检测认证有限公司")
     assert "中国质量认证中心" not in html
     policies = client.get(reverse("content:policy_list")).content.decode()
     assert policies.index("关于进一步推行企事业单位知识产权管理规范国家标准的通知（重庆）") < (

@@ -69,7 +69,7 @@ def test_demo_load_creates_the_three_courses(generated):
     assert [lesson.number for lesson in lessons] == list(range(1, 16))
     assert lessons[0].title == "知识产权管理体系认证流程"
     assert lessons[1].title == "企业标准贯标流程——工作启动"
-    assert lessons[2].title == "企业标准贯标流程——管理诊断(一)"
+    assert lessons[2].title == "企业标准贯标流程——管理诊断（一）"
     # All 15 are 必修, so the proof threshold X is 30 credits as PRODUCT.md §5 states.
     assert {lesson.kind for lesson in lessons} == {Lesson.Kind.REQUIRED}
     assert course_credit_policy(course=course_detail(pk=management.pk)).min_credits == 30
@@ -85,7 +85,7 @@ def test_demo_load_creates_the_three_courses(generated):
         assert lesson.coursewares.count() == 1
     assert generated.counts == {"video": 21, "pdf": 21, "image": 3}
     # Each clip shows its lesson's number and title.
-    assert "课时3 企业标准贯标流程——管理诊断(一)" in generated.video_titles
+    assert "课时3 企业标准贯标流程——管理诊断（一）" in generated.video_titles
     assert "知识产权管理人员课程" in out.getvalue()
 
 

@@ -225,7 +225,7 @@ def test_member_and_report_pages_render_for_the_admins(seeded, client, phone):
     response = client.get(reverse("learning:enterprise_report"), {"course": course.pk})
     assert response.status_code == 200
     page = response.content.decode()
-    assert "(管理员)" in page
+    assert "（管理员）" in page
     # A member with figures shows them (the report reads the same records).
     member = (
         Membership.objects.filter(enterprise=enterprise, status="verified", role="learner")
@@ -248,7 +248,7 @@ def test_a_second_run_changes_nothing(seeded):
     before = (User.objects.count(), LessonProgress.objects.count(), Enterprise.objects.count())
     out = io.StringIO()
     call_command("seed_scale", learners=LEARNERS, stdout=out)
-    assert "已有规模测试数据,未做任何改动" in out.getvalue()
+    assert "已有规模测试数据，未做任何改动" in out.getvalue()
     assert scale.LARGE_ADMIN in out.getvalue()
     assert (User.objects.count(), LessonProgress.objects.count(), Enterprise.objects.count()) == (
         before

@@ -80,7 +80,7 @@ def test_operators_correct_an_enterprise_through_the_model_validators(operator_c
     }
     response = operator_client.post(url, data)
     assert response.status_code == 200
-    assert "统一社会信用代码校验位不正确,请核对营业执照" in response.content.decode()
+    assert "统一社会信用代码校验位不正确，请核对营业执照" in response.content.decode()
     response = operator_client.post(url, data | {"credit_code": "9135 0100 m000 100y43"})
     assert response.status_code == 302, response.context["errors"]
     enterprise.refresh_from_db()

@@ -43,7 +43,7 @@ BAD = [
     ("请拨打１３６００００２９２５", ENTERPRISE_NAME_DIGITS),  # full-width digits
     ("客服电话 4008001234", ENTERPRISE_NAME_DIGITS),
     ("【贯标认证学习平台】紧急通知", ENTERPRISE_NAME_CHARACTER.format(char="【")),
-    ("中奖啦!!!领取奖品", ENTERPRISE_NAME_CHARACTER.format(char="!")),
+    ("中奖啦！!!领取奖品", ENTERPRISE_NAME_CHARACTER.format(char="!")),
     ("某某公司<script>", ENTERPRISE_NAME_CHARACTER.format(char="<")),
     ("某某\n有限公司", ENTERPRISE_NAME_CHARACTER.format(char="特殊字符")),
     ("宝洁公司😀", ENTERPRISE_NAME_CHARACTER.format(char="😀")),
@@ -53,13 +53,13 @@ BAD = [
 ]
 GOOD = [
     "苏州示范智能科技有限公司",
-    "阿里巴巴(中国)网络技术有限公司",
+    "阿里巴巴（中国）网络技术有限公司",
     "阿里巴巴（中国）网络技术有限公司",
     "TCL科技集团股份有限公司",
     "3M中国有限公司",
     "58同城信息技术有限公司",
-    "A.O.史密斯(中国)热水器有限公司",
-    "H&M服饰(上海)有限公司",
+    "A.O.史密斯（中国）热水器有限公司",
+    "H&M服饰（上海）有限公司",
     "Siemens Ltd., China",
     "中国石油化工股份有限公司北京燕山分公司",
     "中建三局第一建设工程有限责任公司",
@@ -125,7 +125,7 @@ def test_a_name_stored_before_the_rule_never_leaves_in_an_sms(admin_client, ente
     data = {"name": "", "phone": "13600002925", "position": "legal"}
     response = admin_client.post(reverse("enterprises:member_add"), data)
     assert response.status_code == 200
-    assert "请先在“企业信息”中按营业执照修改公司名称(公司名称不能包含网址或域名)" in (
+    assert "请先在“企业信息”中按营业执照修改公司名称（公司名称不能包含网址或域名）" in (
         response.content.decode()
     )
     rows = [InviteRow(ref=1, phone="13600002926", position=Membership.Position.LEGAL)]
@@ -162,7 +162,7 @@ def test_invitations_count_against_the_platforms_hard_limit(
     assert len(outbox) == 2
     with pytest.raises(DomainError) as caught:
         _invite(enterprise, admin_user, "13600000003")
-    assert caught.value.message == "短信服务繁忙,请稍后再试。"
+    assert caught.value.message == "短信服务繁忙，请稍后再试。"
     assert not Membership.objects.filter(phone="13600000003").exists()
     assert len(outbox) == 2
 
@@ -175,7 +175,7 @@ def test_a_bulk_import_stops_at_the_hard_limit(settings, enterprise, admin_user)
     ]
     result = membership_invite_bulk(enterprise=enterprise, by=admin_user, rows=rows)
     assert [ref for ref, _ in result.invited] == [1, 2]
-    assert result.failed == [(3, "短信服务繁忙,请稍后再试。"), (4, "短信服务繁忙,请稍后再试。")]
+    assert result.failed == [(3, "短信服务繁忙，请稍后再试。"), (4, "短信服务繁忙，请稍后再试。")]
 
 
 def test_past_the_budget_a_warning_is_logged(settings, enterprise, admin_user, caplog):

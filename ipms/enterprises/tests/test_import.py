@@ -195,7 +195,7 @@ def test_check_rows_finds_every_kind_of_problem(enterprise, other_enterprise):
     )
     by_row = {row.row: row for row in rows}
     assert by_row[2].ok and by_row[2].province == "310000" and by_row[2].position == "legal"
-    assert by_row[3].errors == ["手机号格式不正确(应为11位手机号码)"]
+    assert by_row[3].errors == ["手机号格式不正确（应为11位手机号码）"]
     assert by_row[4].errors == ["手机号为空"]
     assert by_row[5].errors == ["职位“总经理”不在可选列表中"]
     assert by_row[6].errors == ["职位为空"]
@@ -304,7 +304,7 @@ def test_reuploading_the_same_file_skips_everyone_already_invited(
         reverse("enterprises:member_import_preview", args=[second])
     ).content.decode()
     assert "可导入 0 条" in body and "已跳过 2 条" in body
-    assert "已是本企业成员(待验证,无需重复邀请)" in body
+    assert "已是本企业成员（待验证，无需重复邀请）" in body
     assert "确认导入" not in body
     response = admin_client.post(
         reverse("enterprises:member_import_preview", args=[second]), follow=True
@@ -403,7 +403,7 @@ def test_bulk_keeps_the_single_invite_rules(enterprise, admin_user, other_enterp
         4: services.PHONE_NOT_ADDABLE,
         20: PHONE_INVALID,
         21: services.POSITION_INVALID,
-        22: "所选城市不属于所选省份,请重新选择。",
+        22: "所选城市不属于所选省份，请重新选择。",
     }
     assert dict(result.skipped) == {6: "与前面的行手机号重复"}
     assert enterprise.memberships.get(phone="15800000015").user == linked
@@ -439,7 +439,7 @@ def test_bulk_respects_the_enterprise_daily_cap(enterprise, admin_user, settings
     )
     assert len(result.invited) == 2
     assert [message for _, message in result.failed] == [
-        "本企业今日发送的邀请短信已达上限(3条),请明天再邀请其余成员。"
+        "本企业今日发送的邀请短信已达上限（3条），请明天再邀请其余成员。"
     ]
     with pytest.raises(DomainError, match="已达上限"):
         services.membership_invite(
@@ -526,4 +526,4 @@ def test_importing_5000_rows(
 def test_with_the_limit_cache_down_uploads_are_refused(admin_client, ratelimit_cache_down):
     response = post_file(admin_client, xlsx(GOOD))
     assert response.status_code == 200
-    assert "服务暂时不可用,请稍后再试。" in response.content.decode()
+    assert "服务暂时不可用，请稍后再试。" in response.content.decode()

@@ -136,8 +136,8 @@ def test_a_shared_string_bomb_stays_small(admin_client, enterprise):
     assert len(preview.content) < 500 * 1024
     body = preview.content.decode()
     assert "有错误 100 条" in body and "可导入 0 条" in body
-    assert "“姓名”内容过长(超过200个字)" in body
-    assert "“城市”内容过长(超过200个字)" in body
+    assert "“姓名”内容过长（超过200个字）" in body
+    assert "“城市”内容过长（超过200个字）" in body
     assert "a" * 200 not in body
     # What the cache keeps for the hour is bounded too.
     stored = cache.get(imports._key(enterprise.pk, preview_id_of(response), "rows"))
@@ -151,7 +151,7 @@ def test_a_long_cell_in_an_otherwise_good_row_is_named(admin_client, enterprise)
     )
     preview = imports.preview_load(enterprise=enterprise, preview_id=preview_id_of(response))
     (row,) = preview.rows
-    assert row.errors == ["“姓名”内容过长(超过200个字),请检查该单元格"]
+    assert row.errors == ["“姓名”内容过长（超过200个字），请检查该单元格"]
     assert len(row.name) <= imports.SHOWN_MAX_LENGTH
 
 

@@ -67,7 +67,7 @@ def test_refusals_are_limited_per_admin(settings, admin_client, outsiders, sms_o
     # tells nothing), and nothing is written or sent.
     for phone in (DISABLED, "13600009999"):
         errors = add(admin_client, phone).context["form"].errors["phone"]
-        assert errors[0].startswith("无法添加的手机号过多,请 "), errors
+        assert errors[0].startswith("无法添加的手机号过多，请 "), errors
     assert not Membership.objects.filter(phone="13600009999").exists()
     assert sms_outbox == []
 
@@ -113,5 +113,5 @@ def test_with_the_limit_cache_down_adding_is_refused(
     admin_client, outsiders, ratelimit_cache_down, sms_outbox
 ):
     errors = add(admin_client, "13600009999").context["form"].errors["phone"]
-    assert errors == ["服务暂时不可用,请稍后再试。"]
+    assert errors == ["服务暂时不可用，请稍后再试。"]
     assert sms_outbox == []

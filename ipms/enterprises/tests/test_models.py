@@ -152,7 +152,7 @@ def test_region_pair_is_validated():
     )
     with pytest.raises(ValidationError) as caught:
         member.full_clean()
-    assert caught.value.message_dict == {"city": ["所选城市不属于所选省份,请重新选择。"]}
+    assert caught.value.message_dict == {"city": ["所选城市不属于所选省份，请重新选择。"]}
     member.city = "320500"
     member.full_clean()
     assert (member.province_name, member.city_name) == ("江苏省", "苏州市")
@@ -239,4 +239,4 @@ def test_the_form_field_normalises_before_checking_length_and_format():
     assert field.widget.attrs["maxlength"] == "30"  # room for a pasted code with spaces
     with pytest.raises(ValidationError) as caught:
         field.clean("91350100M000100Y44")
-    assert caught.value.messages == ["统一社会信用代码校验位不正确,请核对营业执照。"]
+    assert caught.value.messages == ["统一社会信用代码校验位不正确，请核对营业执照。"]

@@ -69,15 +69,15 @@ def test_enterprise_page_shows_the_manual_labels(client):
     for text in [
         "企业注册",
         "个人注册",
-        "请填写公司名称(营业执照上的企业名)",
+        "请填写公司名称（营业执照上的企业名）",
         "请填写15位营业执照注册号或18位统一社会信用代码",
         "填写更多企业信息",
         "请填写企业实际经营地址",
         "请选择企业规模",
         "请选择企业所属行业",
         "请选择企业类型",
-        "企业管理员可添加企业成员,查看成员的学习情况,并且下载所有成员的贯标证书",
-        "请按住滑块,拖动到最右侧",
+        "企业管理员可添加企业成员，查看成员的学习情况，并且下载所有成员的贯标证书",
+        "请按住滑块，拖动到最右侧",
         "《用户协议》",
         ">注册</button>",
     ]:
@@ -116,7 +116,7 @@ def test_everything_typed_is_kept_but_an_invalid_password(client, enterprise_dat
     response = client.post(REGISTER, data)
     body = response.content.decode()
     assert response.status_code == 200
-    assert "统一社会信用代码第9–17位(组织机构代码)不正确" in body
+    assert "统一社会信用代码第9-17位（组织机构代码）不正确" in body
     assert 'value="苏州测试信息科技有限公司"' in body
     assert 'value="91310000MA1FL0000X"' in body
     assert f'value="{PHONE}"' in body
@@ -132,7 +132,7 @@ def test_everything_typed_is_kept_but_an_invalid_password(client, enterprise_dat
     ("field", "value", "message"),
     [
         ("name", "", "请填写公司名称。"),
-        ("name", "公" * 51, "公司名称应为2至50个字,请按营业执照填写。"),
+        ("name", "公" * 51, "公司名称应为2至50个字，请按营业执照填写。"),
         ("name", "请立即访问 http://pay.example.cn 缴纳认证费", "公司名称不能包含网址或域名。"),
         ("credit_code", "", "请填写统一社会信用代码或营业执照注册号。"),
         ("credit_code", "12345", "请填写18位统一社会信用代码或15位营业执照注册号。"),
@@ -235,7 +235,7 @@ def test_registration_with_a_wrong_code_is_refused(client, enterprise_data, send
     code = send_code(PHONE)
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"
     response = client.post(REGISTER, enterprise_data(code=wrong))
-    assert "验证码错误,还可以再试 4 次。" in _code_error(response)
+    assert "验证码错误，还可以再试 4 次。" in _code_error(response)
     assert not User.objects.exists()
     # Everything else typed stays, the valid password too (D8).
     body = response.content.decode()
@@ -249,7 +249,7 @@ def test_registration_with_an_expired_code_is_refused(
     code = send_code(PHONE)
     sms_clock.advance(seconds=settings.SMS_CODE_TTL + 1)
     response = client.post(REGISTER, enterprise_data(code=code))
-    assert "验证码已过期,请重新获取。" in _code_error(response)
+    assert "验证码已过期，请重新获取。" in _code_error(response)
     assert not User.objects.exists()
 
 
@@ -266,7 +266,7 @@ def test_registration_with_the_right_code_succeeds_once(client, enterprise_data,
     assert Membership.objects.get().user == User.objects.get(phone=PHONE)
     client.logout()
     replay = client.post(REGISTER, enterprise_data(code=code, credit_code=make_uscc(12_345_679)))
-    assert "验证码已使用,请重新获取。" in _code_error(replay)
+    assert "验证码已使用，请重新获取。" in _code_error(replay)
     assert Enterprise.objects.count() == 1
 
 
@@ -292,7 +292,7 @@ def test_the_success_message_asks_for_the_missing_enterprise_info(client, enterp
     client.post(REGISTER, data)
     page = client.get(_admin_home(), follow=True).content.decode()
     assert "可以开始添加企业成员" not in page
-    assert "添加企业成员前,请先完善" in page
+    assert "添加企业成员前，请先完善" in page
     assert f'href="{reverse("enterprises:profile")}"' in page
 
 
@@ -306,7 +306,7 @@ def test_a_taken_credit_code_is_reported_before_the_code_is_spent(client, enterp
     EnterpriseFactory(credit_code=CODE)
     data = enterprise_data()
     body = client.post(REGISTER, data).content.decode()
-    assert "该统一社会信用代码(营业执照注册号)已注册" in body
+    assert "该统一社会信用代码（营业执照注册号）已注册" in body
     assert Enterprise.objects.count() == 1
     fixed = {**data, "credit_code": make_uscc(12_345_679)}
     assert client.post(REGISTER, fixed).status_code == 302
@@ -401,5 +401,5 @@ def test_with_the_limit_cache_down_registration_is_refused(
     """``register_ip`` fails closed: without the count nothing would slow a script."""
     response = client.post(REGISTER, enterprise_data(code="123456"))
     assert response.status_code == 429
-    assert "服务暂时不可用,请稍后再试。" in response.content.decode()
+    assert "服务暂时不可用，请稍后再试。" in response.content.decode()
     assert not Enterprise.objects.exists()

@@ -45,7 +45,7 @@ def refused(message=None):
 def test_register_creates_the_enterprise_and_its_verified_admin():
     user = UserFactory(name="赵总")
     enterprise = enterprise_register(
-        name=" 知识产权科技(苏州)有限公司 ",
+        name=" 知识产权科技（苏州）有限公司 ",
         credit_code="9135 0100 m000 100y43",
         admin_user=user,
         address="苏州工业园区星湖街328号",
@@ -53,7 +53,7 @@ def test_register_creates_the_enterprise_and_its_verified_admin():
         industry=Enterprise.Industry.IT,
         type=Enterprise.Type.FOREIGN_INVESTED,
     )
-    assert enterprise.name == "知识产权科技(苏州)有限公司"
+    assert enterprise.name == "知识产权科技（苏州）有限公司"
     assert enterprise.credit_code == "91350100M000100Y43"
     assert enterprise.created_by == user
     assert enterprise.is_profile_complete
@@ -84,7 +84,7 @@ def test_register_refuses_a_code_already_registered_in_any_spelling():
 @pytest.mark.parametrize(
     ("code", "message"),
     [
-        ("91350100M000100Y44", "统一社会信用代码校验位不正确,请核对营业执照"),
+        ("91350100M000100Y44", "统一社会信用代码校验位不正确，请核对营业执照"),
         ("1234", "请填写18位统一社会信用代码或15位营业执照注册号"),
         ("", "请填写统一社会信用代码或营业执照注册号"),
     ],
@@ -201,8 +201,8 @@ def test_invite_adds_a_pending_member_and_texts_a_link(
     (message,) = sms_outbox
     assert message.phone == NEW_PHONE
     assert message.text == (
-        f"【贯标认证学习平台】您好,{enterprise.name} 将您加入贯标认证学习平台,"
-        f"成为该企业认证学员。请点击以下链接确认加入: https://study.example.cn/j/{token}"
+        f"【贯标认证学习平台】您好，{enterprise.name} 将您加入贯标认证学习平台，"
+        f"成为该企业认证学员。请点击以下链接确认加入：https://study.example.cn/j/{token}"
     )
 
 
@@ -223,7 +223,7 @@ def test_invite_links_an_existing_account(enterprise, admin_user):
 
 def test_invite_is_refused_while_the_profile_is_incomplete(admin_user):
     enterprise, _ = enterprise_with_admin(admin_user, incomplete=True)
-    with refused("务必填写完整正确的企业信息,否则无法添加员工以及证书下载"):
+    with refused("务必填写完整正确的企业信息，否则无法添加员工以及证书下载"):
         invite_member(enterprise, admin_user)
     assert not Membership.objects.filter(phone=NEW_PHONE).exists()
 
@@ -595,6 +595,6 @@ def test_rows_follow_a_changed_phone(enterprise, admin_user):
 
 def test_a_city_without_its_province_is_refused_like_everywhere_else(enterprise, admin_user):
     """The region rule of ipms.core.regions: a city needs its province (also on 个人资料)."""
-    with refused("请先选择省份,再选择城市。") as caught:
+    with refused("请先选择省份，再选择城市。") as caught:
         invite_member(enterprise, admin_user, province="", city="310000")
     assert caught.value.field == "city"

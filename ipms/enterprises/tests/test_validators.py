@@ -143,7 +143,7 @@ def test_punctuation_is_refused():
 
 def test_wrong_check_character_message():
     error = error_of("91350100M000100Y44")
-    assert error.messages == ["统一社会信用代码校验位不正确,请核对营业执照。"]
+    assert error.messages == ["统一社会信用代码校验位不正确，请核对营业执照。"]
     assert error.code == "credit_code_check"
 
 
@@ -205,7 +205,7 @@ def test_gs15_registration_number():
     for number in REAL_GS15:
         assert mod_11_10.is_valid(number)
         validate_credit_code(number)
-    assert error_of("110108000000017").messages == ["营业执照注册号校验位不正确,请核对营业执照。"]
+    assert error_of("110108000000017").messages == ["营业执照注册号校验位不正确，请核对营业执照。"]
     assert error_of("11010800000001A").messages == [v.MSG_REG_NO_DIGITS]
 
 

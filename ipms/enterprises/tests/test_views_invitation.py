@@ -56,7 +56,7 @@ def test_expired_link(client, enterprise, admin_user):
     )
     response = client.get(link(token))
     assert response.status_code == 410
-    assert "该邀请链接已过期,请联系企业管理员重新发送邀请。" in response.content.decode()
+    assert "该邀请链接已过期，请联系企业管理员重新发送邀请。" in response.content.decode()
     response = signup(client, token)
     assert response.status_code == 410
     assert not User.objects.filter(phone=PHONE).exists()
@@ -68,7 +68,7 @@ def test_revoked_after_a_resend(client, enterprise, admin_user):
     new = invitation_resend(membership=membership, by=admin_user)
     response = client.get(link(old))
     assert response.status_code == 410
-    assert "已失效(企业管理员已重新发送邀请)" in response.content.decode()
+    assert "已失效（企业管理员已重新发送邀请）" in response.content.decode()
     assert client.get(link(new)).status_code == 200
 
 

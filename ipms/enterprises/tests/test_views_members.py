@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 LIST = reverse("enterprises:member_list")
 ADD = reverse("enterprises:member_add")
-BANNER = "务必填写完整正确的企业信息,否则无法添加员工以及证书下载"
+BANNER = "务必填写完整正确的企业信息，否则无法添加员工以及证书下载"
 
 
 def add_data(**more):
@@ -53,7 +53,7 @@ def test_list_shows_header_columns_and_rows(admin_client, enterprise, admin_user
     assert "+添加成员" in body and "共3个人" in body
     for header in ["手机号", "姓名", "职位", "省份", "城市", "账号状态", "操作"]:
         assert f'<th scope="col">{header}</th>' in body
-    assert "(管理员)" in body
+    assert "（管理员）" in body
     assert "李研发" in body and "江苏省" in body and "苏州市" in body
     assert "张总监" in body and "知识产权管理员" in body and "上海市" in body
     assert "待验证" in body and "已验证" in body
@@ -65,7 +65,7 @@ def test_the_admins_own_row_has_no_actions(admin_client, enterprise, admin_user)
     admin_row = enterprise.memberships.get(user=admin_user)
     body = admin_client.get(LIST).content.decode()
     row = body.split(f'data-member="{admin_row.pk}"')[1].split("</tr>")[0]
-    assert "(管理员)" in row
+    assert "（管理员）" in row
     assert "移除" not in row and "重新发送邀请" not in row
 
 
@@ -115,10 +115,10 @@ def test_pagination_20_per_page_keeps_the_search(admin_client, enterprise):
     for _ in range(45):
         MembershipFactory(enterprise=enterprise, name="同名员工")
     first = admin_client.get(LIST).content.decode()
-    assert "第1页/共3页,共46条" in first
+    assert "第1页/共3页，共46条" in first
     assert first.count("data-member=") == 20
     searched = admin_client.get(LIST, {"q": "同名", "page": 3}).content.decode()
-    assert "第3页/共3页,共45条" in searched
+    assert "第3页/共3页，共45条" in searched
     assert searched.count("data-member=") == 5
     assert "?q=%E5%90%8C%E5%90%8D&amp;page=2" in searched  # the previous page keeps ?q=
 
@@ -192,14 +192,14 @@ def test_add_a_member_shows_pending_and_texts_the_link(
     assert (member.name, member.position, member.city) == ("张总监", "ip_manager", "310000")
 
     body = admin_client.get(LIST).content.decode()
-    assert "已添加成员 张总监(136****2925),邀请短信已发送至 136****2925。" in body
+    assert "已添加成员 张总监（136****2925），邀请短信已发送至 136****2925。" in body
     row = body.split(f'data-member="{member.pk}"')[1].split("</tr>")[0]
     assert "待验证" in row
 
     assert len(sms_outbox) == 1
     message = sms_outbox[0]
     assert message.phone == "13600002925"
-    assert message.text.startswith("【贯标认证学习平台】您好,")
+    assert message.text.startswith("【贯标认证学习平台】您好，")
     assert enterprise.name in message.text
     token = link_token(message)
     assert f"{settings.SMS_LINK_BASE}{token}" in message.text
@@ -216,13 +216,13 @@ def test_add_links_an_existing_account(admin_client, enterprise):
     ("data", "field", "message"),
     [
         ({"phone": ""}, "phone", "请填写手机号。"),
-        ({"phone": "1360000292"}, "phone", "请输入正确的11位手机号码(1开头)。"),
-        ({"phone": "12600002925"}, "phone", "请输入正确的11位手机号码(1开头)。"),
-        ({"phone": "1" * 30}, "phone", "请输入正确的11位手机号码(1开头)。"),
+        ({"phone": "1360000292"}, "phone", "请输入正确的11位手机号码（1开头）。"),
+        ({"phone": "12600002925"}, "phone", "请输入正确的11位手机号码（1开头）。"),
+        ({"phone": "1" * 30}, "phone", "请输入正确的11位手机号码（1开头）。"),
         ({"position": ""}, "position", "请选择职位。"),
         ({"position": "ceo"}, "position", "请选择职位。"),
         ({"province": "999999", "city": ""}, "province", "请选择有效的省份。"),
-        ({"province": "", "city": "310000"}, "city", "请先选择省份,再选择城市。"),
+        ({"province": "", "city": "310000"}, "city", "请先选择省份，再选择城市。"),
         ({"province": "310000", "city": "320500"}, "city", "所选城市不属于所选省份"),
         ({"province": "320000", "city": "<script>"}, "city", "所选城市不属于所选省份"),
         ({"name": "名" * 51}, "name", "姓名不能超过50个字。"),
@@ -394,7 +394,7 @@ def test_resend_sends_a_new_link_and_voids_the_old(admin_client, enterprise, sms
     response = admin_client.post(
         reverse("enterprises:member_resend", args=[member.pk]), {"back": "?page=1"}, follow=True
     )
-    assert "已重新发送邀请短信至 136****2925,之前的链接已失效。" in response.content.decode()
+    assert "已重新发送邀请短信至 136****2925，之前的链接已失效。" in response.content.decode()
     assert len(sms_outbox) == 2
     second = link_token()
     assert second != first
@@ -410,7 +410,7 @@ def test_resend_within_a_minute_shows_the_services_message(admin_client, enterpr
     response = admin_client.post(
         reverse("enterprises:member_resend", args=[member.pk]), follow=True
     )
-    assert "邀请短信刚刚发出,请1分钟后再重新发送。" in response.content.decode()
+    assert "邀请短信刚刚发出，请1分钟后再重新发送。" in response.content.decode()
     assert len(sms_outbox) == 1
 
 
@@ -419,7 +419,7 @@ def test_resend_for_a_verified_member_is_refused_with_a_message(admin_client, en
     response = admin_client.post(
         reverse("enterprises:member_resend", args=[member.pk]), follow=True
     )
-    assert "该成员已验证或已移除,无需发送邀请。" in response.content.decode()
+    assert "该成员已验证或已移除，无需发送邀请。" in response.content.decode()
 
 
 def test_resend_is_post_only(admin_client, enterprise):

@@ -11,12 +11,12 @@ from .factories import EnterpriseFactory, enterprise_with_admin, make_uscc
 pytestmark = pytest.mark.django_db
 
 URL = reverse("enterprises:profile")
-BANNER = "务必填写完整正确的企业信息,否则无法添加员工以及证书下载"
+BANNER = "务必填写完整正确的企业信息，否则无法添加员工以及证书下载"
 
 
 def form_data(**more):
     data = {
-        "name": "知识产权科技(苏州)有限公司",
+        "name": "知识产权科技（苏州）有限公司",
         "credit_code": "91350100M000100Y43",
         "address": "苏州工业园区星湖街328号",
         "scale": Enterprise.Scale.FROM_500,
@@ -53,7 +53,7 @@ def test_submit_saves_through_the_service(admin_client, enterprise):
     response = admin_client.post(URL, form_data(credit_code="9135 0100 m000 100y43"))
     assert response.status_code == 302 and response["Location"] == URL
     enterprise.refresh_from_db()
-    assert enterprise.name == "知识产权科技(苏州)有限公司"
+    assert enterprise.name == "知识产权科技（苏州）有限公司"
     assert enterprise.credit_code == "91350100M000100Y43"
     assert enterprise.type == Enterprise.Type.FOREIGN_INVESTED
     assert "企业信息已保存。" in admin_client.get(URL).content.decode()

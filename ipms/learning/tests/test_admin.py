@@ -96,7 +96,7 @@ def test_operator_adds_a_course_with_lessons_video_and_pdf_and_sees_them(
             **_inline_lessons(
                 [
                     (1, "知识产权管理体系认证流程", "required"),
-                    (2, "知识产权宏观形势(一)", "elective"),
+                    (2, "知识产权宏观形势（一）", "elective"),
                 ]
             ),
         ),
@@ -141,8 +141,8 @@ def test_operator_adds_a_course_with_lessons_video_and_pdf_and_sees_them(
     assert "知识产权管理人员课程" in listing and "2课时" in listing and "王明" in listing
     assert course.cover.url in listing
     page = client.get(reverse("learning:course_detail", args=[course.pk])).content.decode()
-    assert "课时1 (必修)" in page and "知识产权管理体系认证流程" in page
-    assert "课时2 (选修)" in page and "知识产权宏观形势(一)" in page
+    assert "课时1（必修）" in page and "知识产权管理体系认证流程" in page
+    assert "课时2（选修）" in page and "知识产权宏观形势（一）" in page
     assert f"{TINY_VIDEO_SECONDS}秒" in page
 
 
@@ -156,7 +156,7 @@ def test_a_text_file_named_mp4_is_refused_with_a_chinese_message(operator_client
         ),
     )
     assert response.status_code == 200
-    assert "文件内容与扩展名 .mp4 不符,请上传真实的视频文件。" in response.content.decode()
+    assert "文件内容与扩展名 .mp4 不符，请上传真实的视频文件。" in response.content.decode()
     lesson.refresh_from_db()
     assert not lesson.video
 

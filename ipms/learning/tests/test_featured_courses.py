@@ -36,4 +36,4 @@ def test_cards_render_at_a_fixed_number_of_queries():
 
 
 def test_without_courses_it_says_they_are_coming():
-    assert "课程即将上线,敬请期待。" in render("{% featured_courses %}")
+    assert "课程即将上线，敬请期待。" in render("{% featured_courses %}")

@@ -27,7 +27,7 @@ def course():
     course = CourseFactory(title="知识产权管理人员课程")
     LessonFactory(course=course, number=1, title="知识产权管理体系认证流程", duration=600)
     LessonFactory(course=course, number=2, title="企业标准贯标流程——工作启动", duration=600)
-    LessonFactory(course=course, number=3, title="知识产权宏观形势(一)", duration=600)
+    LessonFactory(course=course, number=3, title="知识产权宏观形势（一）", duration=600)
     return course
 
 
@@ -69,7 +69,7 @@ def test_course_page_shows_a_learners_figures_credits_and_rank(learner_client, l
     text = text_of(html)
 
     assert ">继续学习</a>" in html
-    assert "上次学习到 课时2 (必修)企业标准贯标流程——工作启动" in html
+    assert "上次学习到 课时2（必修）企业标准贯标流程——工作启动" in html
     assert "已累计学习 2天" in text
     assert "已学习时长 15分钟" in text
     assert "已学习课程 1 / 3" in text
@@ -88,8 +88,8 @@ def test_course_page_has_three_tabs_without_dead_buttons(learner_client, course)
     for label in ("目录", "考试", "证书"):
         assert re.search(rf'role="tab"[^>]*>{label}</button>', html)
     assert "本课程的考试将在考试功能上线后开放。" in html
-    assert "学习证明获取条件:学分 &gt;= 6 分 且 考试得分 &gt;= 60 分。" in html
-    assert "当前学分 <strong>0</strong> 分,当前考试得分 <strong>—</strong>" in html
+    assert "学习证明获取条件：学分 &gt;= 6 分 且 考试得分 &gt;= 60 分。" in html
+    assert "当前学分 <strong>0</strong> 分，当前考试得分 <strong>—</strong>" in html
     assert "学习证明和内审员人才库合格证书将在证书功能上线后在这里生成。" in html
     exam_pane = html[html.index('id="pane-exam"') : html.index('id="pane-certificate"')]
     cert_pane = html[
@@ -193,9 +193,9 @@ def test_my_courses_lists_enrolled_courses_with_progress(learner_client, learner
 
     assert "知识产权管理人员课程" in html and "贯标政策解读课程" in html
     assert "没学过的课程" not in html and "已下线的课程" not in html
-    assert "3课时" in text and "已学习视频: 1/3" in text
-    assert "1课时" in text and "已学习视频: 1/1" in text
-    assert text.count("证明下载 (未获得)") == 2 and text.count("证书下载 (未获得)") == 2
+    assert "3课时" in text and "已学习视频：1/3" in text
+    assert "1课时" in text and "已学习视频：1/1" in text
+    assert text.count("证明下载（未获得）") == 2 and text.count("证书下载（未获得）") == 2
     assert f'href="{lesson_url(lesson(course, 2))}"' in html  # 继续学习: the last lesson
     assert f'href="{lesson_url(first_policy_lesson)}"' in html
     assert policy.cover.url in html
@@ -208,7 +208,7 @@ def test_my_courses_continue_falls_back_to_the_first_lesson(learner_client, lear
     lesson(course, 2).__class__.objects.filter(pk=lesson(course, 2).pk).update(is_published=False)
     html = learner_client.get(MY_COURSES).content.decode()
     assert f'href="{lesson_url(lesson(course, 1))}"' in html
-    assert "已学习视频: 0/2" in text_of(html)
+    assert "已学习视频：0/2" in text_of(html)
 
 
 def _my_courses_queries(client) -> int:

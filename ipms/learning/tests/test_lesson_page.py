@@ -36,7 +36,7 @@ def lesson(course, mp4_bytes):
         with_video=True,
     )
     LessonFactory(course=course, number=1, title="知识产权管理体系认证流程")
-    LessonFactory(course=course, number=3, title="知识产权宏观形势(一)", elective=True)
+    LessonFactory(course=course, number=3, title="知识产权宏观形势（一）", elective=True)
     return lesson
 
 
@@ -69,7 +69,7 @@ def data_attribute(html: str, name: str) -> str:
 
 
 def test_lesson_page_shows_player_list_outline_and_courseware(learner_client, learner, lesson):
-    courseware = CoursewareFactory(lesson=lesson, title="知识产权宏观形势(一)")
+    courseware = CoursewareFactory(lesson=lesson, title="知识产权宏观形势（一）")
 
     response = learner_client.get(page_url(lesson))
 
@@ -78,8 +78,8 @@ def test_lesson_page_shows_player_list_outline_and_courseware(learner_client, le
     assert "课时2 企业标准贯标流程——工作启动" in html
     assert f'src="{video_url(lesson)}"' in html and "<video" in html
     assert 'controlslist="nodownload"' in html
-    assert "课时1 (必修)" in html and "课时3 (选修)" in html
-    assert "知识产权宏观形势(一)" in html
+    assert "课时1（必修）" in html and "课时3（选修）" in html
+    assert "知识产权宏观形势（一）" in html
     assert "课程大纲" in html and "<li>最高管理者的承诺</li>" in html
     assert "讲解贯标工作启动阶段的准备。" in html
     assert f'href="{courseware_url(courseware)}"' in html
@@ -142,7 +142,7 @@ def test_course_page_links_a_learner_to_the_lessons(learner_client, lesson):
     learner_client.get(page_url(lesson))
     html = learner_client.get(course_url).content.decode()
     assert ">继续学习</a>" in html
-    assert "上次学习到 课时2 (必修)企业标准贯标流程——工作启动" in html
+    assert "上次学习到 课时2（必修）企业标准贯标流程——工作启动" in html
 
 
 @pytest.mark.parametrize("unpublish", ["lesson", "course"])
@@ -190,7 +190,7 @@ def _disposition_name(response) -> str:
 def test_courseware_downloads_under_the_name_it_was_uploaded_with(learner_client, lesson):
     courseware = CoursewareFactory(
         lesson=lesson,
-        title="知识产权宏观形势(一)",
+        title="知识产权宏观形势（一）",
         file__filename="第2讲 知识产权宏观形势.PDF",
     )
     assert courseware.original_name == "第2讲 知识产权宏观形势.PDF"
@@ -223,10 +223,10 @@ def test_the_side_list_is_titled_as_in_the_manual(learner_client, lesson):
 def test_courseware_stored_before_names_were_kept_downloads_as_lesson_and_title(
     learner_client, lesson
 ):
-    courseware = CoursewareFactory(lesson=lesson, title="知识产权宏观形势(一)")
+    courseware = CoursewareFactory(lesson=lesson, title="知识产权宏观形势（一）")
     Courseware.objects.filter(pk=courseware.pk).update(original_name="")
     response = learner_client.get(courseware_url(courseware))
-    assert _disposition_name(response) == "课时2 知识产权宏观形势(一).pdf"
+    assert _disposition_name(response) == "课时2 知识产权宏观形势（一）.pdf"
 
 
 def test_courseware_of_another_lesson_is_not_found(learner_client, lesson):

@@ -67,8 +67,8 @@ def test_courseware_title_is_unique_per_lesson():
 
 
 def test_lesson_label_reads_like_the_catalogue():
-    assert LessonFactory.build(number=2).label == "课时2 (必修)"
-    assert LessonFactory.build(number=14, elective=True).label == "课时14 (选修)"
+    assert LessonFactory.build(number=2).label == "课时2（必修）"
+    assert LessonFactory.build(number=14, elective=True).label == "课时14（选修）"
 
 
 def test_files_live_in_private_storage_out_of_public_reach(settings, client):
@@ -120,6 +120,6 @@ class TestCreditPolicy:
         assert rules == [
             "每完成一个课时获得 2 学分。",
             "每个有效学习日另得 1 学分。",
-            "考试得分(取最高一次)计入学分。",
-            "学习证明获取条件:学分 >= 30 分 且 考试得分 >= 60 分。",
+            "考试得分（取最高一次）计入学分。",
+            "学习证明获取条件：学分 >= 30 分 且 考试得分 >= 60 分。",
         ]

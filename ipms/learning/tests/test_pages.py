@@ -39,7 +39,7 @@ def test_course_list_shows_every_published_course_as_a_card(client):
     assert "知识产权管理人员课程" in html
     assert "15课时" in html
     assert "王明、赵磊" in html
-    assert "学习对象:" in html and "贯标单位知识产权管理人员" in html
+    assert "学习对象：" in html and "贯标单位知识产权管理人员" in html
     assert "按贯标工作的实际顺序讲解体系的建立与运行。" in html
     assert f'href="{detail_url(course)}"' in html
     assert ">立即学习</a>" in html
@@ -82,7 +82,7 @@ def test_course_detail_shows_header_policy_and_catalogue(client):
     )
     LessonFactory(course=course, number=1, title="知识产权管理体系认证流程", duration=485)
     LessonFactory(course=course, number=2, title="企业标准贯标流程——工作启动")
-    LessonFactory(course=course, number=3, title="知识产权宏观形势(一)", elective=True)
+    LessonFactory(course=course, number=3, title="知识产权宏观形势（一）", elective=True)
     LessonFactory(course=course, number=4, title="未发布课时", is_published=False)
 
     response = client.get(detail_url(course))
@@ -94,13 +94,13 @@ def test_course_detail_shows_header_policy_and_catalogue(client):
     assert "贯标单位知识产权管理人员" in html
     assert "3课时" in html
     assert "目录" in html
-    assert "课时1 (必修)" in html and "知识产权管理体系认证流程" in html
-    assert "课时2 (必修)" in html and "企业标准贯标流程——工作启动" in html
-    assert "课时3 (选修)" in html and "知识产权宏观形势(一)" in html
+    assert "课时1（必修）" in html and "知识产权管理体系认证流程" in html
+    assert "课时2（必修）" in html and "企业标准贯标流程——工作启动" in html
+    assert "课时3（选修）" in html and "知识产权宏观形势（一）" in html
     assert "未发布课时" not in html
     assert "8分05秒" in html and 'datetime="PT0H8M5S"' in html
     assert "每完成一个课时获得 2 学分。" in html
-    assert "学习证明获取条件:学分 &gt;= 4 分 且 考试得分 &gt;= 60 分。" in html
+    assert "学习证明获取条件：学分 &gt;= 4 分 且 考试得分 &gt;= 60 分。" in html
     assert "课程介绍第二段。" in html
 
 

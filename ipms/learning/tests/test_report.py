@@ -130,7 +130,7 @@ def test_an_admin_sees_only_their_own_verified_members(admin_client, enterprise,
     html = admin_client.get(REPORT).content.decode()
 
     names = [row[1] for row in rows_of(html)]
-    assert names == ["王明远 (管理员)", "张总监"]
+    assert names == ["王明远（管理员）", "张总监"]
     for absent in ("待验证的人", "已移除的人", "别家管理员", "别家学员", stranger.phone):
         assert absent not in html
     assert "本企业已验证的学员共 2 人" in html
@@ -151,7 +151,7 @@ def test_the_table_shows_each_members_figures(admin_client, admin_user, member, 
     headers = re.findall(r'<th scope="col">([^<]+)</th>', html)
     assert headers == list(exports.HEADERS)
     assert rows_of(html) == [
-        ["18600002641", "王明远 (管理员)", "1", "40秒", "0/15", "—", "0", "否", "否"],
+        ["18600002641", "王明远（管理员）", "1", "40秒", "0/15", "—", "0", "否", "否"],
         ["13600002925", "张总监", "13", "2小时30分钟", "15/15", "—", "30", "否", "否"],
     ]
     assert f'<option value="{course.pk}" selected>知识产权管理人员课程</option>' in html
@@ -188,7 +188,7 @@ def test_search_by_phone_or_name(admin_client, enterprise, member, course):
     ]
     html = admin_client.get(REPORT, {"q": "张总"}).content.decode()
     assert [r[1] for r in rows_of(html)] == ["张总监"]
-    assert "搜索“张总”:找到 1 位学员。" in html
+    assert "搜索“张总”：找到 1 位学员。" in html
     html = admin_client.get(REPORT, {"q": "没有这个人"}).content.decode()
     assert "没有找到匹配“没有这个人”的学员。" in html
     long = admin_client.get(REPORT, {"q": "1" * 500})
@@ -200,7 +200,7 @@ def test_pages_of_twenty_keep_the_course_and_the_search(admin_client, enterprise
         MembershipFactory(enterprise=enterprise, user=UserFactory(name=f"学员{n:02d}"))
     html = admin_client.get(REPORT, {"course": course.pk, "q": "学员"}).content.decode()
     assert len(rows_of(html)) == 20
-    assert "第1页/共3页,共45条" in html
+    assert "第1页/共3页，共45条" in html
     assert f"?course={course.pk}&amp;q=%E5%AD%A6%E5%91%98&amp;page=2" in html
     page3 = admin_client.get(REPORT, {"course": course.pk, "q": "学员", "page": 3})
     assert len(rows_of(page3.content.decode())) == 5
@@ -260,7 +260,7 @@ def test_the_export_holds_every_matching_row(admin_client, enterprise, admin_use
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0] == exports.HEADERS
     assert len(rows) == 1 + 27  # all members, not one page
-    assert rows[1] == ("18600002641", "王明远 (管理员)", 1, "40秒", "0/15", "—", 0, "否", "否")
+    assert rows[1] == ("18600002641", "王明远（管理员）", 1, "40秒", "0/15", "—", 0, "否", "否")
     assert rows[2] == ("13600002925", "张总监", 1, "20分钟", "2/15", "—", 4, "否", "否")
 
 
@@ -272,7 +272,7 @@ def test_the_export_applies_the_search(admin_client, enterprise, member, course)
 
 
 @pytest.mark.parametrize(
-    "name", ['=HYPERLINK("http://x.example","点我")', "+1+2", "-2+3", "@SUM(A1)", "\t=1"]
+    "name", ['=HYPERLINK（"http://x.example","点我"）', "+1+2", "-2+3", "@SUM(A1)", "\t=1"]
 )
 def test_export_cells_never_start_a_formula(admin_client, enterprise, course, name):
     MembershipFactory(enterprise=enterprise, user=UserFactory(name="某人"), name=name)
@@ -393,7 +393,7 @@ def test_the_page_of_a_5000_member_enterprise_costs_the_same_queries(
     with CaptureQueriesContext(connection) as captured:
         response = admin_client.get(REPORT, {"course": course.pk, "page": 100})
     assert len(captured) == few
-    assert "第100页/共251页,共5001条" in response.content.decode()
+    assert "第100页/共251页，共5001条" in response.content.decode()
 
 
 def test_the_export_is_audited_with_its_row_count(admin_client, enterprise, admin_user, course):

@@ -73,7 +73,7 @@ def test_lesson_create_refuses_a_fake_video_and_keeps_no_file(settings):
             title="假视频",
             video=ContentFile(b"just some text, not a video", name="lesson.mp4"),
         )
-    assert "文件内容与扩展名 .mp4 不符,请上传真实的视频文件。" in info.value.messages
+    assert "文件内容与扩展名 .mp4 不符，请上传真实的视频文件。" in info.value.messages
     assert not Lesson.objects.exists()
     assert _stored_files(settings.PRIVATE_MEDIA_ROOT) == before
 

@@ -13,7 +13,7 @@ from ipms.core import crypto
 
 
 class Command(BaseCommand):
-    help = "用当前主密钥重新加密身份证号码,并用当前摘要密钥重算摘要(密钥轮换)。"
+    help = "用当前主密钥重新加密身份证号码，并用当前摘要密钥重算摘要（密钥轮换）。"
 
     def handle(self, *args, **options):
         done = failed = 0
@@ -32,12 +32,12 @@ class Command(BaseCommand):
                     number = crypto.decrypt(user.id_number_encrypted)
                 except crypto.DecryptionError:
                     failed += 1
-                    self.stderr.write(f"用户 {pk}: 无法用已配置的任何密钥解密,已跳过。")
+                    self.stderr.write(f"用户 {pk}：无法用已配置的任何密钥解密，已跳过。")
                     continue
                 user.id_number_encrypted = crypto.rotate(user.id_number_encrypted)
                 user.id_number_digest = User.id_number_digest_for(number)
                 user.save(update_fields=["id_number_encrypted", "id_number_digest"])
                 done += 1
-        self.stdout.write(f"已重新加密 {done} 条,失败 {failed} 条。")
+        self.stdout.write(f"已重新加密 {done} 条，失败 {failed} 条。")
         if failed:
             raise SystemExit(1)

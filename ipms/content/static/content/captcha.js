@@ -34,7 +34,7 @@
       })
       .catch(function () {
         if (status) {
-          status.textContent = "验证码刷新失败,请稍后再试";
+          status.textContent = "验证码刷新失败，请稍后再试";
         }
       })
       .finally(function () {

@@ -45,17 +45,17 @@ ACTION = "SendSms"
 VERSION = "2021-01-11"
 MAX_RESPONSE_BYTES = 64 * 1024
 
-SEND_FAILED = "短信发送失败,请稍后再试。"
-PHONE_UNUSABLE = "手机号码格式不正确,请检查后重试。"
-DAILY_LIMIT = "该手机号今日接收短信过多,请明天再试。"
+SEND_FAILED = "短信发送失败，请稍后再试。"
+PHONE_UNUSABLE = "手机号码格式不正确，请检查后重试。"
+DAILY_LIMIT = "该手机号今日接收短信过多，请明天再试。"
 
 # Provider codes that describe the recipient, so the user can act on them.
 USER_ERRORS: dict[str, str] = {
     "InvalidParameterValue.IncorrectPhoneNumber": PHONE_UNUSABLE,
     "FailedOperation.PhoneNumberParseFail": PHONE_UNUSABLE,
-    "FailedOperation.PhoneNumberInBlacklist": "该手机号已退订或拒收短信,请更换手机号或联系客服。",
+    "FailedOperation.PhoneNumberInBlacklist": "该手机号已退订或拒收短信，请更换手机号或联系客服。",
     "LimitExceeded.PhoneNumberThirtySecondLimit": TOO_FREQUENT,
-    "LimitExceeded.PhoneNumberOneHourLimit": "该手机号接收短信过于频繁,请一小时后再试。",
+    "LimitExceeded.PhoneNumberOneHourLimit": "该手机号接收短信过于频繁，请一小时后再试。",
     "LimitExceeded.PhoneNumberDailyLimit": DAILY_LIMIT,
     "LimitExceeded.PhoneNumberSameContentDailyLimit": DAILY_LIMIT,
     "LimitExceeded.DeliveryFrequencyLimit": TOO_FREQUENT,

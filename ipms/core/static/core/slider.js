@@ -74,7 +74,7 @@
         .then(function (response) {
           return response.json().then(function (data) {
             if (!response.ok || !data.ok) {
-              throw new Error(data.message || "验证服务暂时不可用,请稍后再试。");
+              throw new Error(data.message || "验证服务暂时不可用，请稍后再试。");
             }
             data.fetchedAt = Date.now();
             challenge = data;
@@ -195,11 +195,11 @@
           if (data.ok) {
             succeed(data.pass_token);
           } else {
-            reset(data.message || "验证未通过,请重新拖动滑块。");
+            reset(data.message || "验证未通过，请重新拖动滑块。");
           }
         })
         .catch(function (error) {
-          reset(error && error.message ? error.message : "网络异常,请稍后再试。");
+          reset(error && error.message ? error.message : "网络异常，请稍后再试。");
         })
         .then(function () {
           busy = false;

@@ -10,14 +10,14 @@ from ipms.learning.progress import playback_views_purge
 
 
 class Command(BaseCommand):
-    help = "删除超过保留期的播放记录(学习进度和学习日不受影响)。"
+    help = "删除超过保留期的播放记录（学习进度和学习日不受影响）。"
 
     def add_arguments(self, parser):
         parser.add_argument(
             "--days",
             type=int,
             default=settings.PLAYBACK_VIEW_RETENTION_DAYS,
-            help="保留天数(默认 PLAYBACK_VIEW_RETENTION_DAYS)。",
+            help="保留天数（默认 PLAYBACK_VIEW_RETENTION_DAYS）。",
         )
 
     def handle(self, *args, days: int, **options):

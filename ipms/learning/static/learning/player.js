@@ -141,7 +141,7 @@
 
   function handle(response) {
     if (response.status === 401) {
-      stop("登录已失效,请重新登录后继续学习(本页面的学习时长已保存)。");
+      stop("登录已失效，请重新登录后继续学习（本页面的学习时长已保存）。");
       if (notice && cfg.loginUrl) {
         var link = document.createElement("a");
         link.href = cfg.loginUrl;
@@ -154,7 +154,7 @@
     if (response.status === 409 || response.status === 403) {
       // 409: the page's playback id expired; 403: e.g. the CSRF token changed because
       // the learner signed in again in another tab. Either way a fresh page fixes it.
-      stop("本页面的学习记录已失效,请刷新页面后继续学习。");
+      stop("本页面的学习记录已失效，请刷新页面后继续学习。");
       return;
     }
     if (!response.ok) {
@@ -194,7 +194,7 @@
     }
     if (data.paused_other_view && isPlaying()) {
       video.pause();
-      showNotice("您正在其他窗口或设备学习,本窗口暂停计时。点击播放可在本窗口继续学习。");
+      showNotice("您正在其他窗口或设备学习，本窗口暂停计时。点击播放可在本窗口继续学习。");
     }
     if (data.idle_prompt) {
       askIfStillThere();
