@@ -10,7 +10,13 @@ from django.urls import reverse
 from ipms.core import regions
 from ipms.core.forms import BootstrapFormMixin, apply_required_messages
 from ipms.core.names import PersonNameField
-from ipms.core.phone import PHONE_INVALID, clean_mobile, normalize_mobile, validate_mobile
+from ipms.core.phone import (
+    PHONE_INVALID,
+    PHONE_REQUIRED,
+    clean_mobile,
+    normalize_mobile,
+    validate_mobile,
+)
 from ipms.core.slider import SliderError, SliderField, slider_verify_pass
 
 from . import limits, services
@@ -140,7 +146,7 @@ def _text(placeholder: str, **attrs) -> forms.TextInput:
 class PhoneField(forms.CharField):
     """A mainland mobile number, typed with spaces, dashes or +86 as people do."""
 
-    default_error_messages = {"required": "请填写手机号。"}
+    default_error_messages = {"required": PHONE_REQUIRED}
 
     def __init__(self, **kwargs):
         kwargs.setdefault("label", "手机号")

@@ -3,7 +3,7 @@ from django import forms
 from django.urls import reverse
 
 from ipms.core.forms import BootstrapFormMixin
-from ipms.core.phone import normalize_mobile, validate_mobile
+from ipms.core.phone import PHONE_REQUIRED, normalize_mobile, validate_mobile
 
 from .services import (
     FEEDBACK_MAX_LENGTH,
@@ -54,7 +54,7 @@ class FeedbackForm(BootstrapFormMixin, forms.Form):
                 "inputmode": "tel",
             }
         ),
-        error_messages={"required": "请填写手机号。"},
+        error_messages={"required": PHONE_REQUIRED},
     )
     captcha = CaptchaField(
         label="验证码",

@@ -167,7 +167,14 @@ class StateTransition(AppendOnlyModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.object_type} #{self.object_id}: {self.from_state} → {self.to_state}"
+        # As the console shows it: 企业成员 #50：待验证 → 已验证
+        return f"{self._object_name()} #{self.object_id}：{self.from_label} → {self.to_label}"
+
+    def _object_name(self) -> str:
+        try:
+            return str(apps.get_model(self.object_type)._meta.verbose_name)
+        except (LookupError, ValueError):
+            return self.object_type
 
     def _label(self, state: str) -> str:
         try:

@@ -14,6 +14,7 @@ from django.core.validators import RegexValidator
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 
 PHONE_INVALID = "请输入正确的11位手机号码（1开头）。"
+PHONE_REQUIRED = "请填写手机号。"
 
 validate_mobile = RegexValidator(MOBILE_RE, message=PHONE_INVALID, code="invalid_mobile")
 

@@ -30,7 +30,7 @@ from ipms.core.errors import DomainError
 from ipms.core.files import FILE_EMPTY
 from ipms.core.forms import BootstrapFormMixin
 from ipms.core.names import PersonNameField
-from ipms.core.phone import PHONE_INVALID, clean_mobile
+from ipms.core.phone import PHONE_INVALID, PHONE_REQUIRED, clean_mobile
 from ipms.core.slider import SliderField
 
 from .imports import validate_import_file
@@ -43,7 +43,7 @@ from .services import POSITION_INVALID
 from .validators import ENTERPRISE_NAME_MAX_LENGTH, validate_enterprise_name
 from .validators import MSG_REQUIRED as MSG_CREDIT_CODE_REQUIRED
 
-MSG_PHONE_REQUIRED = "请填写手机号。"
+MSG_PHONE_REQUIRED = PHONE_REQUIRED
 SLIDER_AGAIN = "请重新拖动滑块。"
 MSG_POSITION_REQUIRED = POSITION_INVALID
 MSG_NAME_REQUIRED = "请填写姓名。"

@@ -73,9 +73,7 @@ def test_a_learner_continues_a_course_and_sees_figures_and_leaderboard(
     page.get_by_role("navigation", name="面包屑导航").get_by_role("link", name=course.title).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(course.title)
     expect(page.get_by_role("link", name="继续学习")).to_be_visible()
-    expect(page.get_by_test_id("last-lesson")).to_contain_text(
-        f"上次学习到 课时{last.number} ({last.get_kind_display()})"
-    )
+    expect(page.get_by_test_id("last-lesson")).to_contain_text(f"上次学习到 {last.label}")
     figures = page.get_by_label("我的学习情况")
     expect(figures).to_contain_text("已累计学习")
     expect(figures.locator('[data-figure="days"]')).to_have_text(f"{mine.days}天")

@@ -38,7 +38,7 @@ def test_send_returns_the_button_with_a_countdown_and_a_fresh_slider(post, sms_o
     assert 1 <= wait <= 60
     assert f'data-countdown="{wait}"' in body
     assert (
-        "如该手机号尚未注册，验证码已发送至 138****5678,5分钟内有效；"
+        "如该手机号尚未注册，验证码已发送至 138****5678，5分钟内有效；"
         "已注册的手机号请直接登录或找回密码。"
     ) in body
     assert 'id="sms-slider" hx-swap-oob="innerHTML"' in body and "data-slider" in body

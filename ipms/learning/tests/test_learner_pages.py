@@ -193,9 +193,9 @@ def test_my_courses_lists_enrolled_courses_with_progress(learner_client, learner
 
     assert "知识产权管理人员课程" in html and "贯标政策解读课程" in html
     assert "没学过的课程" not in html and "已下线的课程" not in html
-    assert "3课时" in text and "已学习视频：1/3" in text
-    assert "1课时" in text and "已学习视频：1/1" in text
-    assert text.count("证明下载（未获得）") == 2 and text.count("证书下载（未获得）") == 2
+    assert "3课时" in text and "已学习视频： 1/3" in text
+    assert "1课时" in text and "已学习视频： 1/1" in text
+    assert text.count("证明下载 （未获得）") == 2 and text.count("证书下载 （未获得）") == 2
     assert f'href="{lesson_url(lesson(course, 2))}"' in html  # 继续学习: the last lesson
     assert f'href="{lesson_url(first_policy_lesson)}"' in html
     assert policy.cover.url in html
@@ -208,7 +208,7 @@ def test_my_courses_continue_falls_back_to_the_first_lesson(learner_client, lear
     lesson(course, 2).__class__.objects.filter(pk=lesson(course, 2).pk).update(is_published=False)
     html = learner_client.get(MY_COURSES).content.decode()
     assert f'href="{lesson_url(lesson(course, 1))}"' in html
-    assert "已学习视频：0/2" in text_of(html)
+    assert "已学习视频： 0/2" in text_of(html)
 
 
 def _my_courses_queries(client) -> int:
