@@ -208,7 +208,11 @@ def _import(sessions: list[str], workdir: Path, rows: int) -> dict:
     from ipms.enterprises.models import Enterprise, Membership
 
     _import_cleanup()
-    admin = User.objects.create_user(phone=IMPORT_ADMIN_PHONE, name="导入测试管理员")
+    # Kept across runs: the imports it ran are in the append-only audit log, which
+    # protects the actor's account from deletion.
+    admin = User.objects.filter(phone=IMPORT_ADMIN_PHONE).first() or User.objects.create_user(
+        phone=IMPORT_ADMIN_PHONE, name="导入测试管理员"
+    )
     enterprise = Enterprise.objects.create(
         name=IMPORT_ENTERPRISE,
         credit_code=make_credit_code(IMPORT_CREDIT_SERIAL, "110000"),
@@ -254,8 +258,10 @@ def _import_cleanup() -> None:
     from ipms.enterprises.models import Enterprise
 
     Enterprise.objects.filter(name=IMPORT_ENTERPRISE).delete()  # members, invitations
-    User.objects.filter(phone=IMPORT_ADMIN_PHONE).delete()
-    User.objects.filter(phone__startswith=IMPORT_PHONE[:4]).delete()
+    # The imported members, not the admin (see _import_prepare).
+    User.objects.filter(phone__startswith=IMPORT_PHONE[:4]).exclude(
+        phone=IMPORT_ADMIN_PHONE
+    ).delete()
 
 
 def prepare(state_file: Path, throughput_learners: int, import_rows: int) -> dict:
