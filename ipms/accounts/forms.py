@@ -127,7 +127,7 @@ class ConsoleLoginForm(_PhoneLoginMixin, AdminAuthenticationForm):
     }
 
 
-# --- account pages (PRODUCT.md §3) ---------------------------------------------------------
+# --- account pages (product-rules §3) ---------------------------------------------------------
 
 PASSWORD_MAX_LENGTH = 128
 POLICY_HELP = "至少8位，须同时包含字母和数字，不能是常见密码；最长128位，可以使用长短语。"

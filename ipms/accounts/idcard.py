@@ -1,7 +1,7 @@
 """居民身份证号码 (citizen identity number) per GB 11643-1999.
 
 Pure functions: no model field here. The number is personal information that must be
-encrypted at rest and masked on screen (PRODUCT.md §3, PIPL), so callers store what
+encrypted at rest and masked on screen (product-rules §3, PIPL), so callers store what
 :func:`normalize_id_number` returns, encrypted, and show :func:`mask_id_number`.
 
 Structure (18 characters)::

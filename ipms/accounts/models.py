@@ -60,7 +60,7 @@ class UserManager(BaseUserManager):
 
 
 class User(AbstractBaseUser, PermissionsMixin):
-    """One person, one mainland mobile number (PRODUCT.md §1)."""
+    """One person, one mainland mobile number (product-rules §1)."""
 
     phone = models.CharField("手机号", max_length=11, unique=True, validators=[validate_mobile])
     name = models.CharField("姓名", max_length=50, blank=True)
@@ -90,7 +90,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         verbose_name = "用户"
         verbose_name_plural = "用户"
         constraints = [
-            # One 身份证 number, one account (PRODUCT.md §1: one person is one user).
+            # One 身份证 number, one account (product-rules §1: one person is one user).
             models.UniqueConstraint(
                 fields=["id_number_digest"],
                 condition=~models.Q(id_number_digest=""),
@@ -202,7 +202,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 
 class SmsCodePurpose(models.TextChoices):
-    """What a verification code may be used for (PRODUCT.md §3)."""
+    """What a verification code may be used for (product-rules §3)."""
 
     REGISTER = "register", "注册"
     RESET_PASSWORD = "reset_password", "找回密码"

@@ -71,7 +71,7 @@ def operator_create(*, phone: str, password: str, name: str = "") -> User:
     return user
 
 
-# --- account pages (PRODUCT.md §3) ---------------------------------------------------------
+# --- account pages (product-rules §3) ---------------------------------------------------------
 
 PHONE_REGISTERED = "该手机号已注册，请直接登录或找回密码。"
 PHONE_TAKEN = "该手机号已被其他账号使用。"

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 
 
 class LettersAndDigitsValidator:
-    """The password must mix letters and digits (PRODUCT.md §3)."""
+    """The password must mix letters and digits (product-rules §3)."""
 
     def validate(self, password: str, user=None) -> None:
         if not (re.search(r"[A-Za-z]", password) and re.search(r"\d", password)):

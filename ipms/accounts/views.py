@@ -1,4 +1,4 @@
-"""Account pages (PRODUCT.md §3): 登录, 个人注册, 找回密码, 《用户协议》, 个人设置.
+"""Account pages (product-rules §3): 登录, 个人注册, 找回密码, 《用户协议》, 个人设置.
 企业注册 and 身份切换 are pages of ipms.enterprises. Views are thin: forms check input,
 services write, ``DomainError`` becomes a field message.
 

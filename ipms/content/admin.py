@@ -1,4 +1,4 @@
-"""Operator console for the portal content (PRODUCT.md §8), in Chinese.
+"""Operator console for the portal content (product-rules §8), in Chinese.
 
 Uploaded files are checked by the model fields' validators (type by extension and leading
 bytes, size), which the admin's model forms run on every save.

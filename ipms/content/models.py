@@ -1,4 +1,4 @@
-"""Public portal content (PRODUCT.md §2): policies, materials, lecturers, feedback."""
+"""Public portal content (product-rules §2): policies, materials, lecturers, feedback."""
 
 from django.conf import settings
 from django.db import models

@@ -1,4 +1,4 @@
-"""Public portal pages (PRODUCT.md §2): 首页, 政策文件, 学习资料, 讲师简介, 意见反馈."""
+"""Public portal pages (product-rules §2): 首页, 政策文件, 学习资料, 讲师简介, 意见反馈."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The public top navigation (PRODUCT.md §2), in order.
+"""The public top navigation (product-rules §2), in order.
 
 Each entry: label, URL name, and the view-name prefixes that mark it as the current page.
 """
@@ -12,7 +12,7 @@ PUBLIC_NAV = [
     ("意见反馈", "content:feedback", ("content:feedback", "content:complaint")),
 ]
 
-# Added after 课程列表 for a signed-in user who may learn (PRODUCT.md §2: “logged in:
+# Added after 课程列表 for a signed-in user who may learn (product-rules §2: “logged in:
 # 在学课程 is added”); the template decides who that is (ipms.learning.access).
 LEARNER_NAV_AFTER = "learning:course_list"
 LEARNER_NAV = ("在学课程", "learning:my_courses", ("learning:my_courses",))

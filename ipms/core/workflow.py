@@ -14,7 +14,7 @@ and every change of that field goes through ``transition(obj, to, actor=…)``, 
 one transaction locks the row (``select_for_update``), checks that nobody moved it since
 the caller read it, checks the move is allowed (and has its reason, where declared),
 writes the state, one ``StateTransition`` history row and one audit row. A move to the
-state the row already has is a no-op (ARCHITECTURE.md convention 5). Refusals are typed
+state the row already has is a no-op (docs/decisions/0008-workflow-core.md). Refusals are typed
 ``DomainError``s with a ``code`` and a Chinese message. Why not a library:
 docs/decisions/0008-workflow-core.md.
 """

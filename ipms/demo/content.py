@@ -45,7 +45,7 @@ _NOV_28 = datetime.date(2019, 11, 28)
 NATIONAL = Policy.Scope.NATIONAL
 LOCAL = Policy.Scope.LOCAL
 
-# In the manual's order (top row first); see seed-manual.md 第二章 1.
+# In the manual's order (top row first); as the old platform's user manual lists them (第二章 1).
 POLICIES: list[DemoPolicy] = [
     DemoPolicy(
         title="国家知识产权局办公室关于规范知识产权管理体系贯标认证工作的通知",

@@ -1,4 +1,4 @@
-"""Demo courses (PRODUCT.md §5): three courses with lessons, videos, courseware and covers,
+"""Demo courses (product-rules §5): three courses with lessons, videos, courseware and covers,
 and the demo learners' progress (:func:`load_progress`).
 
 Idempotent by natural key: a course whose title already exists is left exactly as it is

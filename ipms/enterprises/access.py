@@ -1,4 +1,4 @@
-"""Who may open the enterprise admin pages (PRODUCT.md §4).
+"""Who may open the enterprise admin pages (product-rules §4).
 
 ``enterprise_admin_required`` resolves the enterprise from the signed-in user (never from
 the URL), so every admin view works on the admin's own enterprise and nothing else;

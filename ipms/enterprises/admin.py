@@ -1,4 +1,4 @@
-"""Operator console for enterprises and their members (PRODUCT.md §8), in Chinese.
+"""Operator console for enterprises and their members (product-rules §8), in Chinese.
 
 Operators may correct an enterprise's registration data (the model's validators and
 constraints run on save). Members and invitations are read-only here: they change only

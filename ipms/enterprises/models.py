@@ -1,4 +1,4 @@
-"""Enterprises, their members and the invitations that bring members in (PRODUCT.md §4).
+"""Enterprises, their members and the invitations that bring members in (product-rules §4).
 
 * An :class:`Enterprise` is registered once per 统一社会信用代码 / 营业执照注册号.
 * A :class:`Membership` row exists from the moment the admin adds a phone number
@@ -182,7 +182,7 @@ class Enterprise(TimeStampedModel):
 
     @property
     def is_profile_complete(self) -> bool:
-        """The completeness gate of PRODUCT.md §4 (adding members, downloading certificates)."""
+        """The completeness gate of product-rules §4 (adding members, downloading certificates)."""
         return not self.missing_profile_fields
 
     @property

@@ -1,4 +1,4 @@
-"""Every write to enterprises, memberships and invitations (PRODUCT.md §3–§4).
+"""Every write to enterprises, memberships and invitations (product-rules §3–§4).
 
 Rules enforced here, with the database constraints in ``models`` as the last line:
 
@@ -251,7 +251,7 @@ def _sms_budget_consume() -> None:
 
 
 def _send_invitation_sms(membership: Membership, token: str) -> None:
-    """Queue the invitation SMS (PRODUCT.md §4) to leave after the transaction commits.
+    """Queue the invitation SMS (product-rules §4) to leave after the transaction commits.
 
     A rolled-back invitation sends nothing; a provider failure after commit is logged by
     the SMS layer, and the admin can 重新发送邀请. The token is never logged here.

@@ -1,7 +1,7 @@
 """统一社会信用代码 (GB 32100-2015) and 15-digit 营业执照注册号 (GS15-2006).
 
 An enterprise registers with either number as printed on its business licence
-(PRODUCT.md §3). Both are checked here with messages a Chinese user can act on.
+(product-rules §3). Both are checked here with messages a Chinese user can act on.
 
 统一社会信用代码, 18 characters from ``0-9 A-H J-N P-R T U W-Y`` (no I O S V Z)::
 

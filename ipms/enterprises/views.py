@@ -1,4 +1,4 @@
-"""Enterprise admin pages (PRODUCT.md §4) and the invitation link (账号确认 / 账号激活).
+"""Enterprise admin pages (product-rules §4) and the invitation link (账号确认 / 账号激活).
 
 Views stay thin: ``enterprise_admin_required`` resolves the admin's enterprise from the
 signed-in user, selectors read (scoped to that enterprise), services write, and a

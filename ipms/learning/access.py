@@ -1,4 +1,4 @@
-"""Who may learn (PRODUCT.md §1): the one rule, in one function.
+"""Who may learn (product-rules §1): the one rule, in one function.
 
 “Who may learn: verified members of an enterprise and individually registered users.”
 

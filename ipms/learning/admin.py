@@ -1,4 +1,4 @@
-"""Operator console for courses, lessons, videos and courseware (PRODUCT.md §8)."""
+"""Operator console for courses, lessons, videos and courseware (product-rules §8)."""
 
 import os
 

@@ -1,4 +1,4 @@
-"""Courses, lessons and courseware (PRODUCT.md §5).
+"""Courses, lessons and courseware (product-rules §5).
 
 Lesson videos and courseware live in private storage: only users allowed to learn may
 fetch them (issue 4 adds the access-checked views). Course covers are public images.
@@ -62,7 +62,7 @@ class Course(TimeStampedModel):
     order = models.PositiveIntegerField("排序", default=0, help_text="数字小的排在前面。")
     is_published = models.BooleanField("已发布", default=True)
 
-    # --- 学分规则 (PRODUCT.md §5), interpreted only by ipms.learning.policy -------------
+    # --- 学分规则 (product-rules §5), interpreted only by ipms.learning.policy -------------
     credits_per_lesson = models.PositiveSmallIntegerField(
         "每完成一个课时获得学分",
         default=2,

@@ -1,4 +1,4 @@
-"""The credit policy of a course (PRODUCT.md §5), interpreted in this one place.
+"""The credit policy of a course (product-rules §5), interpreted in this one place.
 
 学分 = completed lessons × credits per lesson
      + study days × credits per study day

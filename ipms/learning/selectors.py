@@ -79,7 +79,7 @@ def course_credit_policy(*, course: Course) -> CreditPolicy:
 def get_lesson_for_learner(*, user, course_pk: int, lesson_pk: int) -> Lesson:
     """A published lesson of a published course, for a user allowed to learn.
 
-    PermissionDenied for anyone who may not learn (PRODUCT.md §1, ``learner_may_learn``);
+    PermissionDenied for anyone who may not learn (product-rules §1, ``learner_may_learn``);
     Http404 for a lesson that is missing, unpublished, or not in that course.
     """
     if not learner_may_learn(user):

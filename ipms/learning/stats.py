@@ -1,4 +1,4 @@
-"""Derived learning figures (PRODUCT.md §4 学习管理, §5), computed in this one module.
+"""Derived learning figures (product-rules §4 学习管理, §5), computed in this one module.
 
 Per learner and course:
 

@@ -1,4 +1,4 @@
-"""Course pages (PRODUCT.md §2 课程列表, §5), the lesson page, its video and courseware,
+"""Course pages (product-rules §2 课程列表, §5), the lesson page, its video and courseware,
 and the heartbeat endpoint. Views stay thin: selectors check who may see what, the
 progress module does every write."""
 

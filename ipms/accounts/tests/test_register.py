@@ -1,4 +1,4 @@
-"""个人注册: page, service, every refusal (PRODUCT.md §3); 企业注册: ipms/enterprises/tests."""
+"""个人注册: page, service, every refusal (product-rules §3); 企业注册: ipms/enterprises/tests."""
 
 import pytest
 from django.conf import settings

@@ -1,4 +1,4 @@
-"""SMS verification codes: issue, send after commit, verify once (PRODUCT.md §3, S6)."""
+"""SMS verification codes: issue, send after commit, verify once (product-rules §3, S6)."""
 
 import logging
 from datetime import timedelta

@@ -59,7 +59,7 @@ TEMPLATES: dict[str, SmsTemplate] = {
         ),
         SmsTemplate(
             id=MEMBER_INVITATION,
-            description="企业添加成员后的确认邀请（PRODUCT.md §4）",
+            description="企业添加成员后的确认邀请（product-rules §4）",
             text=(
                 "您好，{enterprise} 将您加入贯标认证学习平台，成为该企业认证学员。"
                 "请点击以下链接确认加入：{link_base}{token}"

@@ -70,7 +70,7 @@ def test_demo_load_creates_the_three_courses(generated):
     assert lessons[0].title == "知识产权管理体系认证流程"
     assert lessons[1].title == "企业标准贯标流程——工作启动"
     assert lessons[2].title == "企业标准贯标流程——管理诊断（一）"
-    # All 15 are 必修, so the proof threshold X is 30 credits as PRODUCT.md §5 states.
+    # All 15 are 必修, so the proof threshold X is 30 credits as product-rules §5 states.
     assert {lesson.kind for lesson in lessons} == {Lesson.Kind.REQUIRED}
     assert course_credit_policy(course=course_detail(pk=management.pk)).min_credits == 30
     assert Lesson.objects.filter(kind=Lesson.Kind.ELECTIVE).exists()  # other courses have 选修

@@ -11,7 +11,7 @@ register = template.Library()
 
 _IDENTITY_CACHE_ATTR = "_ipms_identity_menu"
 
-# 成员管理 · 学习管理 · 企业信息 · 监督反馈 (PRODUCT.md §4). Each entry: label, URL name, and
+# 成员管理 · 学习管理 · 企业信息 · 监督反馈 (product-rules §4). Each entry: label, URL name, and
 # the view-name prefixes that mark it as the current page. 学习管理 and 监督反馈 come with
 # later issues; an entry whose URL name does not resolve yet is left out, so the menu never
 # links to a missing page. The later views should use these names (or change them here).

@@ -110,7 +110,9 @@ def test_every_authority_and_category_of_the_standard_is_accepted(prefix):
 def test_letter_authority_codes_that_python_stdnum_rejects_are_accepted():
     for prefix in ("A1", "N2", "Y1"):
         code = build(prefix)
-        assert not stdnum_uscc.is_valid(code)  # the library's limitation (ARCHITECTURE.md)
+        assert not stdnum_uscc.is_valid(
+            code
+        )  # the library's limitation (letters first are valid per GB 32100)
         assert is_valid_credit_code(code)
 
 

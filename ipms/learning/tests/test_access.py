@@ -1,4 +1,4 @@
-"""Who may learn (PRODUCT.md §1; ipms.learning.access.learner_may_learn)."""
+"""Who may learn (product-rules §1; ipms.learning.access.learner_may_learn)."""
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
