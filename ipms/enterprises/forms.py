@@ -34,12 +34,12 @@ from ipms.core.phone import PHONE_INVALID, PHONE_REQUIRED, clean_mobile
 from ipms.core.slider import SliderField
 
 from .imports import validate_import_file
+from .messages import POSITION_INVALID
 from .models import (
     CreditCodeFormField,
     Enterprise,
     Membership,
 )
-from .services import POSITION_INVALID
 from .validators import ENTERPRISE_NAME_MAX_LENGTH, validate_enterprise_name
 from .validators import MSG_REQUIRED as MSG_CREDIT_CODE_REQUIRED
 

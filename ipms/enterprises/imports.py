@@ -44,7 +44,8 @@ from ipms.core.files import FILE_EMPTY
 from ipms.core.names import person_name_error
 from ipms.core.phone import is_mobile, normalize_mobile
 
-from . import selectors, services
+from . import messages, selectors, services
+from .admission import Outcome, PhoneFacts, admission_decide
 from .models import Enterprise, Membership
 
 logger = logging.getLogger("ipms.enterprises.imports")
@@ -109,8 +110,6 @@ ERR_CITY_UNKNOWN = "城市“{value}”不属于{province}"
 ERR_CITY_NO_PROVINCE = "城市“{value}”无法确定所属省份，请填写省份"
 ERR_CELL_TOO_LONG = "“{column}”内容过长（超过{limit}个字），请检查该单元格"
 ERR_DUPLICATE = "与第{row}行的手机号重复"
-SKIP_MEMBER = "已是本企业成员"
-SKIP_PENDING = "已是本企业成员（待验证，无需重复邀请）"
 
 
 def max_size() -> int:
@@ -520,7 +519,7 @@ def check_rows(enterprise: Enterprise, rows: list[ImportRow], *, by) -> list[Imp
     """Fill each row's ``errors`` (or ``skip``), asking the database once per 500 phones.
 
     A phone of another enterprise's member or of a disabled account gets the one message
-    of 添加成员 (``services.PHONE_NOT_ADDABLE``), counted against the admin ``by``'s
+    of 添加成员 (``messages.PHONE_NOT_ADDABLE``), counted against the admin ``by``'s
     MEMBER_REFUSAL_RATE. Once that is spent, every row not yet answered gets the limit's
     message instead, the good ones too: a file of phones is not a way to look them up.
     """
@@ -534,22 +533,21 @@ def check_rows(enterprise: Enterprise, rows: list[ImportRow], *, by) -> list[Imp
         else:
             first_row[item.phone] = item.row
 
-    facts = selectors.import_phone_facts(enterprise, list(first_row))
-    decision = services.member_refusals_peek(by=by)
+    facts = selectors.admission_facts(enterprise, list(first_row))
+    limit = services.member_refusals_peek(by=by)
     for item in rows:
         if item.errors:
             continue
-        if not decision.allowed:
-            item.errors.append(decision.message)
+        if not limit.allowed:
+            item.errors.append(limit.message)
             continue
-        fact = facts.get(item.phone)
-        if fact == selectors.PHONE_MEMBER_HERE:
-            item.skip = SKIP_MEMBER
-        elif fact == selectors.PHONE_PENDING_HERE:
-            item.skip = SKIP_PENDING
-        elif fact in (selectors.PHONE_ELSEWHERE, selectors.PHONE_DISABLED):
-            item.errors.append(services.PHONE_NOT_ADDABLE)
-            decision = services.member_refusal_count(by=by)
+        # The preview sends nothing, so the invitation limits are 确认导入's to check.
+        decision = admission_decide(facts.get(item.phone, PhoneFacts()), bulk=True)
+        if decision.outcome is Outcome.SKIP:
+            item.skip = decision.message
+        elif decision.refused:
+            item.errors.append(decision.message)
+            limit = services.member_refusal_count(by=by)
     return rows
 
 
@@ -686,3 +684,67 @@ def result_load(*, enterprise: Enterprise, preview_id: str) -> dict | None:
 
 def import_claimed(*, enterprise: Enterprise, preview_id: str) -> bool:
     return _valid_id(preview_id) and cache.get(_key(enterprise.pk, preview_id, "claim")) is not None
+
+
+# --- 批量导入 → 确认导入 -----------------------------------------------------------------------
+
+
+def member_import_upload(*, enterprise: Enterprise, by, upload) -> str:
+    """批量导入 → 上传: read the file, check every row, keep the preview; returns its id.
+
+    Raises ImportFileError when the file as a whole cannot be used.
+    """
+    rows = parse_workbook(upload)
+    check_rows(enterprise, rows, by=by)
+    return preview_store(enterprise=enterprise, user=by, filename=upload.name, rows=rows)
+
+
+def member_import_confirm(*, enterprise: Enterprise, by, preview: Preview) -> None:
+    """确认导入 of a checked upload: invite its valid rows once, store the result page.
+
+    The preview is claimed first: a double click or a re-submit returns at once (its
+    page then waits for the first request's result). A refusal releases the claim, so the
+    admin may confirm again once the reason is fixed.
+    """
+    if not enterprise.is_profile_complete:
+        raise DomainError(messages.PROFILE_INCOMPLETE, code="profile_incomplete")
+    rows = [
+        services.InviteRow(
+            ref=row.row,
+            phone=row.phone,
+            position=row.position,
+            name=row.name,
+            province=row.province,
+            city=row.city,
+        )
+        for row in preview.ok_rows
+    ]
+    if not rows:
+        raise DomainError(services.IMPORT_NOTHING, code="import_nothing")
+    if not import_claim(enterprise=enterprise, preview_id=preview.id):
+        return
+    try:
+        result = services.membership_invite_bulk(enterprise=enterprise, by=by, rows=rows)
+    except Exception:
+        import_release(enterprise=enterprise, preview_id=preview.id)
+        raise
+    by_row = {row.row: row for row in preview.rows}
+
+    def described(pairs):
+        return [
+            {"row": ref, "phone": by_row[ref].phone, "name": by_row[ref].name, "reason": reason}
+            for ref, reason in pairs
+        ]
+
+    result_store(
+        enterprise=enterprise,
+        preview_id=preview.id,
+        result={
+            "filename": preview.filename,
+            "invited": len(result.invited),
+            "skipped": described(result.skipped),
+            "failed": described(result.failed),
+            "preview_skipped": preview.skip_count,
+            "preview_errors": preview.error_count,
+        },
+    )

@@ -21,23 +21,39 @@ from typing import NamedTuple
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Model, Q
+from django.db.models import Model
 from django.utils import timezone
 
 from ipms.accounts import services as account_services
 from ipms.accounts.models import User
 from ipms.accounts.sms import sms_send_after_commit
-from ipms.core import ratelimit, regions
+from ipms.core import ratelimit
 from ipms.core.audit import audit_record
 from ipms.core.errors import DomainError
 from ipms.core.models import AuditRole
-from ipms.core.names import clean_person_name, person_name_error
 from ipms.core.phone import PHONE_INVALID, is_mobile, mask_mobile, normalize_mobile
 from ipms.core.sms import limits as sms_limits
 from ipms.core.sms.templates import MEMBER_INVITATION
 from ipms.core.workflow import TransitionConflict, TransitionNotAllowed, transition
 
-from . import selectors
+from . import admission, selectors
+from .admission import (
+    BulkPlan,
+    Here,
+    InvitationLimits,
+    InviteRow,
+    Outcome,
+    PhoneFacts,
+    admission_decide,
+    admission_gate,
+    bulk_plan,
+    invitation_limits_check,
+    member_row_clean,
+)
+from .messages import (
+    NOT_ADMIN,
+    PHONE_ALREADY_MEMBER,
+)
 from .models import (
     MSG_CREDIT_CODE_OF_ANOTHER,
     MSG_CREDIT_CODE_TAKEN,
@@ -54,10 +70,9 @@ logger = logging.getLogger("ipms.enterprises")
 # per-phone cooldown, so a re-send is refused here rather than revoking a working link.
 INVITATION_RESEND_INTERVAL = datetime.timedelta(seconds=60)
 INVITATIONS_PER_PHONE_PER_DAY = 5
+INVITATION_WINDOW = datetime.timedelta(days=1)  # the limits count the links of 24 hours
 
-PROFILE_INCOMPLETE = "务必填写完整正确的企业信息，否则无法添加员工以及证书下载"
 NAME_UNFIT_FOR_SMS = "请先在“企业信息”中按营业执照修改公司名称（{reason}），再邀请成员。"
-NOT_ADMIN = "只有本企业的管理员可以进行此操作。"
 ACCOUNT_DISABLED = "该手机号的账号已停用，请联系平台客服。"
 PHONE_REGISTERED_ENTERPRISE = (
     "该手机号已注册。如需以该手机号注册企业，请先登录，再打开“企业注册”（无需再填手机号和密码）。"
@@ -65,15 +80,8 @@ PHONE_REGISTERED_ENTERPRISE = (
 ADMIN_IN_OTHER_ENTERPRISE = (
     "该手机号已是其他企业的成员，不能再注册新企业。请先联系原企业管理员将您移除。"
 )
-POSITION_INVALID = "请选择职位。"
-# 添加成员 and 批量导入 say the same for a phone that is another enterprise's member and for
-# a disabled account: an admin may not learn either about people outside the enterprise.
-PHONE_NOT_ADDABLE = "无法添加该手机号。请核对号码；如号码无误，请该成员联系平台客服。"
 MEMBER_REFUSAL_POLICY = "member_refusal_user"
-PHONE_ALREADY_MEMBER = "该手机号已是本企业的成员。"
 MEMBER_NOT_PENDING = "该成员已验证或已移除，无需发送邀请。"
-RESEND_TOO_SOON = "邀请短信刚刚发出，请1分钟后再重新发送。"
-TOO_MANY_INVITATIONS = "该手机号24小时内收到的邀请短信过多，请明天再试。"
 CANNOT_REMOVE_ADMIN = "不能移除企业管理员。"
 INVITATION_INVALID = "邀请链接无效，请检查短信中的链接是否完整。"
 INVITATION_USED = "该邀请链接已使用过。如需加入，请直接登录；如有疑问请联系企业管理员。"
@@ -89,9 +97,9 @@ INVITATION_OTHER_ENTERPRISE = (
 # The reason recorded when a member's phone change withdraws a waiting invitation.
 PHONE_CHANGE_DUPLICATE_REASON = "成员更换手机号后，与本企业的这条待验证邀请重复，自动撤回。"
 
-ENTERPRISE_DAILY_LIMIT = "本企业今日发送的邀请短信已达上限（{limit}条），请明天再邀请其余成员。"
 ACCOUNT_EXISTS = "该手机号已有账号，请先登录该账号再确认加入。"
 BULK_CONFLICT = "成员列表刚刚发生了变化，请重新点击“确认导入”。"
+IMPORT_NOTHING = "没有可导入的成员。"
 
 
 def member_invite_daily_limit() -> int:
@@ -99,16 +107,17 @@ def member_invite_daily_limit() -> int:
     return settings.MEMBER_INVITE_DAILY_LIMIT
 
 
-def enterprise_daily_limit_message() -> str:
-    return ENTERPRISE_DAILY_LIMIT.format(limit=member_invite_daily_limit())
-
-
-def _enterprise_invitations_left(enterprise_id: int, *, now: datetime.datetime) -> int:
+def _invitation_limits(enterprise: Enterprise, *, now: datetime.datetime) -> InvitationLimits:
+    """The invitation caps, with what the enterprise sent in the last 24 hours (a query)."""
     sent = Invitation.objects.filter(
-        membership__enterprise_id=enterprise_id,
-        created_at__gte=now - datetime.timedelta(days=1),
+        membership__enterprise_id=enterprise.pk, created_at__gte=now - INVITATION_WINDOW
     ).count()
-    return member_invite_daily_limit() - sent
+    daily = member_invite_daily_limit()
+    return InvitationLimits(
+        per_phone_per_day=INVITATIONS_PER_PHONE_PER_DAY,
+        enterprise_daily=daily,
+        enterprise_left=daily - sent,
+    )
 
 
 class Invited(NamedTuple):
@@ -150,7 +159,7 @@ def _admin_membership(enterprise: Enterprise, user: User) -> Membership:
         else None
     )
     if membership is None or not user.is_active:
-        raise DomainError(NOT_ADMIN)
+        raise DomainError(NOT_ADMIN, code="not_admin")
     return membership
 
 
@@ -178,14 +187,6 @@ def _clean_enterprise_name(value: str) -> str:
     return (value or "").strip()
 
 
-def _clean_region(province: str, city: str) -> tuple[str, str]:
-    error = regions.region_error(province, city)
-    if error is not None:
-        field, message = error
-        raise DomainError(message, field=field)
-    return (province or "").strip(), (city or "").strip()
-
-
 def _issue_invitation(*, membership: Membership, by: User | None) -> str:
     """Revoke the member's open links, store a new one and queue its SMS.
 
@@ -196,15 +197,16 @@ def _issue_invitation(*, membership: Membership, by: User | None) -> str:
     _check_name_for_sms(membership.enterprise)
     now = timezone.now()
     last = membership.invitations.order_by("-created_at").first() if membership.pk else None
-    if last is not None and now - last.created_at < INVITATION_RESEND_INTERVAL:
-        raise DomainError(RESEND_TOO_SOON)
-    sent_today = Invitation.objects.filter(
-        membership__phone=membership.phone, created_at__gte=now - datetime.timedelta(days=1)
-    ).count()
-    if sent_today >= INVITATIONS_PER_PHONE_PER_DAY:
-        raise DomainError(TOO_MANY_INVITATIONS, field="phone")
-    if _enterprise_invitations_left(membership.enterprise_id, now=now) < 1:
-        raise DomainError(enterprise_daily_limit_message())
+    refusal = invitation_limits_check(
+        invitations_today=Invitation.objects.filter(
+            membership__phone=membership.phone, created_at__gte=now - INVITATION_WINDOW
+        ).count(),
+        limits=_invitation_limits(membership.enterprise, now=now),
+        last_sent_ago=now - last.created_at if last is not None else None,
+        resend_interval=INVITATION_RESEND_INTERVAL,
+    )
+    if refusal is not None:
+        raise refusal
     _sms_budget_consume()
     Invitation.objects.filter(
         membership=membership, used_at__isnull=True, revoked_at__isnull=True
@@ -224,7 +226,9 @@ def _check_name_for_sms(enterprise: Enterprise) -> None:
     written around it, must be corrected before any invitation leaves."""
     error = enterprise_name_error(enterprise.name)
     if error is not None:
-        raise DomainError(NAME_UNFIT_FOR_SMS.format(reason=error.rstrip("。")))
+        raise DomainError(
+            NAME_UNFIT_FOR_SMS.format(reason=error.rstrip("。")), code="name_unfit_for_sms"
+        )
 
 
 def member_refusals_peek(*, by: User) -> ratelimit.Decision:
@@ -286,19 +290,23 @@ def enterprise_signup(
     else's existing account. Returns ``(user, enterprise)``.
     """
     if not agreement_accepted:
-        raise DomainError(account_services.AGREEMENT_REQUIRED, field="agree")
+        raise DomainError(
+            account_services.AGREEMENT_REQUIRED, code="agreement_required", field="agree"
+        )
     if user is None:
         phone = normalize_mobile(phone)
         if not is_mobile(phone):
-            raise DomainError(PHONE_INVALID, field="phone")
+            raise DomainError(PHONE_INVALID, code="phone_invalid", field="phone")
         if User.objects.filter(phone=phone).exists():
-            raise DomainError(PHONE_REGISTERED_ENTERPRISE, field="phone")
+            raise DomainError(
+                PHONE_REGISTERED_ENTERPRISE, code="phone_registered_enterprise", field="phone"
+            )
         user = account_services.user_register(
             phone=phone, password=password, agreement_accepted=True
         )
     else:
         if not user.is_active:
-            raise DomainError(account_services.ACCOUNT_DISABLED)
+            raise DomainError(account_services.ACCOUNT_DISABLED, code="account_disabled")
         account_services.user_agreement_accept(user=user)
     enterprise = enterprise_register(
         name=name,
@@ -328,12 +336,14 @@ def enterprise_register(
     ``admin_user`` is the account just created (or found) for 管理员手机号.
     """
     if not admin_user.is_active:
-        raise DomainError(ACCOUNT_DISABLED, field="phone")
+        raise DomainError(ACCOUNT_DISABLED, code="account_disabled", field="phone")
     if _verified_elsewhere(admin_user, enterprise=None) is not None:
-        raise DomainError(ADMIN_IN_OTHER_ENTERPRISE, field="phone")
+        raise DomainError(
+            ADMIN_IN_OTHER_ENTERPRISE, code="admin_in_other_enterprise", field="phone"
+        )
     code = _clean_credit_code(credit_code)
     if Enterprise.objects.filter(credit_code=code).exists():
-        raise DomainError(MSG_CREDIT_CODE_TAKEN, field="credit_code")
+        raise DomainError(MSG_CREDIT_CODE_TAKEN, code="credit_code_taken", field="credit_code")
     enterprise = Enterprise(
         name=_clean_enterprise_name(name),
         credit_code=code,
@@ -363,8 +373,12 @@ def enterprise_register(
             membership.save()
     except IntegrityError as error:
         if Enterprise.objects.filter(credit_code=code).exists():
-            raise DomainError(MSG_CREDIT_CODE_TAKEN, field="credit_code") from error
-        raise DomainError(ADMIN_IN_OTHER_ENTERPRISE, field="phone") from error
+            raise DomainError(
+                MSG_CREDIT_CODE_TAKEN, code="credit_code_taken", field="credit_code"
+            ) from error
+        raise DomainError(
+            ADMIN_IN_OTHER_ENTERPRISE, code="admin_in_other_enterprise", field="phone"
+        ) from error
     audit_record(
         action="membership.added",
         actor=admin_user,
@@ -393,7 +407,9 @@ def enterprise_update_profile(
     locked = Enterprise.objects.select_for_update().get(pk=enterprise.pk)
     code = _clean_credit_code(credit_code)
     if Enterprise.objects.filter(credit_code=code).exclude(pk=locked.pk).exists():
-        raise DomainError(MSG_CREDIT_CODE_OF_ANOTHER, field="credit_code")
+        raise DomainError(
+            MSG_CREDIT_CODE_OF_ANOTHER, code="credit_code_of_another", field="credit_code"
+        )
     locked.name = _clean_enterprise_name(name)
     locked.credit_code = code
     locked.address = (address or "").strip()
@@ -405,7 +421,9 @@ def enterprise_update_profile(
         with transaction.atomic():
             locked.save()
     except IntegrityError as error:
-        raise DomainError(MSG_CREDIT_CODE_OF_ANOTHER, field="credit_code") from error
+        raise DomainError(
+            MSG_CREDIT_CODE_OF_ANOTHER, code="credit_code_of_another", field="credit_code"
+        ) from error
     return locked
 
 
@@ -433,24 +451,18 @@ def membership_invite(
     # The row lock queues this invite behind a running bulk import of the same
     # enterprise (membership_invite_bulk), so the two never insert the same phone.
     current = Enterprise.objects.select_for_update().get(pk=enterprise.pk)
-    if not current.is_profile_complete:
-        raise DomainError(PROFILE_INCOMPLETE)
-    phone = normalize_mobile(phone)
-    if not is_mobile(phone):
-        raise DomainError(PHONE_INVALID, field="phone")
-    if position not in Membership.Position.values:
-        raise DomainError(POSITION_INVALID, field="position")
-    province, city = _clean_region(province, city)
-    name = clean_person_name(name)
+    # by_admin: _admin_membership above refuses anyone else.
+    refusal = admission_gate(by_admin=True, profile_complete=current.is_profile_complete)
+    if refusal is not None:
+        raise refusal
+    row = member_row_clean(
+        InviteRow(ref=0, phone=phone, position=position, name=name, province=province, city=city)
+    )
+    phone, name, province, city = row.phone, row.name, row.province, row.city
     member_refusals_peek(by=by).raise_if_refused(field="phone")
 
+    # Load: the account, its membership elsewhere and this enterprise's row (locked).
     user = User.objects.filter(phone=phone).first()
-    if user is not None and (
-        not user.is_active or _verified_elsewhere(user, enterprise=current) is not None
-    ):
-        member_refusal_count(by=by)
-        raise DomainError(PHONE_NOT_ADDABLE, code="phone_not_addable", field="phone")
-
     existing = (
         Membership.objects.select_for_update()
         .filter(enterprise=current, phone=phone, status__in=Membership.ACTIVE_STATUSES)
@@ -462,10 +474,21 @@ def membership_invite(
             .filter(enterprise=current, user=user, status__in=Membership.ACTIVE_STATUSES)
             .first()
         )
-    if existing is not None and existing.status == Membership.Status.VERIFIED:
-        raise DomainError(PHONE_ALREADY_MEMBER, field="phone")
+    facts = PhoneFacts(
+        here=Here(existing.status) if existing is not None else Here.NONE,
+        account_disabled=user is not None and not user.is_active,
+        verified_elsewhere=user is not None
+        and _verified_elsewhere(user, enterprise=current) is not None,
+    )
+    # Decide; the invitation limits are checked when the link is issued.
+    decision = admission_decide(facts, bulk=False)
+    if decision.refused:
+        if decision.code == "phone_not_addable":
+            member_refusal_count(by=by)
+        raise decision.error()
 
-    if existing is not None:
+    # Write.
+    if decision.outcome is Outcome.RESEND:
         membership = existing
         membership.name = name or membership.name
         membership.position = position
@@ -490,7 +513,9 @@ def membership_invite(
             membership.save()
     except IntegrityError as error:
         # Another admin request added the same phone a moment ago.
-        raise DomainError(PHONE_ALREADY_MEMBER, field="phone") from error
+        raise DomainError(
+            PHONE_ALREADY_MEMBER, code="phone_already_member", field="phone"
+        ) from error
     token = _issue_invitation(membership=membership, by=by)
     if existing is None:
         audit_record(
@@ -512,14 +537,14 @@ def invitation_resend(*, membership: Membership, by: User) -> str:
     )
     _admin_membership(locked.enterprise, by)
     if locked.status != Membership.Status.PENDING:
-        raise DomainError(MEMBER_NOT_PENDING)
+        raise DomainError(MEMBER_NOT_PENDING, code="member_not_pending")
     return _issue_invitation(membership=locked, by=by)
 
 
 def _invitation_for_token(token: str) -> Invitation:
     invitation = selectors.invitation_for_token(token)
     if invitation is None:
-        raise DomainError(INVITATION_INVALID)
+        raise DomainError(INVITATION_INVALID, code="invitation_invalid")
     return invitation
 
 
@@ -527,13 +552,34 @@ def invitation_check(invitation: Invitation, *, now: datetime.datetime | None = 
     """Raise the DomainError that says why ``invitation`` cannot be accepted, if it cannot."""
     now = now or timezone.now()
     if invitation.used_at is not None:
-        raise DomainError(INVITATION_USED)
+        raise DomainError(INVITATION_USED, code="invitation_used")
     if invitation.membership.status != Membership.Status.PENDING:
-        raise DomainError(INVITATION_MEMBER_GONE)
+        raise DomainError(INVITATION_MEMBER_GONE, code="invitation_member_gone")
     if invitation.revoked_at is not None:
-        raise DomainError(INVITATION_REVOKED)
+        raise DomainError(INVITATION_REVOKED, code="invitation_revoked")
     if invitation.is_expired(now):
-        raise DomainError(INVITATION_EXPIRED)
+        raise DomainError(INVITATION_EXPIRED, code="invitation_expired")
+
+
+def invitation_check_user(invitation: Invitation, *, user: User) -> None:
+    """Raise why ``user`` may not accept ``invitation``, if they may not: a disabled
+    account, another phone than the invited one, or a member of another enterprise (one
+    enterprise at a time). The link page asks before offering 确认加入; the accept
+    asks again."""
+    membership = invitation.membership
+    if not user.is_active:
+        raise DomainError(ACCOUNT_DISABLED, code="account_disabled")
+    if user.phone != membership.phone or membership.user_id not in (None, user.pk):
+        raise DomainError(
+            INVITATION_WRONG_PHONE.format(phone=mask_mobile(membership.phone)),
+            code="invitation_wrong_phone",
+        )
+    other = _verified_elsewhere(user, enterprise=membership.enterprise)
+    if other is not None:
+        raise DomainError(
+            INVITATION_OTHER_ENTERPRISE.format(enterprise=other.enterprise.name),
+            code="invitation_other_enterprise",
+        )
 
 
 @transaction.atomic
@@ -548,13 +594,7 @@ def invitation_accept(*, token: str, user: User) -> Membership:
     membership = invitation.membership
     now = timezone.now()
     invitation_check(invitation, now=now)
-    if not user.is_active:
-        raise DomainError(ACCOUNT_DISABLED)
-    if user.phone != membership.phone or membership.user_id not in (None, user.pk):
-        raise DomainError(INVITATION_WRONG_PHONE.format(phone=mask_mobile(membership.phone)))
-    other = _verified_elsewhere(user, enterprise=membership.enterprise)
-    if other is not None:
-        raise DomainError(INVITATION_OTHER_ENTERPRISE.format(enterprise=other.enterprise.name))
+    invitation_check_user(invitation, user=user)
 
     # Claim the link: of two concurrent accepts only one UPDATE matches (PostgreSQL
     # re-checks the WHERE clause after the first commits); the loser gets 0 rows.
@@ -562,7 +602,7 @@ def invitation_accept(*, token: str, user: User) -> Membership:
         pk=invitation.pk, used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now
     ).update(used_at=now, used_by=user, updated_at=now)
     if claimed != 1:
-        raise DomainError(INVITATION_USED)
+        raise DomainError(INVITATION_USED, code="invitation_used")
     try:
         with transaction.atomic():
             transition(
@@ -576,10 +616,13 @@ def invitation_accept(*, token: str, user: User) -> Membership:
     except IntegrityError as error:
         # Verified in another enterprise by a concurrent accept: the unique constraint
         # on verified memberships decided. Everything above rolls back with this error.
-        raise DomainError(INVITATION_OTHER_ENTERPRISE.format(enterprise="其他企业")) from error
+        raise DomainError(
+            INVITATION_OTHER_ENTERPRISE.format(enterprise="其他企业"),
+            code="invitation_other_enterprise",
+        ) from error
     except (TransitionConflict, TransitionNotAllowed) as error:
         # Removed (or confirmed) by someone else since the link was checked.
-        raise DomainError(INVITATION_MEMBER_GONE) from error
+        raise DomainError(INVITATION_MEMBER_GONE, code="invitation_member_gone") from error
     return membership
 
 
@@ -597,7 +640,7 @@ def membership_remove(*, membership: Membership, by: User) -> Membership:
     if locked.status == Membership.Status.REMOVED:
         return locked
     if locked.role == Membership.Role.ADMIN:
-        raise DomainError(CANNOT_REMOVE_ADMIN)
+        raise DomainError(CANNOT_REMOVE_ADMIN, code="cannot_remove_admin")
     now = timezone.now()
     transition(
         locked,
@@ -658,44 +701,10 @@ def membership_phone_changed(*, user: User) -> int:
 BULK_CHUNK = 500
 
 
-class InviteRow(NamedTuple):
-    """One member to invite in bulk; ``ref`` identifies it to the caller (the Excel row)."""
-
-    ref: int
-    phone: str
-    position: str
-    name: str = ""
-    province: str = ""
-    city: str = ""
-
-
 class BulkInviteResult(NamedTuple):
     invited: list[tuple[int, Membership]]  # (ref, the new 待验证 row)
     skipped: list[tuple[int, str]]  # (ref, why): already in this enterprise's list
     failed: list[tuple[int, str]]  # (ref, the refusal a single invite would give)
-
-
-def _chunks(items: list, size: int = BULK_CHUNK):
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-def _bulk_row_error(row: InviteRow) -> tuple[InviteRow, str | None]:
-    """The row with its values normalised, and the first problem a single invite finds."""
-    phone = normalize_mobile(row.phone)
-    row = row._replace(phone=phone, name=(row.name or "").strip())
-    if not is_mobile(phone):
-        return row, PHONE_INVALID
-    if row.position not in Membership.Position.values:
-        return row, POSITION_INVALID
-    try:
-        province, city = _clean_region(row.province, row.city)
-    except DomainError as error:
-        return row, error.message
-    error = person_name_error(row.name)
-    if error is not None:
-        return row, error[0]
-    return row._replace(province=province, city=city), None
 
 
 @transaction.atomic
@@ -704,9 +713,9 @@ def membership_invite_bulk(
 ) -> BulkInviteResult:
     """批量导入 → 确认导入: ``membership_invite`` for many phones at once, same rules.
 
-    Sized for thousands of rows: the checks run as a handful of queries per 500 phones
-    (existing members, accounts, memberships elsewhere, invitations of the last day)
-    instead of a dozen per row, and rows and links are written with ``bulk_create``.
+    Load (the enterprise locked, then a handful of queries per 500 phones), decide
+    (:func:`ipms.enterprises.admission.bulk_plan`, pure), write (``bulk_create`` of rows
+    and links, the SMS after commit, one audit row).
 
     Differences from inviting one by one, on purpose:
 
@@ -715,118 +724,98 @@ def membership_invite_bulk(
     * a phone listed twice counts once (the first row wins);
     * rows beyond the enterprise's daily invitation cap fail with a message saying so,
       and can be imported the next day (the rows already done are then skipped).
-
-    All rows are written in one transaction and every SMS leaves after it commits.
     """
     _admin_membership(enterprise, by)
     # Locked: a second import (or a single invite) of this enterprise waits for this one,
-    # so the existence checks below stay true until commit.
+    # so the facts loaded below stay true until commit.
     current = Enterprise.objects.select_for_update().get(pk=enterprise.pk)
-    if not current.is_profile_complete:
-        raise DomainError(PROFILE_INCOMPLETE)
+    # by_admin: _admin_membership above refuses anyone else.
+    refusal = admission_gate(by_admin=True, profile_complete=current.is_profile_complete)
+    if refusal is not None:
+        raise refusal
     _check_name_for_sms(current)
     now = timezone.now()
-    skipped: list[tuple[int, str]] = []
-    failed: list[tuple[int, str]] = []
-
-    candidates: list[InviteRow] = []
-    seen: set[str] = set()
-    for raw in rows:
-        row, error = _bulk_row_error(raw)
-        if error is not None:
-            failed.append((row.ref, error))
-        elif row.phone in seen:
-            skipped.append((row.ref, "与前面的行手机号重复"))
-        else:
-            seen.add(row.phone)
-            candidates.append(row)
-
-    phones = [row.phone for row in candidates]
-    here: set[str] = set()
-    accounts: dict[str, User] = {}
-    elsewhere: set[str] = set()
-    sent_today: dict[str, int] = {}
-    since = now - datetime.timedelta(days=1)
-    for chunk in _chunks(phones):
-        here.update(
-            phone
-            for pair in Membership.objects.filter(
-                enterprise=current, status__in=Membership.ACTIVE_STATUSES
-            )
-            .filter(models_q_phone_or_user_phone(chunk))
-            .values_list("phone", "user__phone")
-            for phone in pair
-            if phone
+    facts = selectors.admission_facts(
+        current, admission.bulk_cleaned_phones(rows), invitations_since=now - INVITATION_WINDOW
+    )
+    plan = bulk_plan(rows, facts, _invitation_limits(current, now=now))
+    to_create = _bulk_members(current, by=by, plan=plan, facts=facts)
+    tokens = _bulk_write(to_create, by=by, now=now)
+    for (_, membership), token in zip(to_create, tokens, strict=True):
+        _send_invitation_sms(membership, token)
+    # One audit row for the whole import, with its counts (not one per member).
+    audit_record(
+        action="membership.imported",
+        actor=by,
+        role=AuditRole.ENTERPRISE_ADMIN,
+        enterprise_id=current.pk,
+        obj=current,
+        details={
+            "rows": len(rows),
+            "invited": len(to_create),
+            "skipped": len(plan.skipped),
+            "failed": len(plan.failed),
+        },
+    )
+    if to_create:
+        logger.info(
+            "bulk invite: enterprise=%s invited=%s skipped=%s failed=%s",
+            current.pk,
+            len(to_create),
+            len(plan.skipped),
+            len(plan.failed),
         )
-        accounts.update(
-            (user.phone, user)
-            for user in User.objects.filter(phone__in=chunk).only("id", "phone", "is_active")
-        )
-        elsewhere.update(
-            Membership.objects.filter(user__phone__in=chunk, status=Membership.Status.VERIFIED)
-            .exclude(enterprise=current)
-            .values_list("user__phone", flat=True)
-        )
-        sent_today.update(
-            Invitation.objects.filter(membership__phone__in=chunk, created_at__gte=since)
-            .values("membership__phone")
-            .annotate(n=Count("id"))
-            .values_list("membership__phone", "n")
-        )
+    return BulkInviteResult(invited=to_create, skipped=plan.skipped, failed=plan.failed)
 
-    budget = _enterprise_invitations_left(current.pk, now=now)
-    to_create: list[tuple[int, Membership]] = []
-    sms_refused: str | None = None  # the platform's SMS budget ran out during this import
-    for row in candidates:
-        user = accounts.get(row.phone)
-        if row.phone in here:
-            skipped.append((row.ref, PHONE_ALREADY_MEMBER))
-        elif (user is not None and not user.is_active) or row.phone in elsewhere:
-            # Checked (and counted) at the preview already; this is a change since then.
-            failed.append((row.ref, PHONE_NOT_ADDABLE))
-        elif sent_today.get(row.phone, 0) >= INVITATIONS_PER_PHONE_PER_DAY:
-            failed.append((row.ref, TOO_MANY_INVITATIONS))
-        elif len(to_create) >= budget:
-            failed.append((row.ref, enterprise_daily_limit_message()))
-        elif sms_refused is not None:
-            failed.append((row.ref, sms_refused))
-        else:
-            try:
-                # Counted before the rows are written: a conflict below (nothing
-                # written) leaves these counts spent, which only errs on the safe side.
-                _sms_budget_consume()
-            except DomainError as error:
-                sms_refused = error.message
-                failed.append((row.ref, sms_refused))
-                continue
-            membership = Membership(
-                enterprise=current,
-                user=user,
-                phone=row.phone,
-                name=row.name,
-                position=row.position,
-                province=row.province,
-                city=row.city,
-                role=Membership.Role.LEARNER,
-                status=Membership.Status.PENDING,
-                invited_by=by,
-            )
-            # Field and region checks only: the foreign keys are known to exist and the
-            # constraints are the database's job (one query per row otherwise).
-            _full_clean(
-                membership,
-                exclude=["enterprise", "user", "invited_by", "removed_by"],
-                validate_unique=False,
-                validate_constraints=False,
-            )
-            to_create.append((row.ref, membership))
 
+def _bulk_members(
+    enterprise: Enterprise, *, by: User, plan: BulkPlan, facts: dict[str, PhoneFacts]
+) -> list[tuple[int, Membership]]:
+    """The 待验证 rows of the plan's invitations, each counted in the platform's SMS
+    budget first; once the budget refuses, that row and the rest fail with its message."""
+    members: list[tuple[int, Membership]] = []
+    for index, row in enumerate(plan.invite):
+        try:
+            # Counted before the rows are written: a conflict later (nothing written)
+            # leaves these counts spent, which only errs on the safe side.
+            _sms_budget_consume()
+        except DomainError as error:
+            plan.failed.extend((rest.ref, error.message) for rest in plan.invite[index:])
+            break
+        membership = Membership(
+            enterprise=enterprise,
+            user_id=facts.get(row.phone, PhoneFacts()).account_id,
+            phone=row.phone,
+            name=row.name,
+            position=row.position,
+            province=row.province,
+            city=row.city,
+            role=Membership.Role.LEARNER,
+            status=Membership.Status.PENDING,
+            invited_by=by,
+        )
+        # Field and region checks only: the foreign keys are known to exist and the
+        # constraints are the database's job (one query per row otherwise).
+        _full_clean(
+            membership,
+            exclude=["enterprise", "user", "invited_by", "removed_by"],
+            validate_unique=False,
+            validate_constraints=False,
+        )
+        members.append((row.ref, membership))
+    return members
+
+
+def _bulk_write(
+    members: list[tuple[int, Membership]], *, by: User, now: datetime.datetime
+) -> list[str]:
+    """Insert the rows and one link each; returns the raw tokens, in the same order."""
     tokens: list[str] = []
     invitations: list[Invitation] = []
     try:
         with transaction.atomic():
-            Membership.objects.bulk_create([m for _, m in to_create], batch_size=BULK_CHUNK)
-            for _, membership in to_create:
+            Membership.objects.bulk_create([m for _, m in members], batch_size=BULK_CHUNK)
+            for _, membership in members:
                 token = Invitation.new_token()
                 tokens.append(token)
                 invitations.append(
@@ -841,38 +830,8 @@ def membership_invite_bulk(
     except IntegrityError as error:
         # A member was added outside this enterprise's lock (e.g. verified elsewhere a
         # moment ago); nothing was written, the admin may simply confirm again.
-        raise DomainError(BULK_CONFLICT) from error
-
-    for (_, membership), token in zip(to_create, tokens, strict=True):
-        _send_invitation_sms(membership, token)
-    # One audit row for the whole import, with its counts (not one per member).
-    audit_record(
-        action="membership.imported",
-        actor=by,
-        role=AuditRole.ENTERPRISE_ADMIN,
-        enterprise_id=current.pk,
-        obj=current,
-        details={
-            "rows": len(rows),
-            "invited": len(to_create),
-            "skipped": len(skipped),
-            "failed": len(failed),
-        },
-    )
-    if to_create:
-        logger.info(
-            "bulk invite: enterprise=%s invited=%s skipped=%s failed=%s",
-            current.pk,
-            len(to_create),
-            len(skipped),
-            len(failed),
-        )
-    return BulkInviteResult(invited=to_create, skipped=skipped, failed=failed)
-
-
-def models_q_phone_or_user_phone(phones: list[str]):
-    """Rows invited under one of ``phones``, or linked to an account that now has one."""
-    return Q(phone__in=phones) | Q(user__phone__in=phones)
+        raise DomainError(BULK_CONFLICT, code="bulk_conflict") from error
+    return tokens
 
 
 # --- 账号激活 -------------------------------------------------------------------------------

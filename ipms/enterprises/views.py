@@ -63,8 +63,6 @@ MEMBER_REMOVED = "已移除成员 {who}。其学习记录仍保留在其个人�
 MEMBER_ALREADY_REMOVED = "该成员已移除。"
 INVITATION_RESENT = "已重新发送邀请短信至 {phone}，之前的链接已失效。"
 IMPORT_EXPIRED = "导入预览已过期或不存在，请重新上传文件。"
-IMPORT_NOTHING = "没有可导入的成员。"
-IMPORT_INCOMPLETE = services.PROFILE_INCOMPLETE
 
 
 def _posted(request):
@@ -348,14 +346,12 @@ def member_import(request, enterprise):
         elif form.is_valid():
             upload = form.cleaned_data["file"]
             try:
-                rows = imports.parse_workbook(upload)
+                preview_id = imports.member_import_upload(
+                    enterprise=enterprise, by=request.user, upload=upload
+                )
             except imports.ImportFileError as error:
                 form.add_error("file", error.message)
             else:
-                imports.check_rows(enterprise, rows, by=request.user)
-                preview_id = imports.preview_store(
-                    enterprise=enterprise, user=request.user, filename=upload.name, rows=rows
-                )
                 return redirect("enterprises:member_import_preview", preview_id=preview_id)
     context = {"enterprise": enterprise, "form": form, "blocked": blocked}
     return render(request, "enterprises/member_import.html", context)
@@ -392,56 +388,12 @@ def member_import_preview(request, enterprise, preview_id):
 
 
 def _import_confirm(request, enterprise, preview):
-    preview_url = reverse("enterprises:member_import_preview", args=[preview.id])
-    if not enterprise.is_profile_complete:
-        messages.error(request, IMPORT_INCOMPLETE)
-        return redirect(preview_url)
-    rows = [
-        services.InviteRow(
-            ref=row.row,
-            phone=row.phone,
-            position=row.position,
-            name=row.name,
-            province=row.province,
-            city=row.city,
-        )
-        for row in preview.ok_rows
-    ]
-    if not rows:
-        messages.error(request, IMPORT_NOTHING)
-        return redirect(preview_url)
-    if not imports.import_claim(enterprise=enterprise, preview_id=preview.id):
-        # A double click or a re-submit: the first request imports, this one waits for it.
-        return redirect("enterprises:member_import_result", preview_id=preview.id)
+    """确认导入: the service imports once (a double click waits for the first request)."""
     try:
-        result = services.membership_invite_bulk(enterprise=enterprise, by=request.user, rows=rows)
+        imports.member_import_confirm(enterprise=enterprise, by=request.user, preview=preview)
     except DomainError as error:
-        imports.import_release(enterprise=enterprise, preview_id=preview.id)
         messages.error(request, error.message)
-        return redirect(preview_url)
-    except Exception:
-        imports.import_release(enterprise=enterprise, preview_id=preview.id)
-        raise
-    by_row = {row.row: row for row in preview.rows}
-
-    def described(pairs):
-        return [
-            {"row": ref, "phone": by_row[ref].phone, "name": by_row[ref].name, "reason": reason}
-            for ref, reason in pairs
-        ]
-
-    imports.result_store(
-        enterprise=enterprise,
-        preview_id=preview.id,
-        result={
-            "filename": preview.filename,
-            "invited": len(result.invited),
-            "skipped": described(result.skipped),
-            "failed": described(result.failed),
-            "preview_skipped": preview.skip_count,
-            "preview_errors": preview.error_count,
-        },
-    )
+        return redirect("enterprises:member_import_preview", preview_id=preview.id)
     return redirect("enterprises:member_import_result", preview_id=preview.id)
 
 
@@ -465,7 +417,8 @@ WRONG_ACCOUNT = (
     "该邀请是发给手机号 {invited} 的，您当前登录的账号是 {current}。"
     "请先安全退出，再用该手机号登录后打开此链接。"
 )
-OTHER_ENTERPRISE = services.INVITATION_OTHER_ENTERPRISE
+# The link page's answer to a refusal of services.invitation_check_user (else 410 Gone).
+REFUSAL_STATUS = {"invitation_other_enterprise": 409, "account_disabled": 403}
 
 
 def _invitation_page(request, template: str, context: dict, status: int = 200):
@@ -521,10 +474,11 @@ def invitation_link(request, token: str):
         return _invitation_page(request, "login", {**context, "login_url": login_url})
     if user.pk != account.pk:
         return _wrong_account(request, context, user)
-    other = selectors.membership_of(user)
-    if other is not None and other.enterprise_id != membership.enterprise_id:
-        message = OTHER_ENTERPRISE.format(enterprise=other.enterprise.name)
-        return _refused(request, message, status=409, invitation=invitation)
+    try:
+        services.invitation_check_user(invitation, user=user)
+    except DomainError as error:
+        status = REFUSAL_STATUS.get(error.code, 410)
+        return _refused(request, error.message, status=status, invitation=invitation)
     if request.method == "POST":
         try:
             services.invitation_accept(token=token, user=user)

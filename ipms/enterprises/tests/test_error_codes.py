@@ -9,6 +9,8 @@ from ipms.core.phone import PHONE_INVALID
 from ipms.enterprises import services
 from ipms.enterprises.models import Membership
 
+from .factories import MembershipFactory, UserFactory
+
 pytestmark = pytest.mark.django_db
 
 PHONE = "13600002925"
@@ -88,3 +90,27 @@ def test_another_refusal_on_the_phone_field_is_not_account_exists(
         )
     assert caught.value.code == "phone_invalid"
     assert not User.objects.filter(phone=PHONE).exists()
+
+
+def test_the_link_page_and_the_accept_share_one_check(
+    client, enterprise, admin_user, other_enterprise, monkeypatch
+):
+    """The page refuses what the accept would refuse, by the service's code and words."""
+    user = UserFactory(phone=PHONE)
+    invitation_row, token = _invite(enterprise, admin_user)
+    MembershipFactory(enterprise=other_enterprise, user=user)
+    invitation = invitation_row.invitations.get()
+    with pytest.raises(DomainError) as caught:
+        services.invitation_check_user(invitation, user=user)
+    assert caught.value.code == "invitation_other_enterprise"
+    assert other_enterprise.name in caught.value.message
+
+    # The page answers with whatever the service says (here: reworded).
+    def reworded(invitation, *, user):
+        raise DomainError("换了说法。", code="invitation_other_enterprise")
+
+    monkeypatch.setattr(services, "invitation_check_user", reworded)
+    client.force_login(user)
+    response = client.get(f"/j/{token}/")
+    assert response.status_code == 409
+    assert "换了说法。" in response.content.decode()

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from ipms.accounts.tests.factories import UserFactory
 from ipms.core.errors import DomainError
 from ipms.core.phone import PHONE_INVALID
-from ipms.enterprises import imports, services
+from ipms.enterprises import imports, messages, services
 from ipms.enterprises.models import Invitation, Membership
 from ipms.enterprises.services import InviteRow, membership_invite_bulk
 
@@ -204,8 +204,8 @@ def test_check_rows_finds_every_kind_of_problem(enterprise, other_enterprise):
     assert by_row[9].errors == ["与第2行的手机号重复"]
     assert by_row[10].skip == "已是本企业成员" and not by_row[10].errors
     assert by_row[11].skip.startswith("已是本企业成员") and not by_row[11].errors
-    assert by_row[12].errors == [services.PHONE_NOT_ADDABLE]
-    assert by_row[13].errors == [services.PHONE_NOT_ADDABLE]
+    assert by_row[12].errors == [messages.PHONE_NOT_ADDABLE]
+    assert by_row[13].errors == [messages.PHONE_NOT_ADDABLE]
     assert by_row[14].ok and (by_row[14].province, by_row[14].city) == ("320000", "320500")
     assert by_row[15].errors == ["姓名不能超过50个字。"]
     assert by_row[16].errors == ["姓名不能以 = + - @ 等符号开头。"]
@@ -325,7 +325,8 @@ def test_rows_that_became_members_between_preview_and_confirm_are_skipped(
     result = admin_client.get(
         reverse("enterprises:member_import_result", args=[preview_id])
     ).content.decode()
-    assert "已添加 2 位成员" in result and "该手机号已是本企业的成员" in result
+    # The result says what the preview says of such a row (one admission rule).
+    assert "已添加 2 位成员" in result and messages.SKIP_PENDING in result
     assert enterprise.memberships.filter(phone="13600002925").count() == 1
 
 
@@ -399,10 +400,10 @@ def test_bulk_keeps_the_single_invite_rules(enterprise, admin_user, other_enterp
     )
     assert [ref for ref, _ in result.invited] == [2, 5]
     assert dict(result.failed) == {
-        3: services.PHONE_NOT_ADDABLE,
-        4: services.PHONE_NOT_ADDABLE,
+        3: messages.PHONE_NOT_ADDABLE,
+        4: messages.PHONE_NOT_ADDABLE,
         20: PHONE_INVALID,
-        21: services.POSITION_INVALID,
+        21: messages.POSITION_INVALID,
         22: "所选城市不属于所选省份，请重新选择。",
     }
     assert dict(result.skipped) == {6: "与前面的行手机号重复"}
@@ -424,7 +425,7 @@ def test_bulk_respects_the_per_phone_daily_invitation_limit(db):
         services.membership_invite(enterprise=enterprise, by=admin, phone=phone, position="legal")
     enterprise, admin = enterprise_with_admin()
     result = membership_invite_bulk(enterprise=enterprise, by=admin, rows=rows_for(phone))
-    assert dict(result.failed) == {2: services.TOO_MANY_INVITATIONS}
+    assert dict(result.failed) == {2: messages.TOO_MANY_INVITATIONS}
 
 
 def test_bulk_respects_the_enterprise_daily_cap(enterprise, admin_user, settings, sms_outbox):

@@ -8,7 +8,7 @@ are limited per admin (MEMBER_REFUSAL_RATE), so a list of phones cannot be looke
 import pytest
 from django.urls import reverse
 
-from ipms.enterprises import imports, services
+from ipms.enterprises import imports, messages
 from ipms.enterprises.models import Membership
 
 from .factories import MembershipFactory, UserFactory
@@ -42,7 +42,7 @@ def test_add_member_gives_one_answer_for_both(admin_client, outsiders, other_ent
         body = response.content.decode()
         assert other_enterprise.name not in body
         assert not any(word in body for word in REVEALING), body
-    assert answers == [[services.PHONE_NOT_ADDABLE]] * 2
+    assert answers == [[messages.PHONE_NOT_ADDABLE]] * 2
 
 
 def test_the_import_preview_gives_one_answer_for_both(admin_client, outsiders, other_enterprise):
@@ -50,7 +50,7 @@ def test_the_import_preview_gives_one_answer_for_both(admin_client, outsiders, o
     response = admin_client.post(IMPORT, {"file": upload(content)})
     preview = admin_client.get(response["Location"])
     rows = preview.context["error_rows"]
-    assert [row.errors for row in rows] == [[services.PHONE_NOT_ADDABLE]] * 2
+    assert [row.errors for row in rows] == [[messages.PHONE_NOT_ADDABLE]] * 2
     body = preview.content.decode()
     assert other_enterprise.name not in body
     # The template's 填写说明 states the rule in general; the page names no case.
@@ -61,7 +61,7 @@ def test_refusals_are_limited_per_admin(settings, admin_client, outsiders, sms_o
     settings.MEMBER_REFUSAL_RATE = "3/d"
     for _ in range(3):
         assert add(admin_client, ELSEWHERE).context["form"].errors["phone"] == [
-            services.PHONE_NOT_ADDABLE
+            messages.PHONE_NOT_ADDABLE
         ]
     # Spent: now even a phone that could be added gets the limit's answer (so the answer
     # tells nothing), and nothing is written or sent.
@@ -84,7 +84,7 @@ def test_another_admin_has_a_count_of_their_own(
         .startswith("无法添加的手机号过多")
     )
     client.force_login(other_admin)
-    assert add(client, DISABLED).context["form"].errors["phone"] == [services.PHONE_NOT_ADDABLE]
+    assert add(client, DISABLED).context["form"].errors["phone"] == [messages.PHONE_NOT_ADDABLE]
 
 
 def test_an_import_stops_answering_when_the_limit_is_spent(
@@ -97,9 +97,9 @@ def test_an_import_stops_answering_when_the_limit_is_spent(
         for n, phone in enumerate(phones, start=2)
     ]
     imports.check_rows(enterprise, rows, by=admin_user)
-    assert rows[0].errors == [services.PHONE_NOT_ADDABLE]
+    assert rows[0].errors == [messages.PHONE_NOT_ADDABLE]
     assert rows[1].ok  # answered before the limit was reached
-    assert rows[2].errors == [services.PHONE_NOT_ADDABLE]  # the second, the last answered
+    assert rows[2].errors == [messages.PHONE_NOT_ADDABLE]  # the second, the last answered
     for row in rows[3:]:
         # Good phones too: past the limit no row says whether its phone is free.
         assert len(row.errors) == 1 and row.errors[0].startswith("无法添加的手机号过多")

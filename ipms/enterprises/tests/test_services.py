@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from ipms.accounts.tests.factories import UserFactory
 from ipms.core.errors import DomainError
-from ipms.enterprises import services
+from ipms.enterprises import messages, services
 from ipms.enterprises.models import Enterprise, Invitation, Membership
 from ipms.enterprises.services import (
     enterprise_register,
@@ -231,7 +231,7 @@ def test_invite_is_refused_while_the_profile_is_incomplete(admin_user):
 def test_the_gate_reads_the_current_profile_not_a_stale_copy(enterprise, admin_user):
     stale = Enterprise.objects.get(pk=enterprise.pk)
     Enterprise.objects.filter(pk=enterprise.pk).update(address="")
-    with refused(services.PROFILE_INCOMPLETE):
+    with refused(messages.PROFILE_INCOMPLETE):
         invite_member(stale, admin_user)
 
 
@@ -239,7 +239,7 @@ def test_invite_refuses_a_phone_verified_in_another_enterprise(
     enterprise, admin_user, other_enterprise
 ):
     member = MembershipFactory(enterprise=other_enterprise, user=UserFactory(phone=NEW_PHONE))
-    with refused(services.PHONE_NOT_ADDABLE) as caught:
+    with refused(messages.PHONE_NOT_ADDABLE) as caught:
         invite_member(enterprise, admin_user)
     assert caught.value.field == "phone"
     assert not enterprise.memberships.filter(phone=NEW_PHONE).exists()
@@ -249,7 +249,7 @@ def test_invite_refuses_a_phone_verified_in_another_enterprise(
 def test_invite_refuses_the_admin_of_another_enterprise(
     enterprise, admin_user, other_enterprise, other_admin
 ):
-    with refused(services.PHONE_NOT_ADDABLE):
+    with refused(messages.PHONE_NOT_ADDABLE):
         invite_member(enterprise, admin_user, phone=other_admin.phone)
 
 
@@ -291,7 +291,7 @@ def test_inviting_a_pending_phone_again_resends_with_the_new_details(
 
 def test_inviting_again_within_a_minute_is_refused(enterprise, admin_user):
     invite_member(enterprise, admin_user)
-    with refused(services.RESEND_TOO_SOON):
+    with refused(messages.RESEND_TOO_SOON):
         invite_member(enterprise, admin_user)
 
 
@@ -303,7 +303,7 @@ def test_one_phone_gets_at_most_five_invitations_a_day(db):
     for enterprise, admin in enterprises[:5]:
         invite_member(enterprise, admin)
     enterprise, admin = enterprises[5]
-    with refused(services.TOO_MANY_INVITATIONS) as caught:
+    with refused(messages.TOO_MANY_INVITATIONS) as caught:
         invite_member(enterprise, admin)
     assert caught.value.field == "phone"
 
@@ -351,7 +351,7 @@ def test_a_disabled_admin_cannot_invite(enterprise, admin_user):
 
 def test_a_disabled_account_cannot_be_invited(enterprise, admin_user):
     UserFactory(phone=NEW_PHONE, is_active=False)
-    with refused(services.PHONE_NOT_ADDABLE):
+    with refused(messages.PHONE_NOT_ADDABLE):
         invite_member(enterprise, admin_user)
 
 
@@ -380,7 +380,7 @@ def test_resend_revokes_the_previous_link(
 
 def test_resend_within_a_minute_is_refused(enterprise, admin_user):
     membership, _ = invite_member(enterprise, admin_user)
-    with refused(services.RESEND_TOO_SOON):
+    with refused(messages.RESEND_TOO_SOON):
         invitation_resend(membership=membership, by=admin_user)
 
 
@@ -559,7 +559,7 @@ def test_a_removed_member_can_join_another_enterprise(
 ):
     user = UserFactory(phone=NEW_PHONE)
     member = MembershipFactory(enterprise=enterprise, user=user)
-    with refused(services.PHONE_NOT_ADDABLE):
+    with refused(messages.PHONE_NOT_ADDABLE):
         invite_member(other_enterprise, other_admin)
     membership_remove(membership=member, by=admin_user)
     _, token = invite_member(other_enterprise, other_admin)

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ipms.accounts.tests.factories import UserFactory
-from ipms.enterprises import services
+from ipms.enterprises import messages
 from ipms.enterprises.models import Invitation, Membership
 from ipms.enterprises.services import membership_invite
 
@@ -263,7 +263,7 @@ def test_phone_in_another_enterprise_is_refused_next_to_the_phone(
     response = admin_client.post(ADD, add_data())
     assert response.status_code == 200
     # The same answer as for a disabled account: nothing about the other enterprise.
-    assert response.context["form"].errors["phone"] == [services.PHONE_NOT_ADDABLE]
+    assert response.context["form"].errors["phone"] == [messages.PHONE_NOT_ADDABLE]
     assert 'id="id_phone_error"' in response.content.decode()
     assert 'value="张总监"' in response.content.decode()
     assert sms_outbox == []
