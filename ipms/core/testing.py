@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import struct
 import threading
 from collections.abc import Callable
 
 import pytest
 from django.core.cache.backends.base import BaseCache
 from django.db import close_old_connections, connection
+
+from ipms.core import fonts
 
 POSTGRESQL_ONLY_REASON = (
     "needs PostgreSQL row locks; SQLite serialises all writers, so a race cannot happen "
@@ -78,8 +81,6 @@ WQY_MICROHEI = "truetype/wqy/wqy-microhei.ttc"
 
 def fake_font_collection(path, tags: list[bytes]):
     """A font collection whose faces start with ``tags``: all the lookup reads of a file."""
-    import struct
-
     path.parent.mkdir(parents=True, exist_ok=True)
     header = b"ttcf" + struct.pack(">HHI", 1, 0, len(tags))
     first = len(header) + 4 * len(tags)
@@ -99,8 +100,6 @@ def fake_wqy(root):
 @pytest.fixture
 def font_dir(tmp_path, monkeypatch, settings):
     """Only the fonts a test puts in the returned folder exist; fontconfig knows none."""
-    from ipms.core import fonts
-
     settings.CJK_FONT_PATH = ""
     monkeypatch.setattr(fonts, "FONT_DIRS", [str(tmp_path)])
     monkeypatch.setattr(fonts, "FC_LIST", "fc-list-not-installed")
