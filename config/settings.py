@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "ipms.enterprises",
     "ipms.content",
     "ipms.learning",
+    "ipms.exams",
     # The top layer: demo data naming every app above (docs/decisions/0006-layered-apps.md).
     "ipms.demo",
 ]

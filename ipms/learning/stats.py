@@ -8,8 +8,9 @@ Per learner and course:
 * 已学课程数 x/y — completed *published* lessons / published lessons (the manual calls
   lessons 课程 here: “已学课程数 (x/15)”);
 * 学分 — the course's :class:`~ipms.learning.policy.CreditPolicy` applied to the above;
-* 考试得分, 是否完成考试, 获得学习证明, 获得证书 — owned by the exams and credentials
-  issues; until then no score (``None``, shown “—”) and 否.
+* 考试得分, 是否完成考试 — the best graded attempt and whether there is one, from the exams
+  app through :mod:`ipms.learning.exam_results` (one query per page of learners);
+* 获得学习证明, 获得证书 — owned by the credentials issue; until then 否.
 
 Nothing is stored: every figure is read from the learning records when asked, so none
 can disagree with the records or with another page. A page of learners costs one query
@@ -28,6 +29,7 @@ from django.db.models.expressions import Window
 from django.db.models.functions import Coalesce, Rank
 
 from ipms.core.phone import mask_mobile
+from ipms.learning import exam_results
 from ipms.learning.models import Course, Enrollment, Lesson, LessonProgress, StudyDay
 from ipms.learning.policy import CreditPolicy
 
@@ -125,8 +127,15 @@ class CourseFigures:
         return "已完成" if self.exam_done else "未完成"
 
 
-def _figures(basis: CourseBasis, *, days: int, seconds: float, completed: int) -> CourseFigures:
-    exam_score = None  # the exams issue supplies the best attempt's score
+def _figures(
+    basis: CourseBasis,
+    *,
+    days: int,
+    seconds: float,
+    completed: int,
+    exam: exam_results.ExamStanding = exam_results.NO_STANDING,
+) -> CourseFigures:
+    exam_score = exam.score
     return CourseFigures(
         study_days=days,
         credited_seconds=float(seconds or 0),
@@ -136,11 +145,12 @@ def _figures(basis: CourseBasis, *, days: int, seconds: float, completed: int) -
             completed_lessons=completed, study_days=days, exam_score=exam_score
         ),
         exam_score=exam_score,
+        exam_done=exam.done,
     )
 
 
 def figures_for_users(*, basis: CourseBasis, user_ids: Iterable[int]) -> dict[int, CourseFigures]:
-    """Figures of many learners in one course: two queries, whatever their number.
+    """Figures of many learners in one course: three queries, whatever their number.
 
     Every id asked for gets an entry (zeros for a learner without records). Callers with
     thousands of learners pass them in chunks (see ``exports``).
@@ -166,6 +176,7 @@ def figures_for_users(*, basis: CourseBasis, user_ids: Iterable[int]) -> dict[in
         .annotate(days=Count("id"))
         .values_list("user_id", "days")
     )
+    exams = exam_results.standings(course=course, user_ids=ids)
     figures = {}
     for user_id in ids:
         mine = progress.get(user_id) or {}
@@ -174,12 +185,13 @@ def figures_for_users(*, basis: CourseBasis, user_ids: Iterable[int]) -> dict[in
             days=days.get(user_id, 0),
             seconds=mine.get("seconds") or 0.0,
             completed=mine.get("completed") or 0,
+            exam=exams.get(user_id, exam_results.NO_STANDING),
         )
     return figures
 
 
 def figures_for_user(*, basis: CourseBasis, user) -> CourseFigures:
-    """One learner's figures (the same code as a page of learners: two queries)."""
+    """One learner's figures (the same code as a page of learners: three queries)."""
     return figures_for_users(basis=basis, user_ids=[user.pk])[user.pk]
 
 
@@ -228,7 +240,11 @@ def ranked_learners(basis: CourseBasis) -> QuerySet[Enrollment]:
             seconds=Coalesce(_count_of(progress, Sum("credited_seconds")), 0.0),
         )
         .annotate(
-            credits=basis.policy.credits_sql(completed_lessons=F("completed"), study_days=F("days"))
+            credits=basis.policy.credits_sql(
+                completed_lessons=F("completed"),
+                study_days=F("days"),
+                exam_score=exam_results.best_score_sql(course=course, user_ref=OuterRef("user_id")),
+            )
         )
     )
 
