@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "ipms.content",
     "ipms.learning",
     "ipms.exams",
+    "ipms.credentials",
     # The top layer: demo data naming every app above (docs/decisions/0006-layered-apps.md).
     "ipms.demo",
 ]
@@ -289,6 +290,18 @@ FEEDBACK_RATE = env.str("FEEDBACK_RATE", default="5/h")
 # the client address is REMOTE_ADDR and a forged header cannot dodge rate limits.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 CJK_FONT_PATH = env.str("CJK_FONT_PATH", default="")
+
+# --- Learning proofs and certificates (docs/credentials.md) ---------------------------
+# The Ed25519 key that signs them: PEM (PKCS#8) or the base64url of the 32-byte seed.
+# Production needs it; the embedded mode generates one in CREDENTIAL_SIGNING_KEY_FILE.
+CREDENTIAL_SIGNING_KEY = env.str("CREDENTIAL_SIGNING_KEY", default="")
+CREDENTIAL_SIGNING_KEY_FILE = env.str(
+    "CREDENTIAL_SIGNING_KEY_FILE", default=str(VAR_DIR / "credentials" / "signing-key.pem")
+)
+# Public JWKs (a JSON list) of keys used before a rotation, still published.
+CREDENTIAL_RETIRED_PUBLIC_KEYS = env.str("CREDENTIAL_RETIRED_PUBLIC_KEYS", default="")
+# 证书查验 lookups per address (ipms.core.ratelimit policy credential_verify_ip).
+CREDENTIAL_VERIFY_RATE = env.str("CREDENTIAL_VERIFY_RATE", default="30/h")
 
 # --- Captcha (django-simple-captcha) ---------------------------------------------------
 CAPTCHA_LENGTH = 4

@@ -294,6 +294,15 @@ POLICIES: dict[str, Policy] = {
             _open,
             "请求过于频繁，请稍后再试。",
         ),
+        # 证书查验 lookups per address (ipms.credentials.views). Closed: the limit is what
+        # makes walking the number sequence pointless.
+        Policy(
+            "credential_verify_ip",
+            _ip,
+            SettingRate("CREDENTIAL_VERIFY_RATE"),
+            _closed,
+            "查验过于频繁，请 {wait}后再试。",
+        ),
     )
 }
 
