@@ -10,6 +10,7 @@ from django.utils.html import format_html
 from ipms.core.errors import DomainError
 from ipms.core.workflow import REASON_MAX_LENGTH
 from ipms.credentials import services
+from ipms.credentials.messages import REVOKE_REASON_REQUIRED
 from ipms.credentials.models import Credential
 
 
@@ -18,7 +19,7 @@ class RevokeForm(forms.Form):
         label="撤销原因",
         max_length=REASON_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": "请填写撤销原因。"},
+        error_messages={"required": REVOKE_REASON_REQUIRED},
     )
 
 

@@ -1,7 +1,7 @@
 """The Chinese messages of learning proofs and certificates, each written once."""
 
 NOT_A_LEARNER = "当前账号不能生成学习证明。"
-COURSE_UNAVAILABLE = "课程不存在或尚未发布。"
+COURSE_UNAVAILABLE = "该课程不存在或已下线，不能生成学习证明或证书。"
 CONDITIONS_NOT_MET = "尚未满足学习证明获取条件：学分 >= {credits} 分 且 考试得分 >= {score} 分。"
 NAME_MISSING = "请先在个人设置中填写姓名，学习证明上将印有您的姓名。"
 PROOF_EXISTS = "您已生成本课程的学习证明，学习证明生成后将无法修改。"
