@@ -90,15 +90,17 @@ def test_course_page_has_three_tabs_without_dead_buttons(learner_client, course)
     assert "本课程的考试将在考试功能上线后开放。" in html
     assert "学习证明获取条件：学分 &gt;= 6 分 且 考试得分 &gt;= 60 分。" in html
     assert "当前学分 <strong>0</strong> 分，当前考试得分 <strong>—</strong>" in html
-    assert "学习证明和内审员人才库合格证书将在证书功能上线后在这里生成。" in html
+    assert "学习证明生成后将无法修改。" in html
     exam_pane = html[html.index('id="pane-exam"') : html.index('id="pane-certificate"')]
     cert_pane = html[
         html.index('id="pane-certificate"') : html.index(
             "</section>", html.index('id="pane-certificate"')
         )
     ]
-    for pane in (exam_pane, cert_pane):
-        assert "<button" not in pane and "<a " not in pane
+    assert "<button" not in exam_pane and "<a " not in exam_pane
+    # 生成学习证明 is there, disabled, with the reason beside it (credentials' panel).
+    assert re.search(r'<button[^>]*data-testid="proof-generate" disabled', cert_pane)
+    assert "尚未满足学习证明获取条件" in cert_pane
 
 
 def test_course_page_for_a_learner_who_has_not_started(learner_client, course):
