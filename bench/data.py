@@ -299,7 +299,7 @@ def prepare(state_file: Path, throughput_learners: int, import_rows: int) -> dic
         "noop_session": pages[0]["session"],
         "throughput": _throughput(throughput_learners, sessions),
         "export": export,
-        "import": _import(sessions, state_file.parent, import_rows),
+        "import": _import(sessions, state_file.parent, import_rows) if import_rows else None,
         "sessions": sessions,
         "page_users": [scale.LARGE_LEARNER, scale.MEDIUM_LEARNER],
     }
@@ -323,7 +323,8 @@ def cleanup(state_file: Path) -> dict:
     PlaybackView.objects.filter(
         user__phone__in=data["page_users"], created_at__gte=parse_datetime(data["started"])
     ).delete()
-    Path(data["import"]["file"]).unlink(missing_ok=True)
+    if data["import"]:
+        Path(data["import"]["file"]).unlink(missing_ok=True)
     state_file.unlink()
     return {"cleaned": True}
 

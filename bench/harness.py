@@ -102,10 +102,10 @@ def free_port() -> int:
 class Server:
     """gunicorn (gthread, one thread per worker) on 127.0.0.1 for one target."""
 
-    def __init__(self, env: dict, *, workers: int) -> None:
+    def __init__(self, env: dict, *, workers: int, port: int = 0) -> None:
         self.env = env
         self.workers = workers
-        self.port = free_port()
+        self.port = port or free_port()
         self.process: subprocess.Popen | None = None
 
     def __enter__(self) -> Server:

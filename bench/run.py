@@ -45,6 +45,17 @@ GOAL_IMPORT_CONFIRM_S = 1.5
 GOAL_HEARTBEAT_RATIO = 0.5
 
 
+PARTS = ("heartbeat", "pages", "heavy")
+
+
+def _parts(text: str) -> tuple[str, ...]:
+    parts = tuple(part.strip() for part in text.split(",") if part.strip())
+    unknown = sorted(set(parts) - set(PARTS))
+    if unknown or not parts:
+        raise argparse.ArgumentTypeError(f"choose among {', '.join(PARTS)}")
+    return parts
+
+
 def run_target(label: str, env: dict, learners: int, args) -> dict:
     started = time.monotonic()
     print(f"\n{label}: 数据集 …", flush=True)
@@ -54,6 +65,7 @@ def run_target(label: str, env: dict, learners: int, args) -> dict:
         "summary": ensured["summary"],
         "seeded_seconds": ensured["seeded_seconds"],
     }
+    parts = args.parts
     with tempfile.TemporaryDirectory(prefix="ipms-bench-") as tmp:
         state = Path(tmp) / "state.json"
         try:
@@ -65,26 +77,33 @@ def run_target(label: str, env: dict, learners: int, args) -> dict:
                 "--throughput-learners",
                 str(args.learners),
                 "--import-rows",
-                str(args.import_rows),
+                str(args.import_rows if "heavy" in parts else 0),
             )
-            with Server(env, workers=args.workers) as server:
-                print(f"{label}: 心跳与空请求 …", flush=True)
-                result["throughput"] = heartbeat.measure(
-                    server.port, prepared["throughput"], seconds=args.seconds, threads=args.threads
-                )
-                django_step(env, "drop-throughput")
-                print(f"{label}: 页面 …", flush=True)
-                result["pages"] = pages.measure(
-                    server.port,
-                    prepared,
-                    samples=args.samples,
-                    min_samples=args.min_samples,
-                    budget=args.page_budget,
-                )
-            with Server(env, workers=1) as server:
-                print(f"{label}: 导出与批量导入 …", flush=True)
-                result["export"] = heavy.export(server.port, prepared)
-                result["import"] = heavy.member_import(server.port, prepared)
+            if "heartbeat" in parts or "pages" in parts:
+                with Server(env, workers=args.workers, port=args.port) as server:
+                    if "heartbeat" in parts:
+                        print(f"{label}: 心跳与空请求 …", flush=True)
+                        result["throughput"] = heartbeat.measure(
+                            server.port,
+                            prepared["throughput"],
+                            seconds=args.seconds,
+                            threads=args.threads,
+                        )
+                    django_step(env, "drop-throughput")
+                    if "pages" in parts:
+                        print(f"{label}: 页面 …", flush=True)
+                        result["pages"] = pages.measure(
+                            server.port,
+                            prepared,
+                            samples=args.samples,
+                            min_samples=args.min_samples,
+                            budget=args.page_budget,
+                        )
+            if "heavy" in parts:
+                with Server(env, workers=1, port=args.port and args.port + 1) as server:
+                    print(f"{label}: 导出与批量导入 …", flush=True)
+                    result["export"] = heavy.export(server.port, prepared)
+                    result["import"] = heavy.member_import(server.port, prepared)
         finally:
             django_step(env, "cleanup", "--state", str(state))
     result["seconds"] = time.monotonic() - started
@@ -134,7 +153,18 @@ def render(results: list[dict], args, *, when: datetime.datetime, skipped: list[
             )
             + f"; run {result['seconds']:.0f} s."
         )
-    lines += [
+    measured = [r for r in results if "throughput" in r]
+    if measured:
+        lines += _throughput_lines(measured, args)
+    lines += _page_lines([r for r in results if "pages" in r])
+    heavy_results = [r for r in results if "export" in r]
+    if heavy_results:
+        lines += _heavy_lines(heavy_results)
+    return "\n".join(lines) + "\n"
+
+
+def _throughput_lines(results: list[dict], args) -> list[str]:
+    lines = [
         "",
         "## Heartbeat vs authenticated no-op (throughput, same server)",
         "",
@@ -154,6 +184,11 @@ def render(results: list[dict], args, *, when: datetime.datetime, skipped: list[
             f"| {_ms(beat['client_p50_ms'])} | {beat['credited']} "
             f"| {noop['errors'] + beat['errors']} |"
         )
+    return lines
+
+
+def _page_lines(results: list[dict]) -> list[str]:
+    lines = []
     for result in results:
         p = result["pages"]
         noop = p["noop"]
@@ -181,7 +216,11 @@ def render(results: list[dict], args, *, when: datetime.datetime, skipped: list[
                 f"| {_ms(row['p95_ms'])} | {ratio} | {row['queries']} | {_ms(row['db_p50_ms'])} "
                 f"| {_verdict(row['p95_ms'] < GOAL_PAGE_P95_MS)} |"
             )
-    lines += [
+    return lines
+
+
+def _heavy_lines(results: list[dict]) -> list[str]:
+    lines = [
         "",
         "## 学习管理 export and 批量导入 (one request each, server time)",
         "",
@@ -213,7 +252,7 @@ def render(results: list[dict], args, *, when: datetime.datetime, skipped: list[
                 f"| {i['invited']} |"
             )
         lines.append(f"| {result['label']} | {export_cells} {import_cells}")
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def write(text: str, results: list[dict], when: datetime.datetime, out: Path) -> Path:
@@ -255,6 +294,19 @@ def main(argv: list[str] | None = None) -> int:
         help="the reused SQLite file (default var/bench/scale-<learners>.sqlite3)",
     )
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--parts",
+        type=_parts,
+        default=PARTS,
+        help="what to measure, comma-separated: heartbeat (with the no-op), pages, heavy "
+        "(export and import); default all",
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=env_int("BENCH_PORT", 0),
+        help="gunicorn's port (the export/import server takes the next one); default free",
+    )
     args = parser.parse_args(argv)
     args.load = " ".join(f"{x:.1f}" for x in os.getloadavg())
     when = datetime.datetime.now(tz=datetime.UTC)
