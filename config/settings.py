@@ -125,6 +125,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Hot paths (the heartbeat) run their fixed statements through ipms.core.db.prepared_cursor:
+# PostgreSQL plans them once per connection. Off behind a transaction-mode pooler that
+# cannot keep prepared statements (PgBouncer before 1.21).
+DB_PREPARED_STATEMENTS = env.bool("DB_PREPARED_STATEMENTS", default=True)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DB_PREPARED_STATEMENTS:
+    # psycopg prepares a statement run this many times on a connection; only the
+    # server-binding cursors of prepared_cursor() are concerned (Django's own cursors bind
+    # on the client and are never prepared).
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # axes locks per phone only on purpose; per address only failed logins count (see
