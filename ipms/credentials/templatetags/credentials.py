@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django import template
 
-from ipms.credentials import eligibility
+from ipms.credentials import eligibility, selectors
 
 register = template.Library()
 
@@ -33,3 +33,35 @@ def credential_panel(context, course, figures=None, policy=None):
         }
     )
     return data
+
+
+def _ids(items, attribute: str) -> list[int]:
+    found = []
+    for item in items or ():
+        obj = item[0] if isinstance(item, tuple | list) else item
+        for part in attribute.split("."):
+            obj = getattr(obj, part, None)
+        if obj is not None:
+            found.append(obj)
+    return found
+
+
+@register.simple_tag
+def course_credentials(course, rows):
+    """``{% course_credentials course rows as held %}``: 学习管理's learners' proofs and
+    certificates in this course (rows of ``(member, figures)``), one query."""
+    return selectors.standings_for_course(course_id=course.pk, user_ids=_ids(rows, "user_id"))
+
+
+@register.simple_tag
+def learner_credentials(user, cards):
+    """``{% learner_credentials user cards as held %}``: 在学课程's proofs and
+    certificates (cards with ``course``), one query."""
+    return selectors.standings_for_learner(user_id=user.pk, course_ids=_ids(cards, "course.pk"))
+
+
+@register.inclusion_tag("credentials/partials/credential_link.html")
+def credential_link(held, key, kind: str, label: str, missing: str = "否"):
+    """A download link (the PNG) to the held credential of ``kind``, or ``missing``."""
+    pk = (held or {}).get(key, {}).get(kind)
+    return {"pk": pk, "label": label, "missing": missing, "kind": kind}

@@ -197,7 +197,7 @@ def test_my_courses_lists_enrolled_courses_with_progress(learner_client, learner
     assert "没学过的课程" not in html and "已下线的课程" not in html
     assert "3课时" in text and "已学习视频： 1/3" in text
     assert "1课时" in text and "已学习视频： 1/1" in text
-    assert text.count("证明下载 （未获得）") == 2 and text.count("证书下载 （未获得）") == 2
+    assert text.count("证明下载（未获得）") == 2 and text.count("证书下载（未获得）") == 2
     assert f'href="{lesson_url(lesson(course, 2))}"' in html  # 继续学习: the last lesson
     assert f'href="{lesson_url(first_policy_lesson)}"' in html
     assert policy.cover.url in html
