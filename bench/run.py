@@ -14,6 +14,9 @@ the full data set) — one run:
    (upload, preview, confirm);
 5. removes what it added.
 
+Once per run, without a database: the time of one learning proof (signature, PNG and
+PDF; bench/credentials.py), the part ``proofs``.
+
 It prints one table and writes it to var/bench/results-<time>.md, var/bench/latest.md and
 var/bench/latest.json (all figures, raw). No figure is asserted: the goals of issue 10
 are printed beside them.
@@ -29,6 +32,7 @@ import json
 import math
 import os
 import platform
+import subprocess
 import sys
 import tempfile
 import time
@@ -43,9 +47,53 @@ GOAL_EXPORT_S = 15
 GOAL_EXPORT_MB = 150
 GOAL_IMPORT_CONFIRM_S = 1.5
 GOAL_HEARTBEAT_RATIO = 0.5
+GOAL_PROOF_MS = 300
 
 
-PARTS = ("heartbeat", "pages", "heavy")
+PARTS = ("heartbeat", "pages", "heavy", "proofs")
+DATABASE_PARTS = {"heartbeat", "pages", "heavy"}
+
+
+def run_proofs(proofs: int) -> dict:
+    """bench.credentials in its own process (the default settings, no database)."""
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    result = subprocess.run(  # noqa: S603 - our own module, fixed arguments
+        [sys.executable, "-m", "bench.credentials", "--proofs", str(proofs)],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    if result.returncode:
+        return {"error": (result.stderr or "")[-500:]}
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def _proof_lines(proofs: dict | None) -> list[str]:
+    if not proofs:
+        return []
+    lines = ["", "## 学习证明 generation (signature + PNG + PDF, one process, no database)", ""]
+    if "error" in proofs:
+        return [*lines, f"error: {proofs['error']}"]
+    total = proofs["total_ms"]
+    lines += [
+        f"{proofs['proofs']} proofs after a first one (font loading: "
+        f"{proofs['first']['total_ms']:.0f} ms). Goal: < {GOAL_PROOF_MS} ms per proof.",
+        "",
+        "| part | p50 ms | p95 ms | max ms |",
+        "|---|---:|---:|---:|",
+    ]
+    for key, label in (("sign_ms", "snapshot + VC-JWT"), ("png_ms", "PNG"), ("pdf_ms", "PDF")):
+        row = proofs[key]
+        lines.append(f"| {label} | {_ms(row['p50'])} | {_ms(row['p95'])} | {_ms(row['max'])} |")
+    lines.append(
+        f"| **total** | {_ms(total['p50'])} {_verdict(total['p50'] < GOAL_PROOF_MS)} "
+        f"| {_ms(total['p95'])} | {_ms(total['max'])} |"
+    )
+    lines += ["", f"PNG {proofs['png_kb']['p50']:.0f} KB, PDF {proofs['pdf_kb']['p50']:.0f} KB."]
+    return lines
 
 
 def _parts(text: str) -> tuple[str, ...]:
@@ -123,7 +171,14 @@ def _verdict(ok: bool) -> str:
     return "ok" if ok else "**over**"
 
 
-def render(results: list[dict], args, *, when: datetime.datetime, skipped: list[str]) -> str:
+def render(
+    results: list[dict],
+    args,
+    *,
+    when: datetime.datetime,
+    skipped: list[str],
+    proofs: dict | None = None,
+) -> str:
     lines = [
         f"# make bench — {when:%Y-%m-%d %H:%M} UTC",
         "",
@@ -160,6 +215,7 @@ def render(results: list[dict], args, *, when: datetime.datetime, skipped: list[
     heavy_results = [r for r in results if "export" in r]
     if heavy_results:
         lines += _heavy_lines(heavy_results)
+    lines += _proof_lines(proofs)
     return "\n".join(lines) + "\n"
 
 
@@ -255,13 +311,19 @@ def _heavy_lines(results: list[dict]) -> list[str]:
     return lines
 
 
-def write(text: str, results: list[dict], when: datetime.datetime, out: Path) -> Path:
+def write(
+    text: str, results: list[dict], when: datetime.datetime, out: Path, proofs: dict | None = None
+) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     stamped = out / f"results-{when:%Y%m%d-%H%M%S}.md"
     stamped.write_text(text, encoding="utf-8")
     (out / "latest.md").write_text(text, encoding="utf-8")
     (out / "latest.json").write_text(
-        json.dumps({"when": when.isoformat(), "results": results}, ensure_ascii=False, indent=1),
+        json.dumps(
+            {"when": when.isoformat(), "results": results, "proofs": proofs},
+            ensure_ascii=False,
+            indent=1,
+        ),
         encoding="utf-8",
     )
     return stamped
@@ -293,13 +355,14 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="the reused SQLite file (default var/bench/scale-<learners>.sqlite3)",
     )
+    parser.add_argument("--proofs", type=int, default=env_int("BENCH_PROOFS", 20))
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument(
         "--parts",
         type=_parts,
         default=PARTS,
         help="what to measure, comma-separated: heartbeat (with the no-op), pages, heavy "
-        "(export and import); default all",
+        "(export and import), proofs (学习证明 generation); default all",
     )
     parser.add_argument(
         "--port",
@@ -312,12 +375,13 @@ def main(argv: list[str] | None = None) -> int:
     when = datetime.datetime.now(tz=datetime.UTC)
     started = time.monotonic()
     results, skipped = [], []
-    if args.only in (None, "sqlite"):
+    databases = bool(DATABASE_PARTS & set(args.parts))
+    if databases and args.only in (None, "sqlite"):
         path = args.sqlite_path or RESULTS / f"scale-{args.sqlite_learners}.sqlite3"
         path.parent.mkdir(parents=True, exist_ok=True)
         env = environment(f"sqlite:///{path}")
         results.append(run_target("SQLite", env, args.sqlite_learners, args))
-    if args.only in (None, "postgresql"):
+    if databases and args.only in (None, "postgresql"):
         pg_url = os.environ.get("BENCH_DATABASE_URL", "")
         redis_url = os.environ.get("BENCH_REDIS_URL", "")
         if not pg_url:
@@ -328,8 +392,12 @@ def main(argv: list[str] | None = None) -> int:
             label = "PostgreSQL+Redis" if redis_url else "PostgreSQL"
             env = environment(pg_url, redis_url)
             results.append(run_target(label, env, args.pg_learners, args))
-    text = render(results, args, when=when, skipped=skipped)
-    stamped = write(text, results, when, args.out)
+    proofs = None
+    if "proofs" in args.parts:
+        print("\n学习证明: 生成 …", flush=True)
+        proofs = run_proofs(args.proofs)
+    text = render(results, args, when=when, skipped=skipped, proofs=proofs)
+    stamped = write(text, results, when, args.out, proofs)
     print("\n" + text)
     shown = stamped.relative_to(ROOT) if stamped.is_relative_to(ROOT) else stamped
     print(f"(total {time.monotonic() - started:.0f} s; written to {shown})")

@@ -20,7 +20,9 @@ from reportlab.pdfgen import canvas
 from ipms.core import fonts
 from ipms.credentials import documents
 
-PNG_WIDTH, PNG_HEIGHT = 1600, 1132  # A4 landscape proportions
+# A4 landscape proportions; wide enough to read and print on A5 (≥ 1200 px, issue 11),
+# small enough to encode quickly (bench/credentials.py).
+PNG_WIDTH, PNG_HEIGHT = 1280, 905
 INK = (33, 37, 41)
 BRAND = (153, 27, 30)
 GOLD = (176, 141, 87)
@@ -80,59 +82,70 @@ def _qr_image(url: str, size: int) -> Image.Image:
     return image.resize((size, size), Image.Resampling.NEAREST)
 
 
+def _u(value: float) -> int:
+    """A length of the 1600-px design at the PNG's real width."""
+    return round(value * PNG_WIDTH / 1600)
+
+
 def render_png(snapshot: dict) -> bytes:
     width, height = PNG_WIDTH, PNG_HEIGHT
     image = Image.new("RGB", (width, height), PAPER)
     draw = ImageDraw.Draw(image)
-    draw.rectangle([28, 28, width - 29, height - 29], outline=BRAND, width=10)
-    draw.rectangle([52, 52, width - 53, height - 53], outline=GOLD, width=3)
+    draw.rectangle([_u(28), _u(28), width - _u(29), height - _u(29)], outline=BRAND, width=_u(10))
+    draw.rectangle([_u(52), _u(52), width - _u(53), height - _u(53)], outline=GOLD, width=_u(3))
 
     title = documents.TITLES[snapshot["kind"]]
-    title_font = _font(84)
-    draw.text((width / 2, 170), title, font=title_font, fill=BRAND, anchor="mm")
-    draw.text((width / 2, 250), snapshot["platform"], font=_font(34), fill=MUTED, anchor="mm")
+    draw.text((width / 2, _u(170)), title, font=_font(_u(84)), fill=BRAND, anchor="mm")
+    draw.text(
+        (width / 2, _u(250)), snapshot["platform"], font=_font(_u(34)), fill=MUTED, anchor="mm"
+    )
 
-    body_font = _font(38)
-    left, right = 150, width - 150
+    body_font = _font(_u(38))
+    left, right = _u(150), width - _u(150)
     lines = _wrap(
         "　　" + documents.body_text(snapshot),
         lambda line: draw.textlength(line, font=body_font) <= right - left,
     )
-    y = 330
+    y = _u(330)
     for line in lines:
         draw.text((left, y), line, font=body_font, fill=INK)
-        y += 62
+        y += _u(62)
 
-    detail_font = _font(30)
-    y += 24
+    detail_font = _font(_u(30))
+    y += _u(24)
     for label, value in documents.detail_rows(snapshot):
         draw.text((left, y), f"{label}：", font=detail_font, fill=MUTED)
-        draw.text((left + 200, y), value, font=detail_font, fill=INK)
-        y += 46
+        draw.text((left + _u(200), y), value, font=detail_font, fill=INK)
+        y += _u(46)
 
-    qr_size = 250
-    qr_left, qr_top = right - qr_size, height - 110 - qr_size
+    qr_size = _u(250)
+    qr_left, qr_top = right - qr_size, height - _u(110) - qr_size
     image.paste(_qr_image(documents.verify_url(snapshot["number"]), qr_size), (qr_left, qr_top))
     draw.text(
-        (qr_left + qr_size / 2, qr_top + qr_size + 22),
+        (qr_left + qr_size / 2, qr_top + qr_size + _u(22)),
         "扫码查验",
-        font=_font(26),
+        font=_font(_u(26)),
         fill=MUTED,
         anchor="mm",
     )
-    sign_x = qr_left - 60
-    draw.text((sign_x, qr_top + 70), snapshot["platform"], font=_font(34), fill=INK, anchor="rm")
+    sign_x = qr_left - _u(60)
+    sign_font = _font(_u(34))
+    draw.text(
+        (sign_x, qr_top + _u(70)), snapshot["platform"], font=sign_font, fill=INK, anchor="rm"
+    )
     issued = documents.issued_on_text(snapshot)
-    draw.text((sign_x, qr_top + 130), issued, font=_font(34), fill=INK, anchor="rm")
+    draw.text((sign_x, qr_top + _u(130)), issued, font=sign_font, fill=INK, anchor="rm")
 
-    small = _font(22)
-    foot_y = height - 200
+    small = _font(_u(22))
+    foot_y = height - _u(200)
     for line in footer_lines(snapshot):
         draw.text((left, foot_y), line, font=small, fill=MUTED)
-        foot_y += 34
+        foot_y += _u(34)
 
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG", compress_level=3)
+    # Fastest zlib level: the page is mostly flat colour, so the file stays small, and
+    # encoding is the largest share of a proof's time otherwise (make bench).
+    image.save(buffer, format="PNG", compress_level=1)
     return buffer.getvalue()
 
 
