@@ -127,6 +127,12 @@ def run_target(label: str, env: dict, learners: int, args) -> dict:
                 "--import-rows",
                 str(args.import_rows if "heavy" in parts else 0),
             )
+            if args.pages:
+                prepared["pages"] = [
+                    page
+                    for page in prepared["pages"]
+                    if any(word in page["page"] for word in args.pages)
+                ]
             if "heartbeat" in parts or "pages" in parts:
                 with Server(env, workers=args.workers, port=args.port) as server:
                     if "heartbeat" in parts:
@@ -357,6 +363,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--proofs", type=int, default=env_int("BENCH_PROOFS", 20))
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--pages",
+        type=lambda text: [word for word in text.split(",") if word],
+        default=[],
+        help="only the pages whose label holds one of these comma-separated words "
+        "(e.g. 成员管理,学习管理); with --parts pages, a quick before/after of one list",
+    )
     parser.add_argument(
         "--parts",
         type=_parts,
