@@ -8,6 +8,7 @@ admin cannot even learn that the id exists). Lists cost a fixed number of querie
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 
 from django.db.models import (
     Case,
@@ -148,28 +149,103 @@ def pending_memberships_for_phone(phone: str) -> QuerySet[Membership]:
 MEMBER_SEARCH_MAX_LENGTH = 50
 
 
-def member_rows(enterprise: Enterprise, *, search: str = "") -> QuerySet[Membership]:
-    """成员管理 table rows, optionally filtered by 手机号 or 姓名.
+PHONE_DIGITS = 11
+
+
+def member_search(search: str) -> tuple[Q, Q]:
+    """What a search of 成员管理 or 学习管理 matches, as two conditions on member rows:
+    ``(own, account)``; a row is found when ``own`` holds, or ``account`` does and the
+    row has no 姓名 of its own.
+
+    * 姓名: ``search`` anywhere in the name the lists show (``Membership.display_name``:
+      the row's 姓名, else the account's), in any case. A search without letters that
+      have a case (Chinese names) compares the names as they are, which finds the same
+      rows without upper-casing every name;
+    * 手机号, for a search of digits only: ``search`` anywhere in the row's phone, which is
+      the account's for a linked row (``membership_phone_changed`` keeps them equal); all
+      eleven digits are the phone itself.
+
+    :func:`member_rows` applies them on indexes (docs/performance.md, "Lists").
+    """
+    search = (search or "").strip()[:MEMBER_SEARCH_MAX_LENGTH]
+    if search.upper() == search.lower():
+        own, account = Q(name__contains=search), Q(user__name__contains=search)
+    else:
+        own, account = Q(name__icontains=search), Q(user__name__icontains=search)
+    if search.isdigit():
+        own |= Q(phone=search) if len(search) == PHONE_DIGITS else Q(phone__contains=search)
+    return own, account
+
+
+# The order of 成员管理 and 学习管理 below the admin's row: the order members were added
+# in, served by the index ``membership_list`` (learners' rows of an enterprise).
+MEMBER_LIST_ORDER = ("created_at", "id")
+
+
+@dataclass(frozen=True)
+class MemberList:
+    """A list of an enterprise's member rows, paged by ``core.pagination.KeyedPaginator``:
+
+    ``keys`` the learners' rows in index order (filtered by the search), ``rows`` what a
+    page reads for its twenty keys, ``lead`` the admin's own row, fetched apart and shown
+    first (when it matches the search).
+    """
+
+    keys: QuerySet[Membership]
+    rows: QuerySet[Membership]
+    lead: list[Membership]
+
+
+def _member_list(enterprise: Enterprise, statuses, *, search: str, rows) -> MemberList:
+    search = (search or "").strip()[:MEMBER_SEARCH_MAX_LENGTH]
+    mine = Membership.objects.filter(enterprise=enterprise, status__in=statuses)
+    keys = mine.filter(role=Membership.Role.LEARNER)
+    admin = rows.filter(
+        enterprise=enterprise, status=Membership.Status.VERIFIED, role=Membership.Role.ADMIN
+    )
+    if search:
+        own, account = member_search(search)
+        # Two sets of row ids, each found on its own index: the rows' names and phones
+        # (on PostgreSQL their trigram indexes; else ``membership_list``, which holds
+        # them), and the unnamed rows' accounts (``membership_unnamed``); the list then
+        # walks ``membership_list`` keeping the rows of either set.
+        found = (
+            keys.filter(own)
+            .order_by()
+            .values("pk")
+            .union(keys.filter(account, name="").order_by().values("pk"))
+        )
+        keys = keys.filter(pk__in=found)
+        admin = admin.filter(own | (Q(name="") & account))
+    return MemberList(keys=keys.order_by(*MEMBER_LIST_ORDER), rows=rows, lead=list(admin[:1]))
+
+
+def member_rows(enterprise: Enterprise, *, search: str = "") -> MemberList:
+    """成员管理 table rows (待验证 and 已验证), optionally filtered by 手机号 or 姓名.
 
     Each row carries ``open_invite_expires_at``: when the member's usable link (if any)
-    expires, so a 待验证 row can say that its link has lapsed. One query for the page,
-    one for the count, whatever the number of rows.
+    expires, so a 待验证 row can say that its link has lapsed. The subquery runs for the
+    page's rows only. Paged, it costs three queries whatever the number of rows: the
+    admin's row, the count, the page.
     """
     open_invitations = Invitation.objects.filter(
         membership=OuterRef("pk"), used_at__isnull=True, revoked_at__isnull=True
     ).order_by("-created_at")
-    qs = members_of(enterprise).annotate(
+    rows = Membership.objects.select_related("user").annotate(
         open_invite_expires_at=Subquery(open_invitations.values("expires_at")[:1])
     )
-    search = (search or "").strip()[:MEMBER_SEARCH_MAX_LENGTH]
-    if search:
-        qs = qs.filter(
-            Q(phone__contains=search)
-            | Q(user__phone__contains=search)
-            | Q(name__icontains=search)
-            | Q(user__name__icontains=search)
-        )
-    return qs
+    return _member_list(enterprise, Membership.ACTIVE_STATUSES, search=search, rows=rows)
+
+
+def verified_member_rows(enterprise: Enterprise, *, search: str = "") -> MemberList:
+    """学习管理 rows: the enterprise's 已验证 members (the admin first), optionally filtered
+    by 手机号 or 姓名; the account comes in the page's query."""
+    return _member_list(
+        enterprise,
+        (Membership.Status.VERIFIED,),
+        search=search,
+        rows=Membership.objects.select_related("user"),
+    )
 
 
 def member_count(enterprise: Enterprise) -> int:

@@ -231,8 +231,9 @@ def profile(request, enterprise):
 def member_list(request, enterprise):
     """成员管理: “+添加成员 共N个人”, the member table, search and pages."""
     search = (request.GET.get("q") or "").strip()[: selectors.MEMBER_SEARCH_MAX_LENGTH]
+    listing = selectors.member_rows(enterprise, search=search)
     page_obj = paginate(
-        request, selectors.member_rows(enterprise, search=search), per_page=MEMBERS_PER_PAGE
+        request, listing.keys, rows=listing.rows, lead=listing.lead, per_page=MEMBERS_PER_PAGE
     )
     total = selectors.member_count(enterprise) if search else page_obj.paginator.count
     context = {

@@ -11,7 +11,7 @@ from django.http import Http404
 
 from ipms.content.models import Lecturer
 from ipms.enterprises.models import Membership
-from ipms.enterprises.selectors import members_of
+from ipms.enterprises.selectors import MemberList, members_of, verified_member_rows
 from ipms.learning import stats
 from ipms.learning.access import MSG_NOT_A_LEARNER, learner_may_learn
 from ipms.learning.models import Course, Courseware, Enrollment, Lesson, LessonProgress
@@ -315,3 +315,10 @@ def report_members(*, enterprise, search: str = "") -> QuerySet:
             | Q(user__name__icontains=search)
         )
     return qs
+
+
+def report_list(*, enterprise, search: str = "") -> MemberList:
+    """The 学习管理 page's rows, for ``core.pagination.paginate``: the same members as
+    :func:`report_members` (the admin first), with the learners paged on the index
+    ``membership_list`` and the search of ``enterprises.selectors.member_search``."""
+    return verified_member_rows(enterprise, search=search)

@@ -109,10 +109,9 @@ def enterprise_report(request, enterprise):
     context = {"enterprise": enterprise, "courses": courses, "course": course, "search": search}
     if course is not None:
         basis = stats.course_basis(course)
+        listing = selectors.report_list(enterprise=enterprise, search=search)
         page_obj = paginate(
-            request,
-            selectors.report_members(enterprise=enterprise, search=search),
-            per_page=REPORT_PER_PAGE,
+            request, listing.keys, rows=listing.rows, lead=listing.lead, per_page=REPORT_PER_PAGE
         )
         members = list(page_obj.object_list)
         figures = stats.figures_for_users(basis=basis, user_ids=[m.user_id for m in members])
