@@ -1,7 +1,7 @@
 """Indexes of 成员管理 and 学习管理 (docs/performance.md, "Lists").
 
-* ``membership_list`` (every database): an enterprise's learners in the order they were
-  added, with their status, name and phone; the lists' counts, page ids and searches
+* ``membership_list`` (every database): an enterprise's rows in the order they were
+  added, with their status, role, name and phone; the lists' counts, page ids and searches
   are read from it alone. ``membership_unnamed``: rows without a 姓名 of their own,
   whose account's name the search looks at.
 * On PostgreSQL only, the pg_trgm extension and GIN trigram indexes for the search box
@@ -54,8 +54,7 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="membership",
             index=models.Index(
-                condition=models.Q(("role", "learner"), ("status__in", ["pending", "verified"])),
-                fields=["enterprise", "created_at", "id", "status", "name", "phone"],
+                fields=["enterprise", "created_at", "id", "status", "role", "name", "phone"],
                 name="membership_list",
             ),
         ),
