@@ -22,6 +22,8 @@ def _isolated_files(settings, tmp_path_factory):
     root = tmp_path_factory.getbasetemp() / "files"
     settings.MEDIA_ROOT = root / "media"
     settings.PRIVATE_MEDIA_ROOT = root / "private"
+    # The embedded mode's generated signing key (ipms.credentials.signing), not var/'s.
+    settings.CREDENTIAL_SIGNING_KEY_FILE = str(root / "credentials-signing-key.pem")
     settings.STORAGES = {
         **settings.STORAGES,
         "private": {

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from ipms.accounts.models import User
-from ipms.demo import content, enterprises, learning
+from ipms.demo import content, credentials, enterprises, learning
 from ipms.demo.management.commands import load_demo
 
 pytestmark = pytest.mark.django_db
@@ -58,5 +58,11 @@ def test_production_mode_loads_with_force_and_warns(settings, loaders):
 
 
 def test_the_real_loaders_cover_every_demo_module():
-    expected = (content.load, learning.load, enterprises.load, learning.load_progress)
+    expected = (
+        content.load,
+        learning.load,
+        enterprises.load,
+        learning.load_progress,
+        credentials.load,
+    )
     assert expected == load_demo.DEMO_LOADERS

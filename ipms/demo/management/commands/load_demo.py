@@ -12,11 +12,18 @@ from django.core.management.base import BaseCommand, CommandError
 
 from ipms.accounts.models import User
 from ipms.accounts.services import operator_create, operator_group_ensure
-from ipms.demo import content, enterprises, learning
+from ipms.demo import content, credentials, enterprises, learning
 
 # Each loader takes (*, stdout); order matters: courses link lecturers, learning records
 # need both the courses and the demo people.
-DEMO_LOADERS = (content.load, learning.load, enterprises.load, learning.load_progress)
+# Proofs come last: they need the records (and the exams demo's attempts) to be there.
+DEMO_LOADERS = (
+    content.load,
+    learning.load,
+    enterprises.load,
+    learning.load_progress,
+    credentials.load,
+)
 # (role, phone, password, where) rows printed after loading, besides the operator's.
 DEMO_ACCOUNTS = enterprises.ACCOUNTS
 
