@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "ipms.learning",
     "ipms.exams",
     "ipms.credentials",
+    "ipms.reviews",
     # The top layer: demo data naming every app above (docs/decisions/0006-layered-apps.md).
     "ipms.demo",
 ]
@@ -386,7 +387,7 @@ MEMBER_IMPORT_UPLOAD_RATE = env.str("MEMBER_IMPORT_UPLOAD_RATE", default="30/h")
 MEMBER_REFUSAL_RATE = env.str("MEMBER_REFUSAL_RATE", default="100/d")
 
 # Apps whose models the operators' group may manage in the console.
-OPERATOR_APP_LABELS = ["content", "learning", "enterprises", "credentials"]
+OPERATOR_APP_LABELS = ["content", "learning", "enterprises", "credentials", "reviews"]
 
 # --- SMS and verification codes (ipms.core.sms, ipms.accounts.sms; docs/sms.md) ---------
 SMS_BACKEND = env.str("SMS_BACKEND", default="ipms.core.sms.backends.console.SmsBackend")

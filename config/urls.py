@@ -16,6 +16,8 @@ urlpatterns = [
     path("accounts/", include("ipms.accounts.urls")),
     # /enterprise/… and 企业注册 / 身份切换 at /accounts/register/, /accounts/identity/switch/
     path("", include("ipms.enterprises.urls")),
+    # the body console at /review/, 监督反馈 at /enterprise/review/
+    path("", include("ipms.reviews.urls")),
     path("j/<str:token>/", invitation_link, name="invitation_link"),
     path("core/", include("ipms.core.urls")),
     path("captcha/", include("captcha.urls")),

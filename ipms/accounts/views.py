@@ -40,6 +40,7 @@ from .forms import (
     ProfileForm,
     SmsSendForm,
 )
+from .landing import landing_url
 from .models import SmsCodePurpose, User
 from .signals import user_registered
 from .sms import VOID, code_ttl, sms_code_send, sms_code_verify
@@ -129,6 +130,10 @@ class LoginView(auth_views.LoginView):
     def form_valid(self, form):
         self.request.session.pop(LOGIN_PHONE_SESSION_KEY, None)
         return super().form_valid(form)
+
+    def get_default_redirect_url(self):
+        # Without ?next=: the home a higher app gives the user (a reviewer's console).
+        return landing_url(self.request.user) or super().get_default_redirect_url()
 
     def form_invalid(self, form):
         response = super().form_invalid(form)

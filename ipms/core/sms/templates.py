@@ -18,6 +18,7 @@ from django.conf import settings
 
 VERIFICATION_CODE = "verification_code"
 MEMBER_INVITATION = "member_invitation"
+REVIEW_STATUS_CHANGED = "review_status_changed"
 
 REDACTED = "******"
 
@@ -66,6 +67,15 @@ TEMPLATES: dict[str, SmsTemplate] = {
             ),
             params=("enterprise", "token"),
             secret_params=frozenset({"token"}),
+        ),
+        SmsTemplate(
+            id=REVIEW_STATUS_CHANGED,
+            description="认证机构审核了企业的认证审核申请（product-rules §7）",
+            text=(
+                "您好，{enterprise} 提交至 {body} 的认证审核申请状态已变为“{status}”，"
+                "请登录平台在监督反馈中查看。"
+            ),
+            params=("enterprise", "body", "status"),
         ),
     )
 }
