@@ -7,6 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
+from .memo import memo_start
+
 SESSION_STARTED = "ipms_auth_started_at"
 SESSION_ACTIVITY = "ipms_last_activity_at"
 # Write the activity stamp at most this often: one session write a minute, not per request.
@@ -39,6 +41,9 @@ class SessionTimeoutMiddleware:
             expired = self._expired(request.session)
             if expired:
                 return self._end(request, expired)
+            # What this request looks up about its user once, later readers reuse
+            # (ipms.accounts.memo).
+            memo_start(request.user)
         return self.get_response(request)
 
     def _expired(self, session) -> str | None:

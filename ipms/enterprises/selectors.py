@@ -23,6 +23,7 @@ from django.db.models import (
 )
 from django.http import Http404
 
+from ipms.accounts.memo import memo_forget, memo_get
 from ipms.accounts.models import User
 from ipms.accounts.selectors import Affiliation
 
@@ -34,15 +35,33 @@ def _is_signed_in(user) -> bool:
     return user is not None and user.is_authenticated and user.is_active
 
 
+# The request's memo key (ipms.accounts.memo) of the user's verified membership.
+MEMO_MEMBERSHIP = "enterprises.verified_membership"
+
+
 def membership_of(user: User) -> Membership | None:
-    """The user's verified membership (a learner belongs to at most one enterprise)."""
+    """The user's verified membership (a learner belongs to at most one enterprise).
+
+    One query per request: for the request's user the answer is kept in the request's
+    memo, and :func:`admin_membership_of` (the admin pages' check, 身份切换 in the layout)
+    reads the same one.
+    """
     if not _is_signed_in(user):
         return None
-    return (
-        Membership.objects.select_related("enterprise")
-        .filter(user=user, status=Membership.Status.VERIFIED)
-        .first()
+    return memo_get(
+        user,
+        MEMO_MEMBERSHIP,
+        lambda: (
+            Membership.objects.select_related("enterprise")
+            .filter(user=user, status=Membership.Status.VERIFIED)
+            .first()
+        ),
     )
+
+
+def membership_forget(user: User) -> None:
+    """A service changed ``user``'s memberships: later reads in this request look again."""
+    memo_forget(user, MEMO_MEMBERSHIP)
 
 
 def profile_affiliation(user: User) -> Affiliation | None:
@@ -66,14 +85,15 @@ def enterprise_code_taken(credit_code: str) -> bool:
 
 
 def admin_membership_of(user: User) -> Membership | None:
-    """The user's verified admin membership, if the user administers an enterprise."""
-    if not _is_signed_in(user):
+    """The user's verified admin membership, if the user administers an enterprise.
+
+    The verified membership is at most one (``membership_one_enterprise_per_user``), so
+    this is :func:`membership_of` when its role is 管理员: the same single query.
+    """
+    membership = membership_of(user)
+    if membership is None or membership.role != Membership.Role.ADMIN:
         return None
-    return (
-        Membership.objects.select_related("enterprise")
-        .filter(user=user, status=Membership.Status.VERIFIED, role=Membership.Role.ADMIN)
-        .first()
-    )
+    return membership
 
 
 def enterprise_for_admin(user: User) -> Enterprise | None:

@@ -387,6 +387,7 @@ def enterprise_register(
         obj=membership,
         details={"role": membership.role, "status": membership.status, "via": "企业注册"},
     )
+    selectors.membership_forget(admin_user)
     return enterprise
 
 
@@ -623,6 +624,7 @@ def invitation_accept(*, token: str, user: User) -> Membership:
     except (TransitionConflict, TransitionNotAllowed) as error:
         # Removed (or confirmed) by someone else since the link was checked.
         raise DomainError(INVITATION_MEMBER_GONE, code="invitation_member_gone") from error
+    selectors.membership_forget(user)
     return membership
 
 
