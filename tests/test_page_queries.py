@@ -34,10 +34,10 @@ MEMBERSHIP_TABLE = '"enterprises_membership"'
 ADMIN_PAGES = {
     "首页": 6,
     "课程列表": 4,
-    "课程页": 13,
+    "课程页": 14,
     "课时页": 13,  # opens a playback view: a savepoint, the enrolment, progress and view rows
-    "成员管理": 4,
-    "学习管理": 8,
+    "成员管理": 5,
+    "学习管理": 10,
     "个人设置": 2,
 }
 
