@@ -6,7 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from ipms.accounts.models import User
-from ipms.demo import content, credentials, enterprises, learning
+from ipms.demo import content, credentials, enterprises, learning, reviews
 from ipms.demo.management.commands import load_demo
 
 pytestmark = pytest.mark.django_db
@@ -64,5 +64,6 @@ def test_the_real_loaders_cover_every_demo_module():
         enterprises.load,
         learning.load_progress,
         credentials.load,
+        reviews.load,
     )
     assert expected == load_demo.DEMO_LOADERS

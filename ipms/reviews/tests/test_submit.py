@@ -85,3 +85,20 @@ def test_the_admin_is_not_texted_about_their_own_moves(
         services.application_withdraw(application=application, by=admin)
     assert sms_outbox == []
     assert application.notices.count() == 2
+
+
+def test_approval_unlocks_the_certificate_and_bodies_see_their_applicants(
+    enterprise, reviewer, other_reviewer
+):
+    from ipms.credentials import hooks
+
+    application = ApplicationFactory(enterprise=enterprise, body=reviewer.body)
+    assert not hooks.enterprise_review_passed(enterprise.pk)
+    assert hooks.body_may_access(reviewer.user, enterprise.pk)
+    assert not hooks.body_may_access(other_reviewer.user, enterprise.pk)
+    services.application_decide(application=application, reviewer=reviewer, action="approve")
+    assert not hooks.enterprise_review_passed(enterprise.pk)  # 预审通过 is not enough
+    application.status = S.REVIEW_PENDING
+    application.save(update_fields=["status"])
+    services.application_decide(application=application, reviewer=reviewer, action="approve")
+    assert hooks.enterprise_review_passed(enterprise.pk)

@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from ipms.accounts.models import User
 from ipms.accounts.services import operator_create, operator_group_ensure
-from ipms.demo import content, credentials, enterprises, learning
+from ipms.demo import content, credentials, enterprises, learning, reviews
 
 # Each loader takes (*, stdout); order matters: courses link lecturers, learning records
 # need both the courses and the demo people.
@@ -23,9 +23,10 @@ DEMO_LOADERS = (
     enterprises.load,
     learning.load_progress,
     credentials.load,
+    reviews.load,
 )
 # (role, phone, password, where) rows printed after loading, besides the operator's.
-DEMO_ACCOUNTS = enterprises.ACCOUNTS
+DEMO_ACCOUNTS = enterprises.ACCOUNTS + reviews.ACCOUNTS
 
 DEMO_OPERATOR = {"phone": "13800000000", "password": "Demo2026ops", "name": "平台运营"}
 
