@@ -286,6 +286,15 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_TIMEZONE = TIME_ZONE
+# Periodic jobs for `celery -A config beat` (seconds between runs). The embedded mode has
+# no beat: run `manage.py purge_expired_files` from cron instead (docs/learning.md).
+CELERY_BEAT_SCHEDULE = {
+    "purge-expired-files": {"task": "ipms.core.tasks.purge_expired_files_task", "schedule": 3600.0},
+    "purge-sms-codes": {"task": "ipms.accounts.tasks.purge_sms_codes_task", "schedule": 86400.0},
+}
+# 学习管理 导出Excel: finished files (and their rows) are removed this many hours after the
+# export was requested.
+REPORT_EXPORT_RETENTION_HOURS = env.int("REPORT_EXPORT_RETENTION_HOURS", default=24)
 
 # --- Platform --------------------------------------------------------------------------
 PLATFORM_NAME = "知识产权贯标认证学习平台"

@@ -6,6 +6,8 @@ local folders in production without touching the apps.
 
 from __future__ import annotations
 
+import datetime
+import logging
 import mimetypes
 import os
 import uuid
@@ -16,10 +18,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage, storages
 from django.core.signals import setting_changed
+from django.db import transaction
 from django.dispatch import receiver
 from django.http import FileResponse
+from django.utils import timezone
 from django.utils.deconstruct import deconstructible
 from django.utils.functional import LazyObject, empty
+
+logger = logging.getLogger("ipms.core.files")
 
 
 @dataclass(frozen=True)
@@ -243,3 +249,68 @@ def download_response(field_file, *, download_name: str) -> FileResponse:
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+# --- files that expire -------------------------------------------------------------------
+#
+# Generated files (exports) are kept for a while and then removed with their rows. An app
+# registers each model holding such files in its AppConfig.ready(); ``expired_files_purge``
+# (the ``purge_expired_files`` command and the Celery beat task of the same name) deletes
+# the rows older than the model's retention setting and then their stored files.
+
+
+@dataclass(frozen=True)
+class ExpiringFiles:
+    model: type
+    file_field: str
+    # The setting holding the retention time in hours (e.g. REPORT_EXPORT_RETENTION_HOURS).
+    retention_setting: str
+    age_field: str = "created_at"
+
+    @property
+    def retention(self) -> datetime.timedelta:
+        return datetime.timedelta(hours=getattr(settings, self.retention_setting))
+
+
+_expiring: dict[str, ExpiringFiles] = {}
+PURGE_BATCH = 500
+
+
+def expiring_files_register(
+    model, *, file_field: str, retention_setting: str, age_field: str = "created_at"
+) -> None:
+    """Declare that ``model``'s rows and their ``file_field`` files expire (idempotent)."""
+    _expiring[model._meta.label] = ExpiringFiles(model, file_field, retention_setting, age_field)
+
+
+def expiring_files() -> list[ExpiringFiles]:
+    return list(_expiring.values())
+
+
+def expired_files_purge(*, now: datetime.datetime | None = None) -> dict[str, int]:
+    """Delete every registered model's expired rows, then their files; counts per model.
+
+    Rows go first, in batches, each batch in its own transaction; a file is deleted only
+    after its row's deletion committed, so a failure never leaves a row pointing at a
+    missing file (a file left behind by a crash is harmless and has no address).
+    """
+    now = now or timezone.now()
+    removed: dict[str, int] = {}
+    for entry in expiring_files():
+        manager = entry.model._base_manager
+        storage = entry.model._meta.get_field(entry.file_field).storage
+        expired = manager.filter(**{f"{entry.age_field}__lt": now - entry.retention})
+        count = 0
+        while batch := list(
+            expired.order_by("pk").values_list("pk", entry.file_field)[:PURGE_BATCH]
+        ):
+            with transaction.atomic():
+                manager.filter(pk__in=[pk for pk, _ in batch]).delete()
+            for _, name in batch:
+                if name:
+                    storage.delete(name)
+            count += len(batch)
+        removed[entry.model._meta.label] = count
+        if count:
+            logger.info("expired files purged: model=%s rows=%s", entry.model._meta.label, count)
+    return removed

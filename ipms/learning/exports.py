@@ -1,27 +1,49 @@
-"""学习管理 export: every matching learner of an enterprise in one .xlsx.
+"""学习管理 导出Excel: a background job that writes every matching learner to one .xlsx.
 
-openpyxl's write-only mode streams the rows into the file as they are appended, so the
-memory held does not grow with the number of members; the members are read in chunks of
-``CHUNK`` and each chunk's figures cost two queries (``stats.figures_for_users``). The
-file is built in a temporary file, which the response then streams.
+The flow (docs/learning.md, docs/performance.md):
+
+1. The admin presses 导出Excel: :func:`report_export_request` records a
+   :class:`~ipms.learning.models.ReportExport` (queued) and queues
+   ``tasks.report_export_task`` after commit. A second press while one export of the
+   same report is queued or running — or within ``REUSE_SECONDS`` of one finishing —
+   gets that export back instead of starting another (a partial unique index backs this
+   up under concurrency). In the embedded mode (``CELERY_TASK_ALWAYS_EAGER``) the task
+   runs inline, inside the same request.
+2. The task (:func:`report_export_run`, safe to run twice) moves the row to 生成中,
+   counts the rows, streams them into the workbook chunk by chunk — only the needed
+   columns (``values_list``), ``CHUNK`` members and two figure queries at a time, the
+   progress saved after each chunk — and moves the row to 已完成 with the file in
+   private storage. The move to 已完成 writes the ``export.learning_report`` audit row
+   with the row count (docs/decisions/0007-audit-log.md).
+3. The status page polls the row (htmx) and shows 下载文件 when done; the download view
+   serves the private file to the enterprise's admin only.
+
+The writer is XlsxWriter in ``constant_memory`` mode: each row goes to a temporary file
+as it is written, so memory does not grow with the rows; it was faster and smaller than
+openpyxl's write-only mode with lxml on the 100,000-row measurement (docs/performance.md,
+``python -m bench.writers``).
 """
 
 from __future__ import annotations
 
+import contextlib
+import datetime
 import logging
+import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
+import xlsxwriter
+from django.core.files import File
+from django.db import IntegrityError, transaction
 from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 
-from ipms.core.audit import audit_record
 from ipms.core.excel import formula_safe, safe_filename_part
 from ipms.core.models import AuditRole
+from ipms.core.workflow import TransitionConflict, transition
+from ipms.enterprises.models import Membership
 from ipms.learning import selectors, stats
+from ipms.learning.models import REPORT_EXPORT_WORKFLOW, ReportExport
 
 logger = logging.getLogger("ipms.learning.exports")
 
@@ -39,8 +61,14 @@ COLUMNS = (
     ("获得证书", 10),
 )
 HEADERS = tuple(header for header, _ in COLUMNS)
-CHUNK = 1000
+CHUNK = 2000
 ADMIN_MARK = "（管理员）"
+# A press of 导出Excel this soon after the same report finished gets that file back.
+REUSE_SECONDS = 60
+# The columns read per member: nothing else of the row or the account is loaded.
+MEMBER_COLUMNS = ("user_id", "user__phone", "name", "user__name", "role")
+
+MSG_FAILED = "导出失败，请稍后重试。"
 
 
 def report_filename(course, *, today=None) -> str:
@@ -49,19 +77,26 @@ def report_filename(course, *, today=None) -> str:
     return f"学习管理-{safe_filename_part(course.title)}-{today:%Y-%m-%d}.xlsx"
 
 
-def member_name(member) -> str:
-    """姓名 as the table shows it, the admin marked “(管理员)” as in the manual."""
-    name = member.display_name
-    if member.is_admin:
-        return f"{name}{ADMIN_MARK}" if name else ADMIN_MARK
-    return name
+def member_name(*, name: str, account_name: str, is_admin: bool) -> str:
+    """姓名 as the table shows it (the membership's name, else the account's), the admin
+    marked “(管理员)” as in the manual."""
+    shown = name or account_name or ""
+    if is_admin:
+        return f"{shown}{ADMIN_MARK}" if shown else ADMIN_MARK
+    return shown
 
 
-def report_row(member, figures: stats.CourseFigures) -> tuple:
-    """One exported line; text a member could have typed goes through ``formula_safe``."""
+def report_row(member: tuple, figures: stats.CourseFigures) -> tuple:
+    """One exported line from a ``MEMBER_COLUMNS`` tuple; text a member could have typed
+    goes through ``formula_safe``."""
+    _user_id, phone, name, account_name, role = member
     return (
-        formula_safe(member.user.phone),
-        formula_safe(member_name(member)),
+        formula_safe(phone),
+        formula_safe(
+            member_name(
+                name=name, account_name=account_name, is_admin=role == Membership.Role.ADMIN
+            )
+        ),
         figures.study_days,
         figures.study_time,
         figures.completed_text,
@@ -72,71 +107,229 @@ def report_row(member, figures: stats.CourseFigures) -> tuple:
     )
 
 
-def report_rows(*, enterprise, basis: stats.CourseBasis, search: str = "") -> Iterator[tuple]:
-    """Every matching member's line, in the page's order, two queries per ``CHUNK``."""
-    members = selectors.report_members(enterprise=enterprise, search=search)
-    chunk = []
-    for member in members.iterator(chunk_size=CHUNK):
+def report_chunks(
+    *, enterprise, basis: stats.CourseBasis, search: str = ""
+) -> Iterator[list[tuple]]:
+    """Every matching member's line, in the page's order, a list per ``CHUNK`` members;
+    one streamed query for the members plus two figure queries per chunk."""
+    members = (
+        selectors.report_members(enterprise=enterprise, search=search)
+        .values_list(*MEMBER_COLUMNS)
+        .iterator(chunk_size=CHUNK)
+    )
+    chunk: list[tuple] = []
+    for member in members:
         chunk.append(member)
         if len(chunk) == CHUNK:
-            yield from _chunk_rows(chunk, basis)
+            yield _chunk_rows(chunk, basis)
             chunk = []
     if chunk:
-        yield from _chunk_rows(chunk, basis)
+        yield _chunk_rows(chunk, basis)
 
 
-def _chunk_rows(members, basis) -> Iterator[tuple]:
-    figures = stats.figures_for_users(basis=basis, user_ids=[m.user_id for m in members])
-    for member in members:
-        yield report_row(member, figures[member.user_id])
+def _chunk_rows(members: list[tuple], basis) -> list[tuple]:
+    figures = stats.figures_for_users(basis=basis, user_ids=[m[0] for m in members])
+    return [report_row(member, figures[member[0]]) for member in members]
 
 
-def report_workbook(*, enterprise, basis: stats.CourseBasis, search: str = ""):
-    """The export in a temporary file (positioned at 0) and the number of data rows."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(SHEET_TITLE)
-    for index, (_, width) in enumerate(COLUMNS, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-    fill = PatternFill("solid", fgColor="F2F2F2")
-    centre = Alignment(horizontal="center", vertical="center")
-    header = []
-    for text in HEADERS:
-        cell = WriteOnlyCell(sheet, value=text)
-        cell.font, cell.fill, cell.alignment = bold, fill, centre
-        header.append(cell)
-    sheet.append(header)
-    count = 0
-    for row in report_rows(enterprise=enterprise, basis=basis, search=search):
-        sheet.append(row)
-        count += 1
-    target = tempfile.TemporaryFile(prefix="ipms-report-", suffix=".xlsx")  # noqa: SIM115 - the response closes it
-    try:
-        workbook.save(target)
-    except Exception:
-        target.close()
-        raise
-    target.seek(0)
-    return target, count
+def report_write(
+    path: str,
+    chunks: Iterator[list[tuple]],
+    *,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Write the sheet to ``path``; returns the number of data rows.
 
-
-def report_export(*, enterprise, course, search: str = "", by, request=None):
-    """导出Excel: the workbook of ``report_workbook`` and its audit row.
-
-    Personal data leaves the platform, so the audit log records who took which course's
-    report of which enterprise, and how many rows (docs/decisions/0007-audit-log.md).
+    ``progress(rows_so_far)`` is called after each chunk. Strings are written as strings
+    (XlsxWriter would otherwise turn “=…” into a formula and “123” into a number).
     """
-    target, count = report_workbook(
-        enterprise=enterprise, basis=stats.course_basis(course), search=search
+    workbook = xlsxwriter.Workbook(
+        path,
+        {
+            "constant_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_numbers": False,
+            "strings_to_urls": False,
+            "tmpdir": os.path.dirname(path),
+        },
     )
-    audit_record(
-        action="export.learning_report",
-        actor=by,
-        role=AuditRole.ENTERPRISE_ADMIN,
-        enterprise_id=enterprise.pk,
-        obj=course,
-        details={"course": course.title, "rows": count, "search": bool(search)},
-        request=request,
+    try:
+        sheet = workbook.add_worksheet(SHEET_TITLE)
+        header = workbook.add_format(
+            {"bold": True, "bg_color": "#F2F2F2", "align": "center", "valign": "vcenter"}
+        )
+        for index, (text, width) in enumerate(COLUMNS):
+            sheet.set_column(index, index, width)
+            sheet.write_string(0, index, text, header)
+        sheet.freeze_panes(1, 0)
+        write_string, write_number = sheet.write_string, sheet.write_number
+        number = 0
+        for rows in chunks:
+            for row in rows:
+                number += 1
+                for column, value in enumerate(row):
+                    if isinstance(value, str):
+                        write_string(number, column, value)
+                    else:
+                        write_number(number, column, value)
+            if progress is not None:
+                progress(number)
+    finally:
+        workbook.close()
+    return number
+
+
+# --- the job --------------------------------------------------------------------------
+
+
+def report_export_request(*, enterprise, course, search: str = "", by) -> tuple[ReportExport, bool]:
+    """导出Excel pressed: the export to show, and whether this press started it.
+
+    Returns the queued or running export of the same report (a double click), or one of
+    it that finished in the last ``REUSE_SECONDS``; else records a new one and queues
+    its task after commit.
+    """
+    search = (search or "").strip()[: selectors.REPORT_SEARCH_MAX_LENGTH]
+    same = ReportExport.objects.filter(enterprise=enterprise, course=course, search=search)
+    existing = _reusable(same)
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            export = ReportExport(
+                enterprise=enterprise,
+                course=course,
+                search=search,
+                requested_by=by,
+                download_name=report_filename(course),
+            )
+            export.full_clean(exclude=["enterprise", "course", "requested_by"])
+            export.save()
+            transaction.on_commit(lambda: _queue(export.pk))
+    except IntegrityError:
+        # The same report was pressed again at the same moment: show the one that won.
+        existing = _reusable(same)
+        if existing is None:
+            raise
+        return existing, False
+    return export, True
+
+
+def _reusable(same) -> ReportExport | None:
+    active = same.filter(status__in=ReportExport.ACTIVE_STATUSES).first()
+    if active is not None:
+        return active
+    recent = timezone.now() - datetime.timedelta(seconds=REUSE_SECONDS)
+    return same.filter(status=ReportExport.Status.DONE, finished_at__gte=recent).first()
+
+
+def _queue(export_id: int) -> None:
+    from ipms.learning.tasks import report_export_task  # tasks imports this module
+
+    report_export_task.delay(export_id)
+
+
+def report_export_run(export_id: int) -> str:
+    """The task's work; returns the export's final status (or "gone").
+
+    Safe to run twice (Celery's ``acks_late`` may deliver the task again): a finished
+    export is left as it is, a queued one is taken (a second worker taking it at the
+    same moment gets a conflict and stops), and a running one — a worker died while
+    making it — is made again from the start.
+    """
+    export = (
+        ReportExport.objects.select_related("enterprise", "course").filter(pk=export_id).first()
     )
-    return target, count
+    if export is None:
+        return "gone"
+    if export.finished:
+        return export.status
+    if export.status == ReportExport.Status.QUEUED:
+        try:
+            transition(
+                export,
+                ReportExport.Status.RUNNING,
+                actor=export.requested_by,
+                role=AuditRole.ENTERPRISE_ADMIN,
+                workflow=REPORT_EXPORT_WORKFLOW,
+            )
+        except TransitionConflict:
+            return "taken"
+    try:
+        _report_export_build(export)
+    except Exception:
+        logger.exception("learning report export %s failed", export.pk)
+        _report_export_fail(export)
+        return ReportExport.Status.FAILED
+    return ReportExport.Status.DONE
+
+
+def _report_export_build(export: ReportExport) -> None:
+    basis = stats.course_basis(export.course)
+    members = selectors.report_members(enterprise=export.enterprise, search=export.search)
+    total = members.count()
+    rows = ReportExport.objects.filter(pk=export.pk)
+    rows.update(total_rows=total, done_rows=0)
+
+    def progress(done: int) -> None:
+        rows.update(done_rows=done)
+
+    with tempfile.TemporaryDirectory(prefix="ipms-report-") as folder:
+        path = os.path.join(folder, "report.xlsx")
+        count = report_write(
+            path,
+            report_chunks(enterprise=export.enterprise, basis=basis, search=export.search),
+            progress=progress,
+        )
+        old_name = export.file.name
+        with open(path, "rb") as handle:
+            export.file.save("report.xlsx", File(handle), save=False)
+    with transaction.atomic():
+        transition(
+            export,
+            ReportExport.Status.DONE,
+            actor=export.requested_by,
+            role=AuditRole.ENTERPRISE_ADMIN,
+            workflow=REPORT_EXPORT_WORKFLOW,
+            changes={
+                "file": export.file.name,
+                "total_rows": count,
+                "done_rows": count,
+                "finished_at": timezone.now(),
+            },
+            # Personal data leaves the platform: who took which course's report of
+            # which enterprise, and how many rows.
+            audit_action="export.learning_report",
+            audit_details={
+                "course": export.course.title,
+                "rows": count,
+                "search": bool(export.search),
+            },
+        )
+        if old_name and old_name != export.file.name:
+            # A re-run after a lost worker replaced an earlier attempt's file.
+            name, storage = old_name, export.file.storage
+            transaction.on_commit(lambda: storage.delete(name))
+    logger.info(
+        "learning report exported: export=%s enterprise=%s course=%s rows=%s search=%s",
+        export.pk,
+        export.enterprise_id,
+        export.course_id,
+        count,
+        bool(export.search),
+    )
+
+
+def _report_export_fail(export: ReportExport) -> None:
+    export.refresh_from_db(fields=["status"])
+    if export.finished:
+        return
+    with contextlib.suppress(TransitionConflict):  # another run finished it meanwhile
+        transition(
+            export,
+            ReportExport.Status.FAILED,
+            actor=export.requested_by,
+            role=AuditRole.ENTERPRISE_ADMIN,
+            workflow=REPORT_EXPORT_WORKFLOW,
+            changes={"finished_at": timezone.now()},
+        )

@@ -29,6 +29,9 @@ from ipms.core.files import (
 )
 from ipms.core.models import TimeStampedModel
 
+# 学习管理 导出Excel jobs live in their own module; imported here so Django finds them.
+from ipms.learning.export_models import REPORT_EXPORT_WORKFLOW, ReportExport  # noqa: F401
+
 MAX_CREDITS_PER_ITEM = 100
 MAX_PROOF_CREDITS = 10_000
 MAX_EXAM_SCORE = 100

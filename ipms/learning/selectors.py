@@ -322,3 +322,16 @@ def report_list(*, enterprise, search: str = "") -> MemberList:
     :func:`report_members` (the admin first), with the learners paged on the index
     ``membership_list`` and the search of ``enterprises.selectors.member_search``."""
     return verified_member_rows(enterprise, search=search)
+
+
+def report_export_for_admin(*, enterprise, pk: int):
+    """One 导出Excel job of the admin's own enterprise; Http404 for any other (so another
+    enterprise's export is not even known to exist)."""
+    from ipms.learning.models import ReportExport
+
+    export = (
+        ReportExport.objects.select_related("course").filter(enterprise=enterprise, pk=pk).first()
+    )
+    if export is None:
+        raise Http404("导出记录不存在。")
+    return export

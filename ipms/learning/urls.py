@@ -11,6 +11,16 @@ urlpatterns = [
     path("report/", views.enterprise_report, name="enterprise_report"),
     path("report/export/", views.enterprise_report_export, name="enterprise_report_export"),
     path(
+        "report/exports/<id:pk>/",
+        views.enterprise_report_export_status,
+        name="enterprise_report_export_status",
+    ),
+    path(
+        "report/exports/<id:pk>/download/",
+        views.enterprise_report_export_download,
+        name="enterprise_report_export_download",
+    ),
+    path(
         "<id:course_pk>/lessons/<id:lesson_pk>/",
         views.lesson_detail,
         name="lesson_detail",

@@ -6,22 +6,19 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 import uuid
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, JsonResponse
-from django.shortcuts import render
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
 from ipms.core import ratelimit
 from ipms.core.errors import DomainError
-from ipms.core.excel import XLSX_MIME
 from ipms.core.files import download_response
 from ipms.core.pagination import paginate
 from ipms.enterprises.access import enterprise_admin_required
@@ -119,44 +116,47 @@ def enterprise_report(request, enterprise):
             {
                 "page_obj": page_obj,
                 "rows": [(member, figures[member.user_id]) for member in members],
-                "export_query": urlencode(
-                    {"course": course.pk, **({"q": search} if search else {})}
-                ),
             }
         )
     return render(request, "learning/enterprise_report.html", context)
 
 
 @never_cache
-@require_safe
+@require_POST
 @enterprise_admin_required
 def enterprise_report_export(request, enterprise):
-    """导出Excel: every matching row of 学习管理 (not only the page shown)."""
-    _courses, course, search = _report_selection(request)
+    """导出Excel: start (or, on a double click, find) the export of every matching row of
+    学习管理, then show its progress. In the embedded mode the file is made right here."""
+    course = selectors.report_course(selectors.report_courses(), request.POST.get("course"))
     if course is None:
         raise Http404("暂无课程。")
-    started = time.monotonic()
-    # Personal data leaves the platform: report_export writes the audit row.
-    target, count = exports.report_export(
-        enterprise=enterprise, course=course, search=search, by=request.user, request=request
+    export, _started = exports.report_export_request(
+        enterprise=enterprise, course=course, search=request.POST.get("q") or "", by=request.user
     )
-    logger.info(
-        "learning report exported: user=%s enterprise=%s course=%s rows=%s search=%s in %.2fs",
-        request.user.pk,
-        enterprise.pk,
-        course.pk,
-        count,
-        bool(search),
-        time.monotonic() - started,
-    )
-    response = FileResponse(
-        target,
-        as_attachment=True,
-        filename=exports.report_filename(course),
-        content_type=XLSX_MIME,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response  # never_cache: private, no-store
+    return redirect("learning:enterprise_report_export_status", pk=export.pk)
+
+
+@never_cache
+@require_safe
+@enterprise_admin_required
+def enterprise_report_export_status(request, enterprise, pk: int):
+    """The export's progress (htmx polls the partial until it is done) and its link."""
+    export = selectors.report_export_for_admin(enterprise=enterprise, pk=pk)
+    template = "learning/partials/report_export_status.html"
+    if not request.htmx:
+        template = "learning/report_export.html"
+    return render(request, template, {"enterprise": enterprise, "export": export})
+
+
+@never_cache
+@require_safe
+@enterprise_admin_required
+def enterprise_report_export_download(request, enterprise, pk: int):
+    """下载Excel: the finished file, to the admin of the enterprise it was made for."""
+    export = selectors.report_export_for_admin(enterprise=enterprise, pk=pk)
+    if export.status != export.Status.DONE or not export.file:
+        raise Http404("导出文件还没有生成或已过期。")
+    return download_response(export.file, download_name=export.download_name)
 
 
 # --- the lesson page -------------------------------------------------------------------
