@@ -172,6 +172,49 @@ def sms_send_after_commit(*, phone: str, template: str, params: dict[str, object
     transaction.on_commit(queue_sms, robust=True)
 
 
+# Messages per task when many SMS leave at once (批量导入's invitations): 5,000 invitations
+# are 10 publishes, not 5,000, and each task's message stays small.
+SMS_BATCH_SIZE = 500
+
+
+def sms_send_many_after_commit(
+    *, template: str, messages: list[tuple[str, dict[str, object]]], batch_size: int = 0
+) -> int:
+    """Queue many SMS of one template to leave once the current transaction commits, as
+    one task per ``batch_size`` (``SMS_BATCH_SIZE``) messages; returns the task count.
+
+    Each task sends its messages one by one (``tasks.send_sms_batch_task``); a message
+    the provider refuses for now is handed to ``send_sms_task`` with its retries. As with
+    ``sms_send_after_commit``, nothing leaves on rollback, a broker failure is logged,
+    and callers apply their own limits first.
+    """
+    checked = get_template(template)
+    batch_size = batch_size or SMS_BATCH_SIZE
+    prepared = []
+    for phone, params in messages:
+        checked.check_params(params)
+        prepared.append(
+            {
+                "phone": normalize_mobile(phone),
+                "params": {name: str(value) for name, value in params.items()},
+            }
+        )
+    batches = [prepared[i : i + batch_size] for i in range(0, len(prepared), batch_size)]
+
+    def queue_sms_batches() -> None:  # named: Django logs __qualname__ on failure
+        from .tasks import send_sms_batch_task
+
+        for batch in batches:
+            send_sms_batch_task.apply_async(
+                kwargs={"template": template, "messages": batch, "batch_id": secrets.token_hex(8)},
+                kwargsrepr=repr({"template": template, "messages": f"{len(batch)} messages"}),
+            )
+
+    if batches:
+        transaction.on_commit(queue_sms_batches, robust=True)
+    return len(batches)
+
+
 @transaction.atomic
 def sms_code_send(*, phone: str, purpose: str, ip: str | None) -> SmsCodeIssued:
     """Issue a new code for (phone, purpose) and send it after commit.

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
+from django.core.cache import cache
 
 from ipms.core.phone import mask_mobile
 from ipms.core.sms import SmsSendError, SmsTemporaryError, send_sms
@@ -56,6 +57,47 @@ def send_sms_task(
     if sms_code_id is not None:
         codes.sms_code_mark_sent(sms_code_id)
     return "sent"
+
+
+# A batch task saves how far it got every this many messages; a redelivered task (a worker
+# lost mid-batch) starts there, so at most this many messages go out twice.
+BATCH_PROGRESS_EVERY = 20
+BATCH_PROGRESS_TTL = 24 * 3600
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def send_sms_batch_task(*, template: str, messages: list[dict], batch_id: str) -> dict:
+    """Send many messages of one template (``sms.sms_send_many_after_commit``).
+
+    Temporary provider trouble for one message hands that message to ``send_sms_task``
+    (which retries it, backing off) and the batch goes on; a refusal is logged. Safe to
+    run twice: the progress is kept in the cache under ``batch_id``.
+    """
+    key = f"sms-batch:{batch_id}"
+    start = cache.get(key) or 0
+    counts = {"sent": 0, "refused": 0, "retrying": 0, "skipped": start}
+    for index in range(start, len(messages)):
+        message = messages[index]
+        phone, params = message["phone"], message["params"]
+        try:
+            send_sms(phone=phone, template=template, params=params)
+            counts["sent"] += 1
+        except SmsTemporaryError:
+            send_sms_task.apply_async(
+                kwargs={"phone": phone, "template": template, "params": params},
+                kwargsrepr=repr({"phone": mask_mobile(phone), "template": template}),
+            )
+            counts["retrying"] += 1
+        except SmsSendError as exc:
+            logger.warning(
+                "sms to %s refused (%s): %s", mask_mobile(phone), exc.code or "-", exc.message
+            )
+            counts["refused"] += 1
+        if (index + 1) % BATCH_PROGRESS_EVERY == 0:
+            cache.set(key, index + 1, BATCH_PROGRESS_TTL)
+    cache.delete(key)
+    logger.info("sms batch %s (%s): %s", batch_id, template, counts)
+    return counts
 
 
 @shared_task(acks_late=True, ignore_result=True)

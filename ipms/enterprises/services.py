@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from ipms.accounts import services as account_services
 from ipms.accounts.models import User
-from ipms.accounts.sms import sms_send_after_commit
+from ipms.accounts.sms import sms_send_after_commit, sms_send_many_after_commit
 from ipms.core import ratelimit
 from ipms.core.audit import audit_record
 from ipms.core.errors import DomainError
@@ -254,14 +254,30 @@ def _sms_budget_consume() -> None:
         raise DomainError(refused.message) from None
 
 
+def _sms_budget_consume_many(count: int) -> tuple[int, str | None]:
+    """``_sms_budget_consume`` for ``count`` invitations at once (批量导入): how many may
+    leave — the first ones, counted — and the message for the rest (None if all may)."""
+    try:
+        allowed, refused = ratelimit.hit_all_many(
+            ((name, None) for name in sms_limits.PLATFORM_POLICIES), count
+        )
+    except ratelimit.RateLimitExceeded as error:
+        return 0, error.message
+    return allowed, refused.message if refused is not None else None
+
+
 def _send_invitation_sms(membership: Membership, token: str) -> None:
     """Queue the invitation SMS (product-rules §4) to leave after the transaction commits.
 
     A rolled-back invitation sends nothing; a provider failure after commit is logged by
     the SMS layer, and the admin can 重新发送邀请. The token is never logged here.
     """
-    params = {"enterprise": membership.enterprise.name, "token": token}
+    params = _invitation_sms_params(membership.enterprise, token)
     sms_send_after_commit(phone=membership.phone, template=MEMBER_INVITATION, params=params)
+
+
+def _invitation_sms_params(enterprise: Enterprise, token: str) -> dict[str, str]:
+    return {"enterprise": enterprise.name, "token": token}
 
 
 # --- enterprises --------------------------------------------------------------------------
@@ -743,8 +759,14 @@ def membership_invite_bulk(
     plan = bulk_plan(rows, facts, _invitation_limits(current, now=now))
     to_create = _bulk_members(current, by=by, plan=plan, facts=facts)
     tokens = _bulk_write(to_create, by=by, now=now)
-    for (_, membership), token in zip(to_create, tokens, strict=True):
-        _send_invitation_sms(membership, token)
+    # The SMS leave after commit as a few chunked tasks, not one publish per row.
+    sms_send_many_after_commit(
+        template=MEMBER_INVITATION,
+        messages=[
+            (membership.phone, _invitation_sms_params(current, token))
+            for (_, membership), token in zip(to_create, tokens, strict=True)
+        ],
+    )
     # One audit row for the whole import, with its counts (not one per member).
     audit_record(
         action="membership.imported",
@@ -776,14 +798,12 @@ def _bulk_members(
     """The 待验证 rows of the plan's invitations, each counted in the platform's SMS
     budget first; once the budget refuses, that row and the rest fail with its message."""
     members: list[tuple[int, Membership]] = []
-    for index, row in enumerate(plan.invite):
-        try:
-            # Counted before the rows are written: a conflict later (nothing written)
-            # leaves these counts spent, which only errs on the safe side.
-            _sms_budget_consume()
-        except DomainError as error:
-            plan.failed.extend((rest.ref, error.message) for rest in plan.invite[index:])
-            break
+    # Counted before the rows are written, all at once: a conflict later (nothing
+    # written) leaves these counts spent, which only errs on the safe side.
+    allowed, refusal = _sms_budget_consume_many(len(plan.invite))
+    if refusal is not None:
+        plan.failed.extend((rest.ref, refusal) for rest in plan.invite[allowed:])
+    for row in plan.invite[:allowed]:
         membership = Membership(
             enterprise=enterprise,
             user_id=facts.get(row.phone, PhoneFacts()).account_id,
