@@ -145,7 +145,12 @@ def enterprise_report_export_status(request, enterprise, pk: int):
     template = "learning/partials/report_export_status.html"
     if not request.htmx:
         template = "learning/report_export.html"
-    return render(request, template, {"enterprise": enterprise, "export": export})
+    context = {
+        "enterprise": enterprise,
+        "export": export,
+        "retention_hours": settings.REPORT_EXPORT_RETENTION_HOURS,
+    }
+    return render(request, template, context)
 
 
 @never_cache

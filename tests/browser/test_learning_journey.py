@@ -2,7 +2,7 @@
 
 The demo learner logs in, opens 在学课程, continues a course, and sees the figures, 我的学分
 and 本课程排行榜 on the course page. The demo admin switches identity, opens 学习管理,
-changes course, searches, and downloads the Excel export, which opens with openpyxl.
+changes course, searches, exports (导出Excel → 下载Excel) and opens the file with openpyxl.
 
 Every figure and name the pages should show is read from the demo rows (demo_figures).
 """
@@ -189,9 +189,13 @@ def test_the_admin_reads_the_learning_report_and_exports_it(
     expect(page.get_by_text(f"搜索“{searched.name}”：找到 1 位学员。")).to_be_visible()
     shoot(page, "report-search")
 
-    # 导出Excel: the matching rows, with Chinese headers.
+    # 导出Excel: the export page (made at once in the embedded mode), then the file with
+    # the matching rows and Chinese headers.
+    page.get_by_role("button", name="导出Excel").click()
+    expect(page.get_by_role("heading", level=1, name="导出Excel")).to_be_visible()
+    expect(page.get_by_text("已完成：共 1 位学员。")).to_be_visible()
     with page.expect_download() as download_info:
-        page.get_by_role("link", name="导出Excel").click()
+        page.get_by_role("link", name="下载Excel").click()
     download = download_info.value
     name = download.suggested_filename
     assert re.fullmatch(rf"学习管理-{course.title}-\d{{4}}-\d{{2}}-\d{{2}}\.xlsx", name)
