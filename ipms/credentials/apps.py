@@ -7,6 +7,6 @@ class CredentialsConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here, not at the top: models must be loaded first (Django's rule).
-        from ipms.credentials import receivers
+        from ipms.credentials import checks, receivers  # noqa: F401 - checks register
 
         receivers.connect()

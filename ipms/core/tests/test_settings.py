@@ -23,6 +23,8 @@ PRODUCTION = {
     "SMS_TENCENT_SDK_APP_ID": "1400000000",
     "SITE_URL": "https://study.example.cn",
     "COMPLAINT_EMAIL": "jubao@study.example.cn",
+    # An Ed25519 seed (base64url of 32 bytes) for signing learning proofs.
+    "CREDENTIAL_SIGNING_KEY": "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA",
 }
 
 
@@ -117,3 +119,14 @@ def test_production_warns_about_local_sms_links_and_no_complaint_mailbox():
     output = result.stdout + result.stderr
     assert "ipms.sms.W002" in output and "http://127.0.0.1:8000/j/" in output
     assert "ipms.content.W001" in output
+
+
+def test_production_warns_without_a_credential_signing_key():
+    result = run_manage("check", "--deploy", **{**PRODUCTION, "CREDENTIAL_SIGNING_KEY": ""})
+    assert "ipms.credentials.W001" in result.stdout + result.stderr
+
+
+def test_a_malformed_signing_key_is_an_error():
+    result = run_manage("check", **{**PRODUCTION, "CREDENTIAL_SIGNING_KEY": "not-a-key"})
+    assert result.returncode != 0
+    assert "ipms.credentials.E001" in result.stdout + result.stderr

@@ -306,3 +306,31 @@ def test_issued_on_is_the_local_date(passed_member, course):
         datetime.date.fromisoformat(proof.snapshot["issued_on"])
         == proof.issued_at.astimezone(datetime.timezone(datetime.timedelta(hours=8))).date()
     )
+
+
+def test_the_celery_task_run_twice_makes_one_set_of_files(passed_member, course, settings):
+    from ipms.credentials import tasks
+
+    proof = services.proof_generate(user=passed_member, course=course)
+    assert tasks.credential_render_task.apply(args=[proof.pk]).get() == proof.number
+    first = Credential.objects.get(pk=proof.pk)
+    tasks.credential_render_task.apply(args=[proof.pk]).get()  # acks_late redelivery
+    again = Credential.objects.get(pk=proof.pk)
+    assert (again.png.name, again.pdf.name) == (first.png.name, first.pdf.name)
+    folder = settings.PRIVATE_MEDIA_ROOT / "credentials" / "proof"
+    assert len([p for p in folder.iterdir() if proof.number in p.name]) == 2
+
+
+def test_generation_hands_rendering_to_the_task_after_commit(
+    passed_member, course, django_capture_on_commit_callbacks, monkeypatch
+):
+    from ipms.credentials import tasks
+
+    queued = []
+    monkeypatch.setattr(tasks.credential_render_task, "delay", queued.append)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        proof = services.proof_generate(user=passed_member, course=course)
+    assert queued == [] and len(callbacks) == 1  # nothing before the commit
+    callbacks[0]()
+    assert queued == [proof.pk]
+    assert not Credential.objects.get(pk=proof.pk).is_rendered  # the worker draws it
