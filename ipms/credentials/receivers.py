@@ -16,3 +16,17 @@ ACTIONS = {
 def connect() -> None:
     for code, label in ACTIONS.items():
         action_register(code, label)
+    connect_learning()
+
+
+def _held(course_id: int, user_ids: list[int]) -> dict[int, set[str]]:
+    from ipms.credentials.selectors import standings_for_course
+
+    found = standings_for_course(course_id=course_id, user_ids=user_ids)
+    return {user_id: set(kinds) for user_id, kinds in found.items()}
+
+
+def connect_learning() -> None:
+    from ipms.learning import credential_results
+
+    credential_results.source_register(_held)

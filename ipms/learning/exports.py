@@ -27,6 +27,7 @@ openpyxl's write-only mode with lxml on the 100,000-row measurement (docs/perfor
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime
 import logging
 import os
@@ -42,7 +43,7 @@ from ipms.core.excel import formula_safe, safe_filename_part
 from ipms.core.models import AuditRole
 from ipms.core.workflow import TransitionConflict, transition
 from ipms.enterprises.models import Membership
-from ipms.learning import selectors, stats
+from ipms.learning import credential_results, selectors, stats
 from ipms.learning.models import REPORT_EXPORT_WORKFLOW, ReportExport
 
 logger = logging.getLogger("ipms.learning.exports")
@@ -128,7 +129,16 @@ def report_chunks(
 
 
 def _chunk_rows(members: list[tuple], basis) -> list[tuple]:
-    figures = stats.figures_for_users(basis=basis, user_ids=[m[0] for m in members])
+    ids = [m[0] for m in members]
+    figures = stats.figures_for_users(basis=basis, user_ids=ids)
+    # 获得学习证明 / 获得证书 from the credentials app (one query per chunk).
+    held = credential_results.held(course_id=basis.course.pk, user_ids=ids)
+    for user_id, kinds in held.items():
+        figures[user_id] = dataclasses.replace(
+            figures[user_id],
+            has_proof=credential_results.PROOF in kinds,
+            has_certificate=credential_results.CERTIFICATE in kinds,
+        )
     return [report_row(member, figures[member[0]]) for member in members]
 
 

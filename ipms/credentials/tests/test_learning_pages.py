@@ -75,3 +75,20 @@ def test_my_courses_links_the_learners_own_documents(client, passed_member, cour
     _count, page = _queries(client, reverse("learning:my_courses"))
     assert f'href="{reverse("credentials:download_png", args=[proof.pk])}"' in page
     assert ">证明下载</a>" in page and "证书下载（未获得）" in page
+
+
+def test_the_excel_export_says_who_holds_what(
+    enterprise_and_admin, passed_member, course, review_passed
+):
+    from ipms.learning import exports, stats
+
+    enterprise, _admin = enterprise_and_admin
+    services.proof_generate(user=passed_member, course=course)
+    review_passed.add(enterprise.pk)
+    services.certificate_generate(user=passed_member, course=course)
+    basis = stats.course_basis(course)
+    (rows,) = list(exports.report_chunks(enterprise=enterprise, basis=basis))
+    by_phone = {row[0]: row for row in rows}
+    assert by_phone[passed_member.phone][-2:] == ("是", "是")
+    others = [row for phone, row in by_phone.items() if phone != passed_member.phone]
+    assert others and all(row[-2:] == ("否", "否") for row in others)
