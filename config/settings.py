@@ -396,7 +396,7 @@ MEMBER_IMPORT_UPLOAD_RATE = env.str("MEMBER_IMPORT_UPLOAD_RATE", default="30/h")
 MEMBER_REFUSAL_RATE = env.str("MEMBER_REFUSAL_RATE", default="100/d")
 
 # Apps whose models the operators' group may manage in the console.
-OPERATOR_APP_LABELS = ["content", "learning", "enterprises", "credentials", "reviews"]
+OPERATOR_APP_LABELS = ["content", "learning", "enterprises", "exams", "credentials", "reviews"]
 
 # --- SMS and verification codes (ipms.core.sms, ipms.accounts.sms; docs/sms.md) ---------
 SMS_BACKEND = env.str("SMS_BACKEND", default="ipms.core.sms.backends.console.SmsBackend")

@@ -12,6 +12,7 @@ admin.site.index_title = "内容管理"
 urlpatterns = [
     path("", include("ipms.content.urls")),
     path("courses/", include("ipms.learning.urls")),
+    path("exams/", include("ipms.exams.urls")),
     path("", include("ipms.credentials.urls")),
     path("accounts/", include("ipms.accounts.urls")),
     # /enterprise/… and 企业注册 / 身份切换 at /accounts/register/, /accounts/identity/switch/

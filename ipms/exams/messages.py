@@ -6,6 +6,7 @@ from __future__ import annotations
 MSG_NOT_A_LEARNER = "当前账号不能参加课程考试。"
 MSG_NOT_ENROLLED = "请先开始学习本课程，再参加考试。"
 MSG_NO_EXAM = "本课程暂未开放考试。"
+MSG_ATTEMPT_NOT_FOUND = "考试记录不存在。"
 MSG_LESSONS_LEFT = "完成全部必修课时后才能参加考试（还有 {count} 个必修课时未完成）。"
 MSG_NO_ATTEMPTS_LEFT = "您已用完本课程的 {limit} 次考试机会。"
 MSG_ALREADY_SUBMITTED = "本次考试已经提交过，重复提交未被记录。以下是第一次提交的结果。"

@@ -27,6 +27,7 @@ from django.db.models import Count, IntegerField, Max, Prefetch, Q, Subquery, Su
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
+from ipms.exams.messages import MSG_ATTEMPT_NOT_FOUND
 from ipms.exams.models import Answer, Attempt, ExamPaper, Option, Question
 from ipms.learning.exam_results import ExamStanding
 from ipms.learning.models import Lesson, LessonProgress
@@ -137,7 +138,7 @@ def attempt_for_user(*, user, pk: int) -> Attempt:
         .first()
     )
     if attempt is None:
-        raise Http404("考试记录不存在。")
+        raise Http404(MSG_ATTEMPT_NOT_FOUND)
     return attempt
 
 

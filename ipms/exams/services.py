@@ -67,6 +67,48 @@ def is_overdue(attempt: Attempt, now: datetime.datetime) -> bool:
 
 
 @dataclass(frozen=True)
+class StartFacts:
+    """What decides whether a learner may start a new attempt (see ``start_refusal``)."""
+
+    may_learn: bool
+    enrolled: bool
+    paper_ready: bool  # published, 100 points, every question answerable
+    lessons_left: int  # published 必修 lessons not completed (0 when the paper allows)
+    used: int  # attempts so far, in any state
+    max_attempts: int
+
+
+def start_refusal(facts: StartFacts) -> ExamRefused | None:
+    """Why a new attempt may not start, or None: the one rule the 考试 tab (which button
+    to offer) and ``attempt_start`` (under lock) both ask."""
+    if not facts.may_learn:
+        return ExamRefused(messages.MSG_NOT_A_LEARNER, code="not_a_learner")
+    if not facts.paper_ready:
+        return ExamRefused(messages.MSG_NO_EXAM, code="no_exam")
+    if not facts.enrolled:
+        return ExamRefused(messages.MSG_NOT_ENROLLED, code="not_enrolled")
+    if facts.lessons_left:
+        return ExamRefused(
+            messages.MSG_LESSONS_LEFT.format(count=facts.lessons_left), code="lessons_left"
+        )
+    if facts.used >= facts.max_attempts:
+        return ExamRefused(
+            messages.MSG_NO_ATTEMPTS_LEFT.format(limit=facts.max_attempts),
+            code="no_attempts_left",
+        )
+    return None
+
+
+def paper_ready(paper: ExamPaper | None) -> bool:
+    if paper is None or not paper.is_published:
+        return False
+    problems = paper_problems(paper_views(paper))
+    if problems:
+        logger.warning("exam paper %s published with problems: %s", paper.pk, problems)
+    return not problems
+
+
+@dataclass(frozen=True)
 class StartOutcome:
     attempt: Attempt
     resumed: bool  # an attempt in progress was reopened (another tab, a reload)
@@ -104,35 +146,38 @@ def attempt_start(*, user, course, now=None, request=None) -> StartOutcome:
         enrollment = (
             Enrollment.objects.select_for_update().filter(user=user, course_id=course.pk).first()
         )
-        if enrollment is None:
-            raise ExamRefused(messages.MSG_NOT_ENROLLED, code="not_enrolled")
         paper = ExamPaper.objects.filter(course_id=course.pk, is_published=True).first()
-        if paper is None:
-            raise ExamRefused(messages.MSG_NO_EXAM, code="no_exam")
-        problems = paper_problems(paper_views(paper))
-        if problems:
-            logger.warning("exam paper %s published with problems: %s", paper.pk, problems)
-            raise ExamRefused(messages.MSG_NO_EXAM, code="no_exam")
-        current = Attempt.objects.filter(
-            user=user, paper=paper, state=Attempt.State.STARTED
-        ).first()
+        ready = paper_ready(paper)
+        current = None
+        if ready and enrollment is not None:
+            current = Attempt.objects.filter(
+                user=user, paper=paper, state=Attempt.State.STARTED
+            ).first()
         if current is not None:
             if not is_overdue(current, now):
                 return StartOutcome(attempt=current, resumed=True)
             _expire(current, user=user, now=now, request=request)
-        if not paper.open_before_lessons_done:
-            left = selectors.required_lessons_left(user=user, course=course)
-            if left:
-                raise ExamRefused(messages.MSG_LESSONS_LEFT.format(count=left), code="lessons_left")
-        used = (
-            Attempt.objects.filter(user=user, paper=paper).aggregate(count=Max("number"))["count"]
-            or 0
-        )
-        if used >= paper.max_attempts:
-            raise ExamRefused(
-                messages.MSG_NO_ATTEMPTS_LEFT.format(limit=paper.max_attempts),
-                code="no_attempts_left",
+        lessons_left = 0
+        if ready and enrollment is not None and not paper.open_before_lessons_done:
+            lessons_left = selectors.required_lessons_left(user=user, course=course)
+        used = 0
+        if ready:
+            used = (
+                Attempt.objects.filter(user=user, paper=paper).aggregate(last=Max("number"))["last"]
+                or 0
             )
+        refusal = start_refusal(
+            StartFacts(
+                may_learn=True,
+                enrolled=enrollment is not None,
+                paper_ready=ready,
+                lessons_left=lessons_left,
+                used=used,
+                max_attempts=paper.max_attempts if paper else 0,
+            )
+        )
+        if refusal is not None:
+            raise refusal
         deadline = None
         if paper.time_limit_minutes:
             deadline = now + datetime.timedelta(minutes=paper.time_limit_minutes)
