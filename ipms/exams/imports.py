@@ -43,10 +43,9 @@ from ipms.exams.models import (
     QUESTION_MAX_LENGTH,
     TOTAL_POINTS,
     ExamPaper,
-    Option,
     Question,
 )
-from ipms.exams.services import question_views
+from ipms.exams.services import QuestionSpec, question_views, questions_add
 
 logger = logging.getLogger(__name__)
 
@@ -347,21 +346,19 @@ def question_import(*, paper: ExamPaper, upload, replace: bool, by, request=None
                 )
         if replace:
             paper.questions.all().delete()
-        start = max((q.order for q in kept), default=0)
-        for offset, item in enumerate(rows, start=1):
-            question = Question(
-                paper=paper,
-                kind=item.kind,
-                text=item.text,
-                points=item.points,
-                order=start + offset,
-            )
-            question.full_clean()
-            question.save()
-            Option.objects.bulk_create(
-                Option(question=question, text=text, is_correct=index in item.right, order=index)
-                for index, text in enumerate(item.options)
-            )
+        questions_add(
+            paper=paper,
+            specs=[
+                QuestionSpec(
+                    kind=item.kind,
+                    text=item.text,
+                    points=item.points,
+                    options=tuple(item.options),
+                    right=frozenset(item.right),
+                )
+                for item in rows
+            ],
+        )
         total = len(kept) + len(rows)
         points = sum(q.points for q in kept) + sum(item.points for item in rows)
         audit_record(

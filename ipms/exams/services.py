@@ -26,7 +26,7 @@ from ipms.core.errors import DomainError
 from ipms.core.workflow import transition
 from ipms.exams import messages, selectors
 from ipms.exams.grading import OptionView, QuestionView, grade_question, paper_problems
-from ipms.exams.models import Answer, Attempt, ExamPaper, Question
+from ipms.exams.models import Answer, Attempt, ExamPaper, Option, Question
 from ipms.learning.access import learner_may_learn
 from ipms.learning.models import Enrollment
 
@@ -39,6 +39,63 @@ SUBMIT_GRACE = datetime.timedelta(seconds=30)
 
 class ExamRefused(DomainError):
     code = "exam_refused"
+
+
+@dataclass(frozen=True)
+class QuestionSpec:
+    """A question to add: its options in order and the indexes of the right ones."""
+
+    kind: str
+    text: str
+    points: int
+    options: tuple[str, ...]
+    right: frozenset[int]
+
+
+def questions_add(*, paper: ExamPaper, specs: list[QuestionSpec]) -> list[Question]:
+    """Append questions with their options to ``paper`` (the import and the demo)."""
+    with transaction.atomic():
+        start = paper.questions.aggregate(last=Max("order"))["last"] or 0
+        created = []
+        for offset, spec in enumerate(specs, start=1):
+            question = Question(
+                paper=paper,
+                kind=spec.kind,
+                text=spec.text,
+                points=spec.points,
+                order=start + offset,
+            )
+            question.full_clean()
+            question.save()
+            options = [
+                Option(question=question, text=text, is_correct=index in spec.right, order=index)
+                for index, text in enumerate(spec.options)
+            ]
+            for option in options:
+                option.full_clean(exclude=["question"])
+            Option.objects.bulk_create(options)
+            created.append(question)
+    return created
+
+
+@transaction.atomic
+def paper_create(*, course, specs: list[QuestionSpec], **settings) -> ExamPaper:
+    """A paper with its questions; published only when it can be taken (100 points…)."""
+    publish = settings.pop("is_published", False)
+    paper = ExamPaper(course=course, is_published=False, **settings)
+    paper.full_clean()
+    paper.save()
+    questions_add(paper=paper, specs=specs)
+    if publish:
+        problems = paper_problems(paper_views(paper))
+        if problems:
+            raise ExamRefused(
+                messages.MSG_PUBLISH_REFUSED.format(problems="；".join(problems)),
+                code="paper_not_ready",
+            )
+        paper.is_published = True
+        paper.save(update_fields=["is_published", "updated_at"])
+    return paper
 
 
 def question_views(questions: list[Question]) -> list[QuestionView]:

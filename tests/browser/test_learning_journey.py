@@ -98,10 +98,9 @@ def test_a_learner_continues_a_course_and_sees_figures_and_leaderboard(
     assert_accessible_basics(page)
     shoot(page, "course-page")
 
-    # 考试 and 证书 are there, saying when they open; nothing to press yet.
+    # 考试 shows the paper (the exam journey takes it); 证书 the conditions.
     page.get_by_role("tab", name="考试").click()
-    expect(page.get_by_text("本课程的考试将在考试功能上线后开放。")).to_be_visible()
-    expect(page.locator("#pane-exam button")).to_have_count(0)
+    expect(page.get_by_test_id("exam-header")).to_contain_text("总分：100 分")
     page.get_by_role("tab", name="证书").click()
     certificate = page.get_by_role("tabpanel", name="证书")
     expect(certificate).to_be_visible()

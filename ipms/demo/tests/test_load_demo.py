@@ -6,7 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from ipms.accounts.models import User
-from ipms.demo import content, credentials, enterprises, learning, reviews
+from ipms.demo import content, credentials, enterprises, exams, learning, reviews
 from ipms.demo.management.commands import load_demo
 
 pytestmark = pytest.mark.django_db
@@ -20,7 +20,7 @@ def loaders(monkeypatch):
     def recorder(name):
         return lambda *, stdout: calls.append(name)
 
-    names = ("content", "learning", "enterprises", "learning progress")
+    names = ("content", "learning", "enterprises", "learning progress", "exams")
     monkeypatch.setattr(load_demo, "DEMO_LOADERS", tuple(recorder(name) for name in names))
     return calls
 
@@ -30,7 +30,7 @@ def test_embedded_mode_loads_everything_with_debug_off(settings, loaders):
     settings.PRODUCTION, settings.DEBUG = False, False
     out = io.StringIO()
     call_command("load_demo", stdout=out)
-    assert loaders == ["content", "learning", "enterprises", "learning progress"]
+    assert loaders == ["content", "learning", "enterprises", "learning progress", "exams"]
     assert User.objects.filter(phone=load_demo.DEMO_OPERATOR["phone"], is_staff=True).exists()
     text = out.getvalue()
     assert "演示数据就绪" in text and load_demo.DEMO_OPERATOR["password"] in text
@@ -52,7 +52,7 @@ def test_production_mode_loads_with_force_and_warns(settings, loaders):
     settings.PRODUCTION = True
     out = io.StringIO()
     call_command("load_demo", "--force", stdout=out)
-    assert len(loaders) == 4
+    assert len(loaders) == 5
     assert User.objects.filter(phone=load_demo.DEMO_OPERATOR["phone"]).exists()
     assert "请立即修改或删除演示账号" in out.getvalue()
 
@@ -63,6 +63,7 @@ def test_the_real_loaders_cover_every_demo_module():
         learning.load,
         enterprises.load,
         learning.load_progress,
+        exams.load,
         credentials.load,
         reviews.load,
     )

@@ -12,21 +12,22 @@ from django.core.management.base import BaseCommand, CommandError
 
 from ipms.accounts.models import User
 from ipms.accounts.services import operator_create, operator_group_ensure
-from ipms.demo import content, credentials, enterprises, learning, reviews
+from ipms.demo import content, credentials, enterprises, exams, learning, reviews
 
 # Each loader takes (*, stdout); order matters: courses link lecturers, learning records
-# need both the courses and the demo people.
-# Proofs come last: they need the records (and the exams demo's attempts) to be there.
+# need both the courses and the demo people, exam results the learning records.
+# Proofs come after them: they need the records and the exams demo's attempts.
 DEMO_LOADERS = (
     content.load,
     learning.load,
     enterprises.load,
     learning.load_progress,
+    exams.load,
     credentials.load,
     reviews.load,
 )
 # (role, phone, password, where) rows printed after loading, besides the operator's.
-DEMO_ACCOUNTS = enterprises.ACCOUNTS + reviews.ACCOUNTS
+DEMO_ACCOUNTS = enterprises.ACCOUNTS + exams.ACCOUNTS + reviews.ACCOUNTS
 
 DEMO_OPERATOR = {"phone": "13800000000", "password": "Demo2026ops", "name": "平台运营"}
 
