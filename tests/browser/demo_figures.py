@@ -134,3 +134,14 @@ def enterprise_of(user):
 def masked_name(user) -> str:
     """How 本课程排行榜 names a learner with a name: the first character, then stars."""
     return user.name[0] + "*" * max(1, len(user.name) - 1)
+
+
+def best_exam_score(user, course) -> int | None:
+    """The best graded attempt of the learner at the course's exam, counted from the rows."""
+    from django.db.models import Max
+
+    from ipms.exams.models import Attempt
+
+    return Attempt.objects.filter(
+        user=user, paper__course=course, state=Attempt.State.SUBMITTED
+    ).aggregate(best=Max("score"))["best"]

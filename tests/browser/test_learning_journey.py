@@ -84,7 +84,13 @@ def test_a_learner_continues_a_course_and_sees_figures_and_leaderboard(
     expect(figures.locator('[data-figure="completed"]')).to_have_text(
         f"{mine.completed} / {mine.lessons}"
     )
-    expect(figures.locator('[data-figure="exam"]')).to_have_text("未完成")
+    best = demo.best_exam_score(learner, course)
+    expect(figures.locator('[data-figure="exam"]')).to_have_text(
+        "未完成" if best is None else "已完成"
+    )
+    expect(figures.locator('[data-figure="exam-score"]')).to_have_text(
+        "—" if best is None else str(best)
+    )
     expect(page.get_by_test_id("my-credits")).to_have_text(
         f"您在本课程的当前总学分为 {mine.credits} 学分"
     )

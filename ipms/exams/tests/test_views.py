@@ -178,3 +178,30 @@ def test_tampered_answers_are_ignored_not_errors(learner_client, learner, paper,
     assert response.status_code == 302
     attempt.refresh_from_db()
     assert attempt.score == 80  # the tampered question scores 0, the others count
+
+
+def test_the_exam_tab_costs_the_same_queries_whatever_the_history(
+    learner, paper, course, django_assert_num_queries
+):
+    from ipms.exams.overview import exam_overview
+    from ipms.exams.tests.factories import take_exam
+    from ipms.learning.tests.factories import LessonFactory
+
+    LessonFactory(course=course)  # a 必修 lesson not yet watched
+    paper.open_before_lessons_done = False
+    paper.save()
+    enroll(learner, course)
+    # paper with its subtotals, questions, options, attempts, enrolment, lessons left
+    with django_assert_num_queries(6):
+        overview = exam_overview(user=learner, course=course)
+    assert overview.action is None and overview.refusal.code == "lessons_left"
+    paper.open_before_lessons_done = True
+    paper.save()
+    for wrong in (1, 2):
+        take_exam(learner, course, wrong=wrong)
+    paper.open_before_lessons_done = False
+    paper.save()
+    with django_assert_num_queries(6):
+        overview = exam_overview(user=learner, course=course)
+    assert overview.best == 80 and overview.used == 2
+    assert overview.action is None and overview.refusal.code == "lessons_left"
