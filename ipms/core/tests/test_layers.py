@@ -66,6 +66,7 @@ def test_the_layer_order_is_declared():
     assert layers["type"] == "layers"
     assert layers["layers"] == [
         "ipms.demo",
+        "ipms.reviews",
         "ipms.credentials",
         "ipms.exams",
         "ipms.learning",
