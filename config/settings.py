@@ -39,6 +39,8 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "te
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
+    # First: its runserver serves ASGI (pages and the 在线客服 WebSocket) in one process.
+    "daphne",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -51,6 +53,7 @@ INSTALLED_APPS = [
     "captcha",
     "csp",
     "axes",
+    "channels",
     "ipms.core",
     "ipms.accounts",
     "ipms.enterprises",
@@ -59,6 +62,7 @@ INSTALLED_APPS = [
     "ipms.exams",
     "ipms.credentials",
     "ipms.reviews",
+    "ipms.support",
     # The top layer: demo data naming every app above (docs/decisions/0006-layered-apps.md).
     "ipms.demo",
 ]
@@ -338,6 +342,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 _extra_media_src = env.list("CSP_EXTRA_MEDIA_SRC", default=[])
+# Other origins the pages may connect to (the chat socket's, when SUPPORT_WS_ORIGIN is set).
+_extra_connect_src = env.list("CSP_EXTRA_CONNECT_SRC", default=[])
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
@@ -347,7 +353,7 @@ CONTENT_SECURITY_POLICY = {
         "img-src": ["'self'", "data:", *_extra_media_src],
         "media-src": ["'self'", *_extra_media_src],
         "font-src": ["'self'"],
-        "connect-src": ["'self'"],
+        "connect-src": ["'self'", *_extra_connect_src],
         "frame-ancestors": ["'none'"],
         "form-action": ["'self'"],
         "base-uri": ["'self'"],
@@ -396,7 +402,15 @@ MEMBER_IMPORT_UPLOAD_RATE = env.str("MEMBER_IMPORT_UPLOAD_RATE", default="30/h")
 MEMBER_REFUSAL_RATE = env.str("MEMBER_REFUSAL_RATE", default="100/d")
 
 # Apps whose models the operators' group may manage in the console.
-OPERATOR_APP_LABELS = ["content", "learning", "enterprises", "exams", "credentials", "reviews"]
+OPERATOR_APP_LABELS = [
+    "content",
+    "learning",
+    "enterprises",
+    "exams",
+    "credentials",
+    "reviews",
+    "support",
+]
 
 # --- SMS and verification codes (ipms.core.sms, ipms.accounts.sms; docs/sms.md) ---------
 SMS_BACKEND = env.str("SMS_BACKEND", default="ipms.core.sms.backends.console.SmsBackend")
@@ -511,3 +525,36 @@ PLAYBACK_VIEW_RETENTION_DAYS = env.int("PLAYBACK_VIEW_RETENTION_DAYS", default=3
 VIDEO_DELIVERY = env.str("VIDEO_DELIVERY", default="django")
 VIDEO_ACCEL_PREFIX = env.str("VIDEO_ACCEL_PREFIX", default="/_private/")
 VIDEO_URL_EXPIRY = env.int("VIDEO_URL_EXPIRY", default=3600)
+
+# --- 在线客服 (ipms.support; docs/support.md, docs/decisions/0011-websocket-routing.md) ----
+# Messages between the ASGI processes: in memory in the embedded mode (one process), Redis
+# in production (every process that holds a socket shares it). CHANNEL_REDIS_URL defaults
+# to REDIS_URL.
+CHANNEL_REDIS_URL = env.str("CHANNEL_REDIS_URL", default="") or REDIS_URL
+if CHANNEL_REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {
+                "hosts": [CHANNEL_REDIS_URL],
+                "prefix": env.str("CHANNEL_PREFIX", default="ipms"),
+            },
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# Where pages open the chat socket: empty for the page's own host (/ws/support/…);
+# production may name another origin, e.g. wss://ws.example.cn (then add it to CSP).
+SUPPORT_WS_ORIGIN = env.str("SUPPORT_WS_ORIGIN", default="")
+# Longest message, in characters.
+SUPPORT_MESSAGE_MAX_LENGTH = env.int("SUPPORT_MESSAGE_MAX_LENGTH", default=500)
+# Messages per visitor or user, and new conversations per client address.
+SUPPORT_MESSAGE_RATE = env.str("SUPPORT_MESSAGE_RATE", default="30/m")
+SUPPORT_CONVERSATION_RATE = env.str("SUPPORT_CONVERSATION_RATE", default="20/h")
+# A staff console counts as online this many seconds after its last sign of life.
+SUPPORT_PRESENCE_TTL = env.int("SUPPORT_PRESENCE_TTL", default=90)
+# Closed conversations (and their messages) are deleted after this many days (PIPL:
+# kept no longer than needed); `manage.py purge_support`.
+SUPPORT_RETENTION_DAYS = env.int("SUPPORT_RETENTION_DAYS", default=365)
+# How long the visitor cookie lasts (days).
+SUPPORT_VISITOR_COOKIE_DAYS = env.int("SUPPORT_VISITOR_COOKIE_DAYS", default=180)

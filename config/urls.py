@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("ipms.reviews.urls")),
     path("j/<str:token>/", invitation_link, name="invitation_link"),
     path("core/", include("ipms.core.urls")),
+    path("support/", include("ipms.support.urls")),
     path("captcha/", include("captcha.urls")),
     path("console/", admin.site.urls),
 ]

@@ -303,6 +303,23 @@ POLICIES: dict[str, Policy] = {
             _closed,
             "查验过于频繁，请 {wait}后再试。",
         ),
+        # 在线客服 (ipms.support.consumers): messages per visitor or user (the value is
+        # the conversation's owner), new conversations per address. Closed: each one is a
+        # row written for a possibly unauthenticated visitor.
+        Policy(
+            "support_message",
+            _value,
+            SettingRate("SUPPORT_MESSAGE_RATE"),
+            _closed,
+            "发送过于频繁，请 {wait}后再试。",
+        ),
+        Policy(
+            "support_conversation_ip",
+            _ip,
+            SettingRate("SUPPORT_CONVERSATION_RATE"),
+            _closed,
+            "当前网络发起的咨询过多，请 {wait}后再试。",
+        ),
     )
 }
 

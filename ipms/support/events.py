@@ -1,0 +1,66 @@
+"""What the chat sockets are told, through the channel layer (in memory or Redis).
+
+Each owner's sockets share one group (``identity.owner_group``); every staff console is in
+``STAFF_GROUP``. A consumer forwards ``{"type": "chat.event", "event": {...}}`` to its
+client as the JSON ``event``.
+"""
+
+from __future__ import annotations
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+from django.utils import timezone
+
+from .identity import STAFF_GROUP, owner_group
+from .models import Conversation, Message, Sender
+
+
+def author_label(message: Message) -> str:
+    if message.sender == Sender.STAFF:
+        name = getattr(message.author, "name", "") if message.author_id else ""
+        return f"客服{name}" if name else "客服"
+    if message.sender == Sender.SYSTEM:
+        return "系统"
+    return "我"
+
+
+def message_payload(message: Message) -> dict:
+    at = timezone.localtime(message.created_at)
+    return {
+        "id": message.pk,
+        "sender": message.sender,
+        "author": author_label(message),
+        "body": message.body,
+        "at": at.isoformat(),
+        "time": at.strftime("%H:%M"),
+    }
+
+
+def conversation_state(conversation: Conversation | None) -> dict:
+    if conversation is None:
+        return {"status": "none", "rated": False}
+    return {"status": conversation.status, "rated": conversation.rating is not None}
+
+
+async def _send(group: str, event: dict) -> None:
+    await get_channel_layer().group_send(group, {"type": "chat.event", "event": event})
+
+
+async def publish_message(conversation: Conversation, message: Message) -> None:
+    payload = message_payload(message)
+    await _send(owner_group(conversation.owner_key), {"type": "message", "message": payload})
+    await _send(
+        STAFF_GROUP, {"type": "message", "conversation": conversation.pk, "message": payload}
+    )
+
+
+async def publish_state(conversation: Conversation) -> None:
+    state = conversation_state(conversation)
+    await _send(owner_group(conversation.owner_key), {"type": "state", **state})
+    await _send(STAFF_GROUP, {"type": "conversation", "conversation": conversation.pk, **state})
+
+
+def publish_on_commit(coroutine_function, *args) -> None:
+    """From sync code (a console view): publish once the transaction has committed."""
+    transaction.on_commit(lambda: async_to_sync(coroutine_function)(*args))

@@ -1,0 +1,304 @@
+"""Every write of 在线客服: messages, replies, assignment, closing, ratings, presence."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import NamedTuple
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from ipms.core import ratelimit
+from ipms.core.audit import audit_record
+from ipms.core.errors import DomainError
+from ipms.core.models import AuditRole
+from ipms.core.phone import PHONE_INVALID, is_mobile, normalize_mobile
+from ipms.core.workflow import transition
+
+from . import messages as msg
+from .identity import Owner, staff_may_answer
+from .models import Conversation, ConversationStatus, Message, Sender, StaffPresence
+from .selectors import conversation_of_owner
+
+COMMENT_MAX_LENGTH = 200
+PAGE_URL_MAX_LENGTH = 300
+
+
+class Posted(NamedTuple):
+    conversation: Conversation
+    message: Message
+    # The conversation was opened by this message, or assigned by this reply.
+    started: bool
+
+
+def _clean_body(body) -> str:
+    body = str(body or "").strip()
+    if not body:
+        raise DomainError(msg.MESSAGE_EMPTY, code="message_empty", field="body")
+    limit = settings.SUPPORT_MESSAGE_MAX_LENGTH
+    if len(body) > limit:
+        raise DomainError(
+            msg.MESSAGE_TOO_LONG.format(limit=limit), code="message_too_long", field="body"
+        )
+    return body
+
+
+def _clean_phone(phone) -> str:
+    phone = normalize_mobile(str(phone or ""))
+    if not phone:
+        return ""
+    if not is_mobile(phone):
+        raise DomainError(PHONE_INVALID, code="phone_invalid", field="phone")
+    return phone
+
+
+def _clean_page(page_url) -> str:
+    """Only a path of this site is kept (it is shown to staff, never followed blindly)."""
+    page_url = str(page_url or "")
+    if not page_url.startswith("/") or page_url.startswith("//"):
+        return ""
+    return page_url[:PAGE_URL_MAX_LENGTH]
+
+
+def _message_create(conversation: Conversation, *, sender: str, author, body: str) -> Message:
+    message = Message(conversation=conversation, sender=sender, author=author, body=body)
+    message.full_clean(exclude=["conversation", "author"])
+    message.save()
+    return message
+
+
+def message_post(
+    *,
+    owner: Owner,
+    body: str,
+    page_url: str = "",
+    contact_phone: str = "",
+    client_ip: str | None = None,
+) -> Posted:
+    """A visitor's (or user's) message, into their open conversation or a new one.
+
+    Counted per owner (``support_message``) and, when it opens a conversation, per client
+    address (``support_conversation_ip``); refusals raise ``RateLimitExceeded``.
+    """
+    body = _clean_body(body)
+    phone = _clean_phone(contact_phone)
+    page_url = _clean_page(page_url)
+    has_open = Conversation.objects.filter(
+        owner_key=owner.key, status=ConversationStatus.OPEN
+    ).exists()
+    checks = [("support_message", owner.key)]
+    if not has_open:
+        checks.append(("support_conversation_ip", client_ip or ""))
+    ratelimit.hit_all(checks)
+    return _message_write(owner=owner, body=body, page_url=page_url, phone=phone)
+
+
+@transaction.atomic
+def _message_write(*, owner: Owner, body: str, page_url: str, phone: str) -> Posted:
+    conversation = (
+        Conversation.objects.select_for_update()
+        .filter(owner_key=owner.key, status=ConversationStatus.OPEN)
+        .first()
+    )
+    started = conversation is None
+    if started:
+        conversation = Conversation(owner_key=owner.key, user=owner.user)
+        conversation.full_clean(exclude=["user", "assigned_to"], validate_constraints=False)
+        try:
+            with transaction.atomic():
+                conversation.save()
+        except IntegrityError:  # another tab opened it a moment ago
+            started = False
+            conversation = Conversation.objects.select_for_update().get(
+                owner_key=owner.key, status=ConversationStatus.OPEN
+            )
+    message = _message_create(conversation, sender=Sender.VISITOR, author=owner.user, body=body)
+    conversation.last_message_at = message.created_at
+    conversation.waiting_since = conversation.waiting_since or message.created_at
+    conversation.visitor_read_id = message.pk
+    fields = ["last_message_at", "waiting_since", "visitor_read_id"]
+    if page_url:
+        conversation.page_url = page_url
+        fields.append("page_url")
+    if phone:
+        conversation.contact_phone = phone
+        fields.append("contact_phone")
+    conversation.save(update_fields=fields)
+    return Posted(conversation, message, started)
+
+
+def _staff_check(staff) -> None:
+    if not staff_may_answer(staff):
+        raise DomainError(msg.NOT_ALLOWED, code="not_allowed")
+
+
+def _locked(conversation_id: int) -> Conversation:
+    conversation = Conversation.objects.select_for_update().filter(pk=conversation_id).first()
+    if conversation is None:
+        raise DomainError(msg.CONVERSATION_CLOSED, code="conversation_missing")
+    return conversation
+
+
+def _assign(conversation: Conversation, staff) -> bool:
+    if conversation.assigned_to_id == staff.pk:
+        return False
+    previous = conversation.assigned_to_id
+    conversation.assigned_to = staff
+    conversation.save(update_fields=["assigned_to"])
+    audit_record(
+        action="support.conversation_assigned",
+        actor=staff,
+        obj=conversation,
+        details={"from_staff": previous, "to_staff": staff.pk},
+    )
+    return True
+
+
+@transaction.atomic
+def staff_reply(*, conversation_id: int, staff, body: str) -> Posted:
+    """A staff member's answer; the first answer assigns the conversation to them."""
+    _staff_check(staff)
+    body = _clean_body(body)
+    conversation = _locked(conversation_id)
+    if not conversation.is_open:
+        raise DomainError(msg.CONVERSATION_CLOSED, code="conversation_closed")
+    assigned = conversation.assigned_to_id is None and _assign(conversation, staff)
+    message = _message_create(conversation, sender=Sender.STAFF, author=staff, body=body)
+    conversation.last_message_at = message.created_at
+    conversation.waiting_since = None
+    conversation.staff_read_id = message.pk
+    conversation.save(update_fields=["last_message_at", "waiting_since", "staff_read_id"])
+    return Posted(conversation, message, assigned)
+
+
+@transaction.atomic
+def conversation_assign(*, conversation_id: int, staff) -> Conversation:
+    """接待: the conversation is now ``staff``'s (audited)."""
+    _staff_check(staff)
+    conversation = _locked(conversation_id)
+    if not conversation.is_open:
+        raise DomainError(msg.CONVERSATION_CLOSED, code="conversation_closed")
+    _assign(conversation, staff)
+    return conversation
+
+
+@transaction.atomic
+def conversation_close(
+    *, conversation: Conversation, actor=None, by_visitor: bool = False
+) -> Message | None:
+    """结束会话 (by staff, or by the visitor in the panel); returns the notice posted, or
+    None when it was closed already."""
+    if not by_visitor:
+        _staff_check(actor)
+    if not conversation.is_open:
+        return None
+    now = timezone.now()
+    transition(
+        conversation,
+        ConversationStatus.CLOSED,
+        actor=actor,
+        changes={"closed_at": now, "waiting_since": None},
+        audit_details={"by": "visitor" if by_visitor else "staff"},
+        role=(AuditRole.LEARNER if actor else AuditRole.VISITOR) if by_visitor else None,
+    )
+    notice = _message_create(
+        conversation, sender=Sender.SYSTEM, author=None, body=msg.CLOSED_NOTICE
+    )
+    Conversation.objects.filter(pk=conversation.pk).update(last_message_at=notice.created_at)
+    return notice
+
+
+def conversation_close_by_owner(*, owner: Owner) -> tuple[Conversation | None, Message | None]:
+    conversation = conversation_of_owner(owner)
+    if conversation is None or not conversation.is_open:
+        return conversation, None
+    return conversation, conversation_close(
+        conversation=conversation, actor=owner.user, by_visitor=True
+    )
+
+
+@transaction.atomic
+def conversation_rate(*, owner: Owner, score, comment: str = "") -> Conversation:
+    """评价: the owner's newest conversation gets 1–5 stars, once."""
+    try:
+        score = int(score)
+    except (TypeError, ValueError):
+        score = 0
+    if not 1 <= score <= 5:
+        raise DomainError(msg.RATING_INVALID, code="rating_invalid", field="score")
+    comment = str(comment or "").strip()
+    if len(comment) > COMMENT_MAX_LENGTH:
+        raise DomainError(
+            msg.COMMENT_TOO_LONG.format(limit=COMMENT_MAX_LENGTH),
+            code="comment_too_long",
+            field="comment",
+        )
+    latest = conversation_of_owner(owner)
+    if latest is None:
+        raise DomainError(msg.CONVERSATION_MISSING, code="conversation_missing")
+    conversation = _locked(latest.pk)
+    if conversation.rating is not None:
+        raise DomainError(msg.ALREADY_RATED, code="already_rated")
+    conversation.rating = score
+    conversation.rating_comment = comment
+    conversation.rated_at = timezone.now()
+    conversation.full_clean(exclude=["user", "assigned_to"], validate_constraints=False)
+    conversation.save(update_fields=["rating", "rating_comment", "rated_at"])
+    return conversation
+
+
+def staff_read_mark(*, conversation_id: int, upto: int) -> None:
+    Conversation.objects.filter(pk=conversation_id, staff_read_id__lt=upto).update(
+        staff_read_id=upto
+    )
+
+
+def visitor_read_mark(*, owner: Owner, upto: int) -> None:
+    Conversation.objects.filter(
+        owner_key=owner.key, status=ConversationStatus.OPEN, visitor_read_id__lt=upto
+    ).update(visitor_read_id=upto)
+
+
+# --- presence of the staff console -------------------------------------------------------
+
+
+@transaction.atomic
+def presence_join(*, user) -> None:
+    presence, created = StaffPresence.objects.select_for_update().get_or_create(
+        user=user, defaults={"connections": 1, "last_seen": timezone.now()}
+    )
+    if not created:
+        StaffPresence.objects.filter(pk=presence.pk).update(
+            connections=F("connections") + 1, last_seen=timezone.now()
+        )
+
+
+def presence_ping(*, user) -> None:
+    StaffPresence.objects.filter(user=user).update(last_seen=timezone.now())
+
+
+def presence_leave(*, user) -> None:
+    StaffPresence.objects.filter(user=user, connections__gt=0).update(
+        connections=F("connections") - 1
+    )
+
+
+# --- retention (PIPL: kept no longer than needed) ----------------------------------------
+
+
+@transaction.atomic
+def conversations_purge(*, now=None) -> int:
+    """Delete conversations closed more than ``SUPPORT_RETENTION_DAYS`` ago; one audit row."""
+    now = now or timezone.now()
+    before = now - timedelta(days=settings.SUPPORT_RETENTION_DAYS)
+    old = Conversation.objects.filter(status=ConversationStatus.CLOSED, closed_at__lt=before)
+    count = old.count()
+    if count:
+        old.delete()
+        audit_record(
+            action="support.conversations_purged",
+            details={"count": count, "closed_before": before.isoformat()},
+        )
+    return count

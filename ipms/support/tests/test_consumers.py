@@ -1,0 +1,336 @@
+"""The chat sockets, end to end through the project's ASGI application
+(origin check, session auth, routing) with channels' WebsocketCommunicator."""
+
+from __future__ import annotations
+
+import pytest
+from asgiref.sync import async_to_sync
+from django.test import Client
+
+from ipms.accounts.tests.factories import UserFactory
+from ipms.core.models import AuditLog
+from ipms.support.models import Conversation, Message
+
+from .conftest import communicator, session_cookie, visitor_cookie, visitor_socket
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def run(coroutine_function):
+    return async_to_sync(coroutine_function)()
+
+
+async def connected(socket):
+    ok, code = await socket.connect()
+    assert ok, code
+    return socket
+
+
+async def next_of(socket, kind: str, timeout: float = 2):
+    """The next event of ``kind`` (other events before it are skipped)."""
+    while True:
+        event = await socket.receive_json_from(timeout=timeout)
+        if event["type"] == kind:
+            return event
+
+
+async def from_staff(socket):
+    """The next message event written by staff (the socket's own echoes skipped)."""
+    while True:
+        event = await next_of(socket, "message")
+        if event["message"]["sender"] == "staff":
+            return event
+
+
+async def drain(socket):
+    while not await socket.receive_nothing(timeout=0.2):
+        await socket.receive_json_from()
+
+
+async def send(socket, body: str, nonce: str = "n1", **extra):
+    await socket.send_json_to({"type": "send", "body": body, "nonce": nonce, **extra})
+    return await next_of(socket, "ack")
+
+
+def test_a_socket_without_the_visitor_cookie_is_refused(transactional_db):
+    async def scenario():
+        for cookies in (None, {"ipms_support": "forged-token:signature"}):
+            socket = communicator("/ws/support/", cookies=cookies)
+            ok, code = await socket.connect()
+            assert (ok, code) == (False, 4401)
+
+    run(scenario)
+
+
+def test_another_sites_page_cannot_open_the_socket(transactional_db):
+    async def scenario():
+        socket = communicator(
+            "/ws/support/",
+            cookies={"ipms_support": visitor_cookie()},
+            origin=(b"origin", b"http://evil.example"),
+        )
+        ok, _ = await socket.connect()
+        assert not ok
+
+    run(scenario)
+
+
+def test_message_reaches_staff_and_the_reply_reaches_the_visitor(staff_cookie, operator):
+    async def scenario():
+        staff = await connected(communicator("/ws/support/staff/", cookies={"sessionid": staff_cookie}))
+        visitor = await connected(visitor_socket())
+        await visitor.send_json_to({"type": "resume", "after": 0})
+        history = await next_of(visitor, "history")
+        assert history["messages"] == [] and history["status"] == "none"
+        assert history["staff_online"] is True
+
+        ack = await send(visitor, "请问如何报名？", page="/courses/")
+        event = await next_of(staff, "message")
+        assert event["message"] == {**event["message"], "id": ack["id"], "body": "请问如何报名？"}
+        conversation_id = event["conversation"]
+
+        await staff.send_json_to(
+            {"type": "reply", "conversation": conversation_id, "body": "您好，请点击立即学习。"}
+        )
+        reply = await from_staff(visitor)
+        assert reply["message"]["body"] == "您好，请点击立即学习。"
+        assert reply["message"]["author"] == "客服运营"
+        await visitor.disconnect()
+        await staff.disconnect()
+
+    run(scenario)
+    conversation = Conversation.objects.get()
+    assert conversation.page_url == "/courses/"
+    assert conversation.assigned_to == operator
+    assert conversation.waiting_since is None
+    assert AuditLog.objects.filter(action="support.conversation_assigned").count() == 1
+
+
+def test_reconnecting_resumes_after_the_last_message_held(staff_cookie):
+    cookie = visitor_cookie()
+
+    async def scenario():
+        visitor = await connected(visitor_socket(cookie))
+        first = await send(visitor, "第一条")
+        await visitor.disconnect()  # the socket drops
+
+        # Meanwhile staff answer twice.
+        staff = await connected(communicator("/ws/support/staff/", cookies={"sessionid": staff_cookie}))
+        conversation_id = await database_id()
+        for body in ("回复一", "回复二"):
+            await staff.send_json_to({"type": "reply", "conversation": conversation_id, "body": body})
+            await next_of(staff, "ack")
+
+        again = await connected(visitor_socket(cookie))
+        await again.send_json_to({"type": "resume", "after": first["id"]})
+        history = await next_of(again, "history")
+        assert [m["body"] for m in history["messages"]] == ["回复一", "回复二"]
+        await again.send_json_to({"type": "resume", "after": 0})
+        history = await next_of(again, "history")
+        assert [m["body"] for m in history["messages"]] == ["第一条", "回复一", "回复二"]
+        await again.disconnect()
+        await staff.disconnect()
+
+    from channels.db import database_sync_to_async
+
+    @database_sync_to_async
+    def database_id():
+        return Conversation.objects.get().pk
+
+    run(scenario)
+
+
+def test_a_visitor_cannot_read_or_post_to_another_visitors_conversation(staff_cookie):
+    async def scenario():
+        alice = await connected(visitor_socket())
+        await send(alice, "我的手机号是 13600002925")
+        alice_conversation = await _only_conversation_id()
+
+        bob = await connected(visitor_socket())
+        # Bob names Alice's conversation every way the protocol could be abused.
+        for probe in (
+            {"type": "resume", "after": 0, "conversation": alice_conversation},
+            {"type": "resume", "after": 0, "id": alice_conversation},
+        ):
+            await bob.send_json_to(probe)
+            history = await next_of(bob, "history")
+            assert history["messages"] == [] and history["status"] == "none"
+        await bob.send_json_to(
+            {"type": "send", "body": "插一句", "conversation": alice_conversation, "nonce": "b"}
+        )
+        await next_of(bob, "ack")
+        await bob.send_json_to({"type": "reply", "conversation": alice_conversation, "body": "x"})
+        refused = await next_of(bob, "error")
+        assert refused["code"] == "unknown_request"
+
+        # Staff answer Alice: Bob's socket hears nothing of it.
+        await drain(bob)
+        staff = await connected(communicator("/ws/support/staff/", cookies={"sessionid": staff_cookie}))
+        await staff.send_json_to({"type": "reply", "conversation": alice_conversation, "body": "好的"})
+        await next_of(staff, "ack")
+        assert (await from_staff(alice))["message"]["body"] == "好的"
+        assert await bob.receive_nothing(timeout=0.3)
+        for socket in (alice, bob, staff):
+            await socket.disconnect()
+
+    from channels.db import database_sync_to_async
+
+    @database_sync_to_async
+    def _only_conversation_id():
+        return Conversation.objects.get().pk
+
+    run(scenario)
+    alice_messages = Message.objects.filter(conversation__messages__body="我的手机号是 13600002925")
+    assert "插一句" not in set(alice_messages.values_list("body", flat=True))
+    assert Conversation.objects.count() == 2
+
+
+def test_a_signed_in_user_is_known_by_the_account(learner):
+    cookie = session_cookie(Client(), learner)
+
+    async def scenario():
+        first = await connected(communicator("/ws/support/", cookies={"sessionid": cookie}))
+        await send(first, "你好")
+        await first.disconnect()
+        # Another browser of the same user (no visitor cookie) sees the same conversation.
+        other = await connected(communicator("/ws/support/", cookies={"sessionid": cookie}))
+        await other.send_json_to({"type": "resume", "after": 0})
+        assert [m["body"] for m in (await next_of(other, "history"))["messages"]] == ["你好"]
+        await other.disconnect()
+
+    run(scenario)
+    assert Conversation.objects.get().user == learner
+
+
+def test_html_in_a_message_is_kept_as_text(transactional_db):
+    body = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+
+    async def scenario():
+        visitor = await connected(visitor_socket())
+        await send(visitor, body)
+        await visitor.send_json_to({"type": "resume", "after": 0})
+        assert (await next_of(visitor, "history"))["messages"][0]["body"] == body
+        await visitor.disconnect()
+
+    run(scenario)
+    assert Message.objects.get().body == body
+
+
+@pytest.mark.parametrize(
+    ("body", "code"), [("", "message_empty"), ("   ", "message_empty"), ("字" * 501, "message_too_long")]
+)
+def test_empty_and_overlong_messages_are_refused(transactional_db, body, code):
+    async def scenario():
+        visitor = await connected(visitor_socket())
+        await visitor.send_json_to({"type": "send", "body": body, "nonce": "k"})
+        error = await next_of(visitor, "error")
+        assert (error["code"], error["nonce"]) == (code, "k")
+        await visitor.disconnect()
+
+    run(scenario)
+    assert not Message.objects.exists()
+
+
+def test_bad_frames_get_an_answer_not_a_dropped_socket(transactional_db):
+    async def scenario():
+        visitor = await connected(visitor_socket())
+        for frame in ("not json", "[1, 2]", '{"type": "__init__"}', '{"type": 5}'):
+            await visitor.send_to(text_data=frame)
+            assert (await next_of(visitor, "error"))["code"] == "unknown_request"
+        await send(visitor, "仍然可以发送")
+        await visitor.disconnect()
+
+    run(scenario)
+
+
+def test_sending_is_rate_limited(transactional_db, settings):
+    settings.SUPPORT_MESSAGE_RATE = "2/m"
+
+    async def scenario():
+        visitor = await connected(visitor_socket())
+        await send(visitor, "一", nonce="1")
+        await send(visitor, "二", nonce="2")
+        await visitor.send_json_to({"type": "send", "body": "三", "nonce": "3"})
+        error = await next_of(visitor, "error")
+        assert error["code"] == "support_message" and "发送过于频繁" in error["message"]
+        await visitor.disconnect()
+
+    run(scenario)
+    assert Message.objects.count() == 2
+
+
+def test_new_conversations_per_address_are_limited(transactional_db, settings):
+    settings.SUPPORT_CONVERSATION_RATE = "1/h"
+
+    async def scenario():
+        for expected in ("ack", "error"):
+            visitor = await connected(visitor_socket())
+            await visitor.send_json_to({"type": "send", "body": "你好", "nonce": "x"})
+            event = await visitor.receive_json_from()
+            assert event["type"] == expected
+            if expected == "error":
+                assert event["code"] == "support_conversation_ip"
+            await visitor.disconnect()
+
+    run(scenario)
+    assert Conversation.objects.count() == 1
+
+
+def test_with_the_cache_down_sending_fails_closed(transactional_db, ratelimit_cache_down):
+    async def scenario():
+        visitor = await connected(visitor_socket())
+        await visitor.send_json_to({"type": "send", "body": "你好", "nonce": "x"})
+        assert (await next_of(visitor, "error"))["code"] == "unavailable"
+        await visitor.disconnect()
+
+    run(scenario)
+    assert not Message.objects.exists()
+
+
+def test_only_staff_who_may_answer_open_the_staff_socket(learner):
+    plain_staff = UserFactory(is_staff=True)
+    cookies = [
+        None,
+        {"ipms_support": visitor_cookie()},
+        {"sessionid": session_cookie(Client(), learner)},
+        {"sessionid": session_cookie(Client(), plain_staff)},
+    ]
+
+    async def scenario():
+        for cookie in cookies:
+            socket = communicator("/ws/support/staff/", cookies=cookie)
+            ok, code = await socket.connect()
+            assert (ok, code) == (False, 4403), cookie
+
+    run(scenario)
+
+
+def test_a_visitor_closes_and_rates_once(transactional_db):
+    async def scenario():
+        visitor = await connected(visitor_socket())
+        await send(visitor, "谢谢")
+        await visitor.send_json_to({"type": "close"})
+        notice = await next_of(visitor, "message")
+        while notice["message"]["sender"] != "system":
+            notice = await next_of(visitor, "message")
+        assert "会话已结束" in notice["message"]["body"]
+        state = await next_of(visitor, "state")
+        assert (state["status"], state["rated"]) == ("closed", False)
+
+        await visitor.send_json_to({"type": "rate", "score": 9, "nonce": "r0"})
+        assert (await next_of(visitor, "error"))["code"] == "rating_invalid"
+        await visitor.send_json_to({"type": "rate", "score": 5, "comment": "很及时", "nonce": "r1"})
+        assert (await next_of(visitor, "rated"))["nonce"] == "r1"
+        await visitor.send_json_to({"type": "rate", "score": 1, "nonce": "r2"})
+        assert (await next_of(visitor, "error"))["code"] == "already_rated"
+
+        # Writing again opens a new conversation.
+        await send(visitor, "还有一个问题")
+        await visitor.disconnect()
+
+    run(scenario)
+    closed, new = Conversation.objects.order_by("id")
+    assert (closed.status, closed.rating, closed.rating_comment) == ("closed", 5, "很及时")
+    assert new.status == "open"
+    row = AuditLog.objects.get(action="support.conversation_closed")
+    assert (row.role, row.details["by"]) == ("visitor", "visitor")
