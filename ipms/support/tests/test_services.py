@@ -1,0 +1,62 @@
+"""Services of 在线客服 without sockets: posting, contact phones, ratings, retention."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from ipms.accounts.tests.factories import make_operator
+from ipms.core.errors import DomainError
+from ipms.core.models import AuditLog
+from ipms.support import services
+from ipms.support.identity import owner_for_visitor, staff_may_answer
+from ipms.support.models import Conversation, Message
+
+pytestmark = pytest.mark.django_db
+
+
+def test_messages_of_one_owner_share_the_open_conversation():
+    owner = owner_for_visitor("tok")
+    first = services.message_post(owner=owner, body="一")
+    second = services.message_post(owner=owner, body="二", page_url="//evil.example/x")
+    assert first.started and not second.started
+    assert first.conversation.pk == second.conversation.pk
+    assert Conversation.objects.get().page_url == ""
+
+
+def test_a_phone_left_with_a_message_is_checked_and_kept():
+    owner = owner_for_visitor("tok")
+    with pytest.raises(DomainError) as refused:
+        services.message_post(owner=owner, body="请回电", contact_phone="12345")
+    assert refused.value.code == "phone_invalid"
+    assert not Message.objects.exists()
+    services.message_post(owner=owner, body="请回电", contact_phone="138 0000 1111")
+    assert Conversation.objects.get().contact_phone == "13800001111"
+
+
+def test_rating_needs_a_conversation():
+    with pytest.raises(DomainError) as refused:
+        services.conversation_rate(owner=owner_for_visitor("none"), score=5)
+    assert refused.value.code == "conversation_missing"
+
+
+def test_operators_may_answer():
+    assert staff_may_answer(make_operator())
+
+
+def test_closed_conversations_past_the_retention_are_purged(settings):
+    settings.SUPPORT_RETENTION_DAYS = 30
+    operator = make_operator()
+    old = services.message_post(owner=owner_for_visitor("old"), body="旧").conversation
+    services.conversation_close(conversation=old, actor=operator)
+    Conversation.objects.filter(pk=old.pk).update(closed_at=timezone.now() - timedelta(days=31))
+    recent = services.message_post(owner=owner_for_visitor("new"), body="新").conversation
+    services.conversation_close(conversation=recent, actor=operator)
+    still_open = services.message_post(owner=owner_for_visitor("open"), body="开").conversation
+    call_command("purge_support", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert set(Conversation.objects.values_list("pk", flat=True)) == {recent.pk, still_open.pk}
+    assert not Message.objects.filter(conversation_id=old.pk).exists()
+    assert AuditLog.objects.get(action="support.conversations_purged").details["count"] == 1
