@@ -77,7 +77,9 @@ def test_another_sites_page_cannot_open_the_socket(transactional_db):
 
 def test_message_reaches_staff_and_the_reply_reaches_the_visitor(staff_cookie, operator):
     async def scenario():
-        staff = await connected(communicator("/ws/support/staff/", cookies={"sessionid": staff_cookie}))
+        staff = await connected(
+            communicator("/ws/support/staff/", cookies={"sessionid": staff_cookie})
+        )
         visitor = await connected(visitor_socket())
         await visitor.send_json_to({"type": "resume", "after": 0})
         history = await next_of(visitor, "history")
@@ -115,10 +117,14 @@ def test_reconnecting_resumes_after_the_last_message_held(staff_cookie):
         await visitor.disconnect()  # the socket drops
 
         # Meanwhile staff answer twice.
-        staff = await connected(communicator("/ws/support/staff/", cookies={"sessionid": staff_cookie}))
+        staff = await connected(
+            communicator("/ws/support/staff/", cookies={"sessionid": staff_cookie})
+        )
         conversation_id = await database_id()
         for body in ("回复一", "回复二"):
-            await staff.send_json_to({"type": "reply", "conversation": conversation_id, "body": body})
+            await staff.send_json_to(
+                {"type": "reply", "conversation": conversation_id, "body": body}
+            )
             await next_of(staff, "ack")
 
         again = await connected(visitor_socket(cookie))
@@ -165,8 +171,12 @@ def test_a_visitor_cannot_read_or_post_to_another_visitors_conversation(staff_co
 
         # Staff answer Alice: Bob's socket hears nothing of it.
         await drain(bob)
-        staff = await connected(communicator("/ws/support/staff/", cookies={"sessionid": staff_cookie}))
-        await staff.send_json_to({"type": "reply", "conversation": alice_conversation, "body": "好的"})
+        staff = await connected(
+            communicator("/ws/support/staff/", cookies={"sessionid": staff_cookie})
+        )
+        await staff.send_json_to(
+            {"type": "reply", "conversation": alice_conversation, "body": "好的"}
+        )
         await next_of(staff, "ack")
         assert (await from_staff(alice))["message"]["body"] == "好的"
         assert await bob.receive_nothing(timeout=0.3)
@@ -217,7 +227,8 @@ def test_html_in_a_message_is_kept_as_text(transactional_db):
 
 
 @pytest.mark.parametrize(
-    ("body", "code"), [("", "message_empty"), ("   ", "message_empty"), ("字" * 501, "message_too_long")]
+    ("body", "code"),
+    [("", "message_empty"), ("   ", "message_empty"), ("字" * 501, "message_too_long")],
 )
 def test_empty_and_overlong_messages_are_refused(transactional_db, body, code):
     async def scenario():
