@@ -38,7 +38,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import heartbeat, heavy, pages
+from bench import chat, heartbeat, heavy, pages
 from bench.harness import ROOT, Server, django_step, environment, postgres_ready
 
 RESULTS = ROOT / "var" / "bench"
@@ -50,7 +50,7 @@ GOAL_HEARTBEAT_RATIO = 0.5
 GOAL_PROOF_MS = 300
 
 
-PARTS = ("heartbeat", "pages", "heavy", "proofs")
+PARTS = ("heartbeat", "pages", "heavy", "proofs", "chat")
 DATABASE_PARTS = {"heartbeat", "pages", "heavy"}
 
 
@@ -338,7 +338,11 @@ def write(
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     env_int = lambda name, default: int(os.environ.get(name, default))  # noqa: E731
-    parser.add_argument("--only", choices=["sqlite", "postgresql"])
+    parser.add_argument("--only", choices=["sqlite", "postgresql", "chat"])
+    parser.add_argument("--chat-clients", type=int, default=env_int("BENCH_CHAT_CLIENTS", 200))
+    parser.add_argument(
+        "--chat-seconds", type=float, default=float(os.environ.get("BENCH_CHAT_SECONDS", 30))
+    )
     parser.add_argument("--seconds", type=float, default=float(os.environ.get("BENCH_SECONDS", 8)))
     parser.add_argument("--learners", type=int, default=env_int("BENCH_LEARNERS", 50))
     parser.add_argument(
@@ -375,7 +379,8 @@ def main(argv: list[str] | None = None) -> int:
         type=_parts,
         default=PARTS,
         help="what to measure, comma-separated: heartbeat (with the no-op), pages, heavy "
-        "(export and import), proofs (学习证明 generation); default all",
+        "(export and import), proofs (学习证明 generation), chat (在线客服 delivery); "
+        "default all",
     )
     parser.add_argument(
         "--port",
@@ -410,6 +415,17 @@ def main(argv: list[str] | None = None) -> int:
         print("\n学习证明: 生成 …", flush=True)
         proofs = run_proofs(args.proofs)
     text = render(results, args, when=when, skipped=skipped, proofs=proofs)
+    if "chat" in args.parts and args.only in (None, "chat"):
+        # 在线客服 delivery on the embedded server (bench/chat.py).
+        print("\n在线客服: 投递延迟 …", flush=True)
+        try:
+            chat_result = chat.measure(
+                clients=args.chat_clients, seconds=args.chat_seconds, folder=RESULTS / "chat"
+            )
+        except Exception as exc:  # reported in the table like the other phases' errors
+            chat_result = {"error": str(exc)[:300]}
+        results.append({"label": "chat", "chat": chat_result})
+        text += chat.render(chat_result)
     stamped = write(text, results, when, args.out, proofs)
     print("\n" + text)
     shown = stamped.relative_to(ROOT) if stamped.is_relative_to(ROOT) else stamped
