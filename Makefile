@@ -58,6 +58,6 @@ clean:
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ipms_scale
 BENCH_REDIS_URL ?=
 BENCH_ARGS ?=
-bench: install
+bench: install-test
 	BENCH_DATABASE_URL="$(BENCH_DATABASE_URL)" BENCH_REDIS_URL="$(BENCH_REDIS_URL)" \
 		$(BIN)/python -m bench $(BENCH_ARGS)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 OPERATOR_PHONE = "13900000001"
-OPERATOR_PASSWORD = "Console2026ops"
+OPERATOR_PASSWORD = "Console2026ops"  # noqa: S105 - the test servers' own operator
 # The ports this project's tests may use first (the machine is shared).
 PORTS = range(int(os.environ.get("SUPPORT_TEST_PORT", "8161")), 8170)
 
@@ -110,7 +110,7 @@ class ChatSite:
         )
 
     def manage(self, *args: str) -> str:
-        done = subprocess.run(
+        done = subprocess.run(  # noqa: S603 - our own manage.py, fixed arguments
             [sys.executable, "manage.py", *args],
             cwd=ROOT,
             env=self.env,
@@ -125,7 +125,7 @@ class ChatSite:
     def start(self, timeout: float = 120) -> ChatServer:
         port = free_port()
         log = open(self.folder / f"daphne-{port}.log", "w")  # noqa: SIM115 - kept for the process
-        process = subprocess.Popen(
+        process = subprocess.Popen(  # noqa: S603 - daphne on our own application
             [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port)]
             + ["config.asgi:application"],
             cwd=ROOT,
