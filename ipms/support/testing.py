@@ -9,6 +9,7 @@ the Redis channel layer, which is how production runs.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -21,6 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 OPERATOR_PHONE = "13900000001"
 OPERATOR_PASSWORD = "Console2026ops"  # noqa: S105 - the test servers' own operator
+DAPHNE = (sys.executable, "-m", "daphne", "-b", "127.0.0.1")
 # The ports this project's tests may use first (the machine is shared).
 PORTS = range(int(os.environ.get("SUPPORT_TEST_PORT", "8161")), 8170)
 
@@ -126,8 +128,7 @@ class ChatSite:
         port = free_port()
         log = open(self.folder / f"daphne-{port}.log", "w")  # noqa: SIM115 - kept for the process
         process = subprocess.Popen(  # noqa: S603 - daphne on our own application
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port)]
-            + ["config.asgi:application"],
+            [*DAPHNE, "-p", str(port), "config.asgi:application"],
             cwd=ROOT,
             env=self.env,
             stdout=log,
@@ -141,10 +142,8 @@ class ChatSite:
                 server.stop()
                 output = (self.folder / f"daphne-{port}.log").read_text(errors="replace")
                 raise RuntimeError(f"daphne did not start on {port}:\n{output[-3000:]}")
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(timeout=0.1)
-            except subprocess.TimeoutExpired:
-                pass
         return server
 
     def stop(self) -> None:
