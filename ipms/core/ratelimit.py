@@ -311,7 +311,7 @@ POLICIES: dict[str, Policy] = {
             _value,
             SettingRate("SUPPORT_MESSAGE_RATE"),
             _closed,
-            "发送过于频繁，请 {wait}后再试。",
+            "消息发送过于频繁，请 {wait}后再试。",
         ),
         Policy(
             "support_conversation_ip",

@@ -263,7 +263,7 @@ def test_sending_is_rate_limited(transactional_db, settings):
         await send(visitor, "二", nonce="2")
         await visitor.send_json_to({"type": "send", "body": "三", "nonce": "3"})
         error = await next_of(visitor, "error")
-        assert error["code"] == "support_message" and "发送过于频繁" in error["message"]
+        assert error["code"] == "support_message" and "消息发送过于频繁" in error["message"]
         await visitor.disconnect()
 
     run(scenario)
