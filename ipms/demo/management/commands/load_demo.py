@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from ipms.accounts.models import User
 from ipms.accounts.services import operator_create, operator_group_ensure
-from ipms.demo import content, credentials, enterprises, exams, learning, reviews
+from ipms.demo import content, credentials, enterprises, exams, learning, reviews, support
 
 # Each loader takes (*, stdout); order matters: courses link lecturers, learning records
 # need both the courses and the demo people, exam results the learning records.
@@ -23,6 +23,7 @@ DEMO_LOADERS = (
     enterprises.load,
     learning.load_progress,
     exams.load,
+    support.load,
     credentials.load,
     reviews.load,
 )
