@@ -6,7 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from ipms.accounts.models import User
-from ipms.demo import content, credentials, enterprises, exams, learning, reviews
+from ipms.demo import content, credentials, enterprises, exams, learning, reviews, support
 from ipms.demo.management.commands import load_demo
 
 pytestmark = pytest.mark.django_db
@@ -64,6 +64,7 @@ def test_the_real_loaders_cover_every_demo_module():
         enterprises.load,
         learning.load_progress,
         exams.load,
+        support.load,
         credentials.load,
         reviews.load,
     )
