@@ -2,7 +2,7 @@
 
 `manage.py runserver` serves this through daphne (listed first in INSTALLED_APPS), so the
 embedded mode stays one command; production runs daphne beside gunicorn for /ws/
-(docs/decisions/0011-chat-websocket-routing.md).
+(docs/decisions/0012-chat-websocket-routing.md).
 """
 
 import os

@@ -526,7 +526,7 @@ VIDEO_DELIVERY = env.str("VIDEO_DELIVERY", default="django")
 VIDEO_ACCEL_PREFIX = env.str("VIDEO_ACCEL_PREFIX", default="/_private/")
 VIDEO_URL_EXPIRY = env.int("VIDEO_URL_EXPIRY", default=3600)
 
-# --- 在线客服 (ipms.support; docs/support.md, docs/decisions/0011-chat-websocket-routing.md) ----
+# --- 在线客服 (ipms.support; docs/support.md, docs/decisions/0012-chat-websocket-routing.md) ----
 # Messages between the ASGI processes: in memory in the embedded mode (one process), Redis
 # in production (every process that holds a socket shares it). CHANNEL_REDIS_URL defaults
 # to REDIS_URL.
