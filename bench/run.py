@@ -92,7 +92,17 @@ def _proof_lines(proofs: dict | None) -> list[str]:
         f"| **total** | {_ms(total['p50'])} {_verdict(total['p50'] < GOAL_PROOF_MS)} "
         f"| {_ms(total['p95'])} | {_ms(total['max'])} |"
     )
-    lines += ["", f"PNG {proofs['png_kb']['p50']:.0f} KB, PDF {proofs['pdf_kb']['p50']:.0f} KB."]
+    cpu = proofs["cpu_ms"]
+    lines.append(
+        f"| CPU time of the total | {_ms(cpu['p50'])} {_verdict(cpu['p50'] < GOAL_PROOF_MS)} "
+        f"| {_ms(cpu['p95'])} | {_ms(cpu['max'])} |"
+    )
+    lines += [
+        "",
+        f"PNG {proofs['png_kb']['p50']:.0f} KB, PDF {proofs['pdf_kb']['p50']:.0f} KB. Wall "
+        "time includes waiting for a CPU on a loaded machine (see the load average above); "
+        "CPU time is the proof's own cost.",
+    ]
     return lines
 
 
