@@ -25,6 +25,7 @@ from ipms.core.errors import DomainError
 from ipms.learning import progress as engine
 from ipms.learning import services
 from ipms.learning.access import learner_may_learn
+from ipms.learning.figures import enrollment_figures_refresh
 from ipms.learning.models import Course, Enrollment, Lesson, LessonProgress, StudyDay
 
 from . import media as demo_media
@@ -387,6 +388,7 @@ def demo_progress_write(*, user, course: Course, sessions: list[DemoStudySession
         StudyDay(user=user, course=course, day=day, seconds=seconds)
         for day, seconds in days.items()
     )
+    enrollment_figures_refresh(user_id=user.pk, course_id=course.pk)  # its stored figures
     return True
 
 

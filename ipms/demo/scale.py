@@ -58,6 +58,7 @@ from ipms.content.models import Lecturer
 from ipms.core import regions
 from ipms.enterprises.models import Enterprise, Invitation, Membership
 from ipms.enterprises.validators import org_code_check_character, uscc_check_character
+from ipms.learning.figures import figures_recompute_all
 from ipms.learning.models import (
     AccrualLease,
     Course,
@@ -621,6 +622,9 @@ class Seeder:
             if unchecked:
                 self._verify_foreign_keys()
             self._reset_sequences()
+            # The enrolments' stored figures, from the rows just written (set-based).
+            figures_recompute_all(using=self.connection.alias)
+            self.say("  学习统计已计算。")
         if self.writer.postgresql:
             with self.connection.cursor() as cursor:
                 cursor.execute("ANALYZE")

@@ -28,6 +28,7 @@ from ipms.exams import messages, selectors
 from ipms.exams.grading import OptionView, QuestionView, grade_question, paper_problems
 from ipms.exams.models import Answer, Attempt, ExamPaper, Option, Question
 from ipms.learning.access import learner_may_learn
+from ipms.learning.figures import enrollment_figures_refresh
 from ipms.learning.models import Enrollment
 
 logger = logging.getLogger(__name__)
@@ -334,4 +335,6 @@ def attempt_submit(
             audit_details={"number": attempt.number, "paper": paper.pk, "score": score},
             request=request,
         )
+        # The best score may count for 学分: the enrolment's stored figures follow.
+        enrollment_figures_refresh(user_id=attempt.user_id, course_id=paper.course_id)
     return SubmitOutcome(attempt=attempt, status="graded")

@@ -282,6 +282,25 @@ class Enrollment(models.Model):
     )
     last_opened_at = models.DateTimeField("上次学习时间")
 
+    # --- stored figures (docs/learning.md “Stored figures”) ------------------------------
+    # What ipms.learning.figures derives from the records (progress rows, study days) and
+    # the course's credit policy, kept current by the writes that change them: the
+    # heartbeat, and a recompute when an operator changes the course's credit rules or
+    # publishes/unpublishes a lesson. ``manage.py learning_figures_repair`` recomputes them.
+    completed_lessons = models.PositiveIntegerField(
+        "已学课时数", default=0, db_default=0, editable=False
+    )
+    study_days = models.PositiveIntegerField(
+        "累计学习天数", default=0, db_default=0, editable=False
+    )
+    credited_seconds = models.FloatField(
+        "累计学习时长（秒）", default=0, db_default=0, editable=False
+    )
+    credits = models.IntegerField("学分", default=0, db_default=0, editable=False)
+    # The account is active (``user.is_active``), repeated here so that 本课程排行榜 and the
+    # learner's rank are one index range of this table (kept by a signal on the user).
+    learner_active = models.BooleanField("账号有效", default=True, db_default=True, editable=False)
+
     class Meta:
         verbose_name = "在学课程"
         verbose_name_plural = "在学课程"
@@ -289,7 +308,16 @@ class Enrollment(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "course"], name="enrollment_unique_user_course")
         ]
-        indexes = [models.Index(fields=["course", "user"], name="enrollment_course_user")]
+        indexes = [
+            models.Index(fields=["course", "user"], name="enrollment_course_user"),
+            # 本课程排行榜: the top 10 and “您在第N名” (1 + learners with more credits) walk
+            # this index; the order is the leaderboard's, ties included.
+            models.Index(
+                fields=["course", "-credits", "-credited_seconds", "enrolled_at", "id"],
+                name="enrollment_leaderboard",
+                condition=Q(credits__gt=0, learner_active=True),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} · {self.course}"

@@ -15,9 +15,10 @@ reports ``(view, seq, position, playing, visible)`` about every 15 seconds, and
 * a beat whose position jumps past the furthest point watched (plus what playback could
   have covered since the previous beat) is ignored: no credit, the furthest point stays.
 
-The beat is the hot write path: one primary-key SELECT, then a transaction of at most four
-single-row UPDATEs by key, each conditional so that concurrent beats cannot both win
-(compare-and-set on ``last_seq``, the lease's holder) and counters only move through
+The beat is the hot write path: one primary-key SELECT, then a transaction of at most five
+single-row writes by key (the last keeps the enrolment's stored figures current), each
+conditional so that concurrent beats cannot both win (compare-and-set on ``last_seq``,
+the lease's holder, the figures read) and counters only move through
 ``LEAST``/``GREATEST`` expressions evaluated by the database. Nothing it reads or writes
 grows with a learner's history.
 """
@@ -37,6 +38,7 @@ from django.utils import timezone
 from ipms.core.db import prepared_cursor
 from ipms.core.errors import DomainError
 from ipms.learning.access import MSG_NOT_A_LEARNER, learner_may_learn
+from ipms.learning.figures import enrollment_figures_refresh
 from ipms.learning.models import (
     AccrualLease,
     Course,
@@ -46,6 +48,7 @@ from ipms.learning.models import (
     PlaybackView,
     StudyDay,
 )
+from ipms.learning.policy import CreditPolicy
 
 # Playback faster than this is slowed down by the player; a position may advance at most
 # this fast between two beats of an accruing view before it counts as a forward seek.
@@ -105,7 +108,9 @@ def enrollment_start(*, user, course: Course, now: datetime.datetime | None = No
         raise DomainError(MSG_NOT_A_LEARNER, code="not_a_learner")
     now = now or timezone.now()
     enrollment, _ = Enrollment.objects.get_or_create(
-        user=user, course=course, defaults={"enrolled_at": now, "last_opened_at": now}
+        user=user,
+        course=course,
+        defaults={"enrolled_at": now, "last_opened_at": now, "learner_active": user.is_active},
     )
     return enrollment
 
@@ -207,9 +212,14 @@ _SQL_TEMPLATES = {
         "SELECT v.last_seq, v.last_beat_at, v.last_position, v.accruing, v.interacted_at,"
         " v.created_at, p.id, p.lesson_id, p.course_id, p.credited_seconds,"
         " p.furthest_position, p.last_position, p.completed_at, l.duration,"
-        " l.is_published, c.is_published"
+        " l.is_published, c.is_published,"
+        " c.credits_per_lesson, c.credits_per_study_day, c.exam_score_counts,"
+        " e.id, e.completed_lessons, e.study_days, e.credits, d.seconds"
         " FROM {view} v JOIN {progress} p ON p.id = v.progress_id"
         " JOIN {lesson} l ON l.id = p.lesson_id JOIN {course} c ON c.id = l.course_id"
+        " LEFT JOIN {enrollment} e ON e.user_id = v.user_id AND e.course_id = p.course_id"
+        " LEFT JOIN {day} d ON d.user_id = v.user_id AND d.course_id = p.course_id"
+        " AND d.day = %(day)s"
         " WHERE v.id = %(view)s AND v.user_id = %(user)s"
     ),
     # Compare-and-set: only the beat that read ``last_seq`` as it still is moves it.
@@ -255,6 +265,16 @@ _SQL_TEMPLATES = {
         " ON CONFLICT (user_id, course_id, day)"
         " DO UPDATE SET seconds = {day}.seconds + excluded.seconds"
     ),
+    # The enrolment's stored figures (ipms.learning.figures): the new values decided from
+    # what was read, written only if they are still what was read (compare-and-set: a
+    # recompute may have changed them meanwhile; the beat then refreshes them instead).
+    "figures": (
+        "UPDATE {enrollment} SET completed_lessons = %(new_completed)s,"
+        " study_days = %(new_days)s, credits = %(new_credits)s,"
+        " credited_seconds = credited_seconds + %(credit)s"
+        " WHERE id = %(enrollment)s AND completed_lessons = %(read_completed)s"
+        " AND study_days = %(read_days)s AND credits = %(read_credits)s"
+    ),
 }
 
 # ``s``: the beat's commit does not wait for the WAL flush (synchronous_commit off for this
@@ -265,8 +285,10 @@ _PG_BEAT = (
     " v AS ({view_cas} AND EXISTS (SELECT 1 FROM s) RETURNING id),"
     " l AS ({lease} {lease_guard}),"
     " p AS ({progress_pg} AND %(move)s AND EXISTS (SELECT 1 FROM v) RETURNING 1),"
-    " d AS ({day_pg} RETURNING 1)"
-    " SELECT (SELECT count(*) FROM v), (SELECT count(*) FROM l)"
+    " d AS ({day_pg} RETURNING 1),"
+    " e AS ({figures} AND %(figures)s AND EXISTS (SELECT 1 FROM l)"
+    " AND EXISTS (SELECT 1 FROM p) RETURNING 1)"
+    " SELECT (SELECT count(*) FROM v), (SELECT count(*) FROM l), (SELECT count(*) FROM e)"
 )
 _SQL_CACHE: dict[tuple[str, str], str] = {}
 
@@ -286,6 +308,7 @@ def _sql(connection, name: str) -> str:
         "course": qn(Course._meta.db_table),
         "lease": qn(AccrualLease._meta.db_table),
         "day": qn(StudyDay._meta.db_table),
+        "enrollment": qn(Enrollment._meta.db_table),
         "max": "GREATEST" if postgresql else "MAX",
         "min": "LEAST" if postgresql else "MIN",
         "credit": "%(credit)s",
@@ -310,6 +333,7 @@ def _sql(connection, name: str) -> str:
             lease_guard=lease_guard,
             progress_pg=_SQL_TEMPLATES["progress"].format(**pg),
             day_pg=_SQL_TEMPLATES["day"].format(**pg),
+            figures=_SQL_TEMPLATES["figures"].format(**names),
         )
     else:
         statement = _SQL_TEMPLATES[name].format(**names)
@@ -351,6 +375,13 @@ class BeatState:
     completed_at: datetime.datetime | None
     duration: int
     published: bool
+    # The enrolment's stored figures (None: no enrolment row) and the course's 学分 rule.
+    enrollment_id: int | None = None
+    completed_lessons: int = 0
+    study_days: int = 0
+    credits: int = 0
+    day_credited: bool = False  # the beat's day already has credited time in the course
+    policy: CreditPolicy | None = None
 
 
 @dataclass(frozen=True)
@@ -395,6 +426,22 @@ class BeatDecision:
     lease: str
     credit: float  # seconds to credit, if the lease statement matches
     move: bool  # the progress row changes (position or credit)
+    # The enrolment's stored figures once the credit is in (None: the credit is 0, or
+    # there is no enrolment row): they change with the credit, or not at all.
+    figures: FiguresChange | None = None
+
+
+@dataclass(frozen=True)
+class FiguresChange:
+    """The stored figures of the enrolment after a crediting beat (ipms.learning.figures):
+    the lesson completes with this credit, the day is a new study day, 学分 change by what
+    the course's policy (:meth:`CreditPolicy.credits`, the one rule) gives for them."""
+
+    completes: bool
+    new_day: bool
+    completed_lessons: int
+    study_days: int
+    credits: int
 
 
 _NOTHING = BeatDecision(
@@ -407,6 +454,32 @@ _NOTHING = BeatDecision(
     credit=0.0,
     move=False,
 )
+
+
+def figures_change(state: BeatState, credit: float, rules: BeatRules) -> FiguresChange | None:
+    """What crediting ``credit`` seconds does to the enrolment's stored figures: the same
+    completion test as the progress statement, a new day unless the day already had
+    credited time, and 学分 by the course's policy."""
+    if credit <= 0 or state.enrollment_id is None or state.policy is None:
+        return None
+    completes = (
+        state.completed_at is None
+        and state.credited_seconds + credit >= rules.share * state.duration
+    )
+    completed = state.completed_lessons + (1 if completes else 0)
+    days = state.study_days + (0 if state.day_credited else 1)
+    # What the lesson and the day add to 学分 by the policy; the exam score's part of the
+    # stored 学分 stays as it is (the exams app refreshes it when a score changes).
+    gained = state.policy.credits(
+        completed_lessons=completed, study_days=days
+    ) - state.policy.credits(completed_lessons=state.completed_lessons, study_days=state.study_days)
+    return FiguresChange(
+        completes=completes,
+        new_day=not state.day_credited,
+        completed_lessons=completed,
+        study_days=days,
+        credits=state.credits + gained,
+    )
 
 
 def beat_decide(state: BeatState, beat: Beat, rules: BeatRules) -> BeatDecision:
@@ -467,6 +540,7 @@ def beat_decide(state: BeatState, beat: Beat, rules: BeatRules) -> BeatDecision:
         lease=lease,
         credit=credit,
         move=not seek_refused and (credit > 0 or position != state.progress_position),
+        figures=figures_change(state, credit, rules),
     )
 
 
@@ -514,14 +588,16 @@ def beat_outcome(
 
 
 def _load(*, user, view_id, lesson_id: int, now: datetime.datetime) -> BeatState:
-    """The beat's view with its progress and lesson, in one primary-key query."""
+    """The beat's view with its progress, lesson, course, enrolment (stored figures) and
+    the day's study-day row, in one primary-key query."""
     try:
         key = view_id if isinstance(view_id, uuid.UUID) else uuid.UUID(str(view_id))
     except (TypeError, ValueError, AttributeError):
         raise InvalidView("malformed") from None
     view_key = PlaybackView._meta.pk.get_db_prep_value(key, connection)
+    day = connection.ops.adapt_datefield_value(study_day_of(now))
     with prepared_cursor() as cursor:
-        cursor.execute(_sql(connection, "load"), {"view": view_key, "user": user.pk})
+        cursor.execute(_sql(connection, "load"), {"view": view_key, "user": user.pk, "day": day})
         row = cursor.fetchone()
     if row is None:
         raise InvalidView("unknown")  # never issued, or issued to someone else
@@ -542,6 +618,18 @@ def _load(*, user, view_id, lesson_id: int, now: datetime.datetime) -> BeatState
         completed_at=_aware(row[12]),
         duration=int(row[13] or 0),
         published=bool(row[14]) and bool(row[15]),
+        policy=CreditPolicy(
+            credits_per_lesson=int(row[16]),
+            credits_per_study_day=int(row[17]),
+            exam_score_counts=bool(row[18]),
+            min_credits=0,  # not needed for 学分
+            min_exam_score=0,
+        ),
+        enrollment_id=row[19],
+        completed_lessons=int(row[20] or 0),
+        study_days=int(row[21] or 0),
+        credits=int(row[22] or 0),
+        day_credited=bool(row[23] and row[23] > 0),
     )
     if beat.lesson_id != lesson_id:
         raise InvalidView("other_lesson")
@@ -583,26 +671,43 @@ def _params(*, user, state: BeatState, beat: Beat, decision: BeatDecision, rules
         "threshold": rules.share * state.duration,
         "day": ops.adapt_datefield_value(study_day_of(beat.now)),
         "move": decision.move,
+        **_figures_params(state, decision.figures),
     }
 
 
-def _write(lease: str, params: dict) -> tuple[bool, bool]:
-    """Run the beat's writes; returns (the compare-and-set won, the lease statement matched).
+def _figures_params(state: BeatState, change: FiguresChange | None) -> dict:
+    """The bound values of the figures statement (harmless placeholders without one)."""
+    return {
+        "figures": change is not None,
+        "enrollment": state.enrollment_id or 0,
+        "read_completed": state.completed_lessons,
+        "read_days": state.study_days,
+        "read_credits": state.credits,
+        "new_completed": change.completed_lessons if change else state.completed_lessons,
+        "new_days": change.study_days if change else state.study_days,
+        "new_credits": change.credits if change else state.credits,
+    }
+
+
+def _write(lease: str, params: dict) -> tuple[bool, bool, bool]:
+    """Run the beat's writes; returns (the compare-and-set won, the lease statement matched,
+    the stored figures were brought up to date).
 
     ``lease`` names the lease statement (``take``, ``renew``, ``acquire``, ``release``) or
     is empty. ``params["move"]`` says whether the progress row changes; ``params["credit"]``
-    is credited only if the lease statement matched.
+    is credited only if the lease statement matched, and so are the figures
+    (``params["figures"]``).
     """
     if connection.vendor == "postgresql":
         with prepared_cursor() as cursor:
             cursor.execute(_sql(connection, f"beat_{lease or 'none'}"), params)
-            won, matched = cursor.fetchone()
-        return bool(won), bool(matched)
+            won, matched, figured = cursor.fetchone()
+        return bool(won), bool(matched), bool(figured)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(_sql(connection, "view_cas"), params)
         if cursor.rowcount != 1:
-            return False, False
-        matched = False
+            return False, False, False
+        matched = figured = False
         if lease:
             cursor.execute(_sql(connection, f"lease_{lease}"), params)
             matched = cursor.rowcount == 1
@@ -611,7 +716,10 @@ def _write(lease: str, params: dict) -> tuple[bool, bool]:
             cursor.execute(_sql(connection, "progress"), {**params, "credit": credit})
             if credit > 0:
                 cursor.execute(_sql(connection, "day"), params)
-    return True, matched
+                if params["figures"]:
+                    cursor.execute(_sql(connection, "figures"), params)
+                    figured = cursor.rowcount == 1
+    return True, matched, figured
 
 
 def heartbeat_record(
@@ -658,7 +766,11 @@ def heartbeat_record(
     won = matched = False
     if decision.write:
         params = _params(user=user, state=state, beat=beat, decision=decision, rules=rules)
-        won, matched = _write(decision.lease, params)
+        won, matched, figured = _write(decision.lease, params)
+        if won and matched and decision.figures is not None and not figured:
+            # The stored figures changed since the beat read them (a recompute after the
+            # operator changed the course): derive them from the records instead.
+            enrollment_figures_refresh(user_id=user.pk, course_id=state.course_id)
         if won and decision.wants_lease and not matched:
             # Denied the lease (another window holds it): this view stops accruing.
             with connection.cursor() as cursor:

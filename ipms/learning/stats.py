@@ -12,25 +12,28 @@ Per learner and course:
   app through :mod:`ipms.learning.exam_results` (one query per page of learners);
 * 获得学习证明, 获得证书 — owned by the credentials issue; until then 否.
 
-Nothing is stored: every figure is read from the learning records when asked, so none
-can disagree with the records or with another page. A page of learners costs one query
-per figure family (progress rows, study days), never one per learner; the leaderboard
-ranks all learners of a course in one query, using the policy's SQL form of the same rule
-(``CreditPolicy.credits_sql``; a test holds both forms equal).
+The figures are stored on each :class:`Enrollment` (completed lessons, study days,
+seconds, 学分; :mod:`ipms.learning.figures` defines them over the records and recomputes
+them, the heartbeat keeps them current), so reading them costs one row per learner,
+whatever their history: a page of learners is one query. 学分 shown to a learner are the
+course's current policy applied to the stored counts; 本课程排行榜 orders by the stored
+学分 and reads the top 10 and the learner's rank as ranges of the ``enrollment_leaderboard``
+index. :func:`ranked_learners` still derives every figure from the records (the
+definition the stored ones are tested against).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
 
-from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
-from django.db.models.expressions import Window
-from django.db.models.functions import Coalesce, Rank
+from django.db.models import Count, Q
 
 from ipms.core.phone import mask_mobile
 from ipms.learning import exam_results
-from ipms.learning.models import Course, Enrollment, Lesson, LessonProgress, StudyDay
+from ipms.learning.figures import RecordModels, record_expressions
+from ipms.learning.models import Course, Enrollment, Lesson, LessonProgress
 from ipms.learning.policy import CreditPolicy
 
 # A progress row that counts for 已学课程数: completed, in a lesson still published.
@@ -96,7 +99,7 @@ def course_basis(course: Course) -> CourseBasis:
 
 @dataclass(frozen=True)
 class CourseFigures:
-    """One learner's figures in one course (nothing here is stored)."""
+    """One learner's figures in one course."""
 
     study_days: int
     credited_seconds: float
@@ -107,6 +110,9 @@ class CourseFigures:
     exam_done: bool = False
     has_proof: bool = False
     has_certificate: bool = False
+    # The stored 学分 the leaderboard orders by (equal to ``credits`` unless the course's
+    # rules changed a moment ago and the recompute has not finished).
+    rank_credits: int = field(default=0, compare=False)
 
     @property
     def study_time(self) -> str:
@@ -133,6 +139,7 @@ def _figures(
     days: int,
     seconds: float,
     completed: int,
+    stored_credits: int = 0,
     exam: exam_results.ExamStanding = exam_results.NO_STANDING,
 ) -> CourseFigures:
     exam_score = exam.score
@@ -146,52 +153,66 @@ def _figures(
         ),
         exam_score=exam_score,
         exam_done=exam.done,
+        rank_credits=stored_credits,
+    )
+
+
+FIGURE_COLUMNS = ("completed_lessons", "study_days", "credited_seconds", "credits")
+
+
+def figures_of_enrollment(
+    *, basis: CourseBasis, user, enrollment: Enrollment | None
+) -> CourseFigures:
+    """The figures stored on an enrolment already read, with the exam result (one query
+    when the exams app is installed); zeros for ``None``."""
+    exam = exam_results.standings(course=basis.course, user_ids=[user.pk]).get(
+        user.pk, exam_results.NO_STANDING
+    )
+    if enrollment is None:
+        return _figures(basis, days=0, seconds=0.0, completed=0, exam=exam)
+    return _figures(
+        basis,
+        days=enrollment.study_days,
+        seconds=enrollment.credited_seconds,
+        completed=enrollment.completed_lessons,
+        stored_credits=enrollment.credits,
+        exam=exam,
     )
 
 
 def figures_for_users(*, basis: CourseBasis, user_ids: Iterable[int]) -> dict[int, CourseFigures]:
-    """Figures of many learners in one course: three queries, whatever their number.
+    """Figures of many learners in one course: two queries (their enrolments' stored
+    figures, their exam results), whatever their number and history.
 
-    Every id asked for gets an entry (zeros for a learner without records). Callers with
-    thousands of learners pass them in chunks (see ``exports``).
+    Every id asked for gets an entry (zeros for a learner who has not started the
+    course). Callers with thousands of learners pass them in chunks (see ``exports``).
     """
     ids = list(dict.fromkeys(user_ids))
     if not ids:
         return {}
-    course = basis.course
-    progress = {
-        row["user_id"]: row
-        for row in LessonProgress.objects.filter(course=course, user_id__in=ids)
+    stored = {
+        row[0]: row[1:]
+        for row in Enrollment.objects.filter(course=basis.course, user_id__in=ids)
         .order_by()
-        .values("user_id")
-        .annotate(
-            seconds=Sum("credited_seconds"),
-            completed=Count("id", filter=COMPLETED_PUBLISHED),
-        )
+        .values_list("user_id", *FIGURE_COLUMNS)
     }
-    days = dict(
-        StudyDay.objects.filter(CREDITED_DAY, course=course, user_id__in=ids)
-        .order_by()
-        .values("user_id")
-        .annotate(days=Count("id"))
-        .values_list("user_id", "days")
-    )
-    exams = exam_results.standings(course=course, user_ids=ids)
+    exams = exam_results.standings(course=basis.course, user_ids=ids)
     figures = {}
     for user_id in ids:
-        mine = progress.get(user_id) or {}
+        completed, days, seconds, credits = stored.get(user_id) or (0, 0, 0.0, 0)
         figures[user_id] = _figures(
             basis,
-            days=days.get(user_id, 0),
-            seconds=mine.get("seconds") or 0.0,
-            completed=mine.get("completed") or 0,
+            days=days,
+            seconds=seconds,
+            completed=completed,
+            stored_credits=credits,
             exam=exams.get(user_id, exam_results.NO_STANDING),
         )
     return figures
 
 
 def figures_for_user(*, basis: CourseBasis, user) -> CourseFigures:
-    """One learner's figures (the same code as a page of learners: three queries)."""
+    """One learner's figures (the same code as a page of learners: two queries)."""
     return figures_for_users(basis=basis, user_ids=[user.pk])[user.pk]
 
 
@@ -209,44 +230,40 @@ def completed_counts_for_user(*, user, course_ids: Iterable[int]) -> dict[int, i
 # --- 本课程排行榜 --------------------------------------------------------------------------
 
 
-def _count_of(queryset: QuerySet, aggregate) -> Subquery:
-    """A correlated subquery yielding one number per learner (NULL when no rows)."""
-    return Subquery(
-        queryset.order_by().values("user_id").annotate(value=aggregate).values("value")[:1],
-    )
+@dataclass(frozen=True)
+class RecordFigures:
+    """One learner's figures derived from the records (:func:`ranked_learners`)."""
+
+    user_id: int
+    completed: int
+    days: int
+    seconds: float
+    credits: int
 
 
-def ranked_learners(basis: CourseBasis) -> QuerySet[Enrollment]:
-    """Every learner of the course (its enrolments, active accounts) with ``credits``.
-
-    ``completed``, ``days`` and ``seconds`` come from correlated subqueries over the
-    (course, user)-indexed record tables, and ``credits`` from the course's policy in SQL,
-    so ranking all learners is one query.
+def ranked_learners(basis: CourseBasis) -> Iterator[RecordFigures]:
+    """Every learner of the course (its enrolments, active accounts) with their figures
+    derived from the records, not read from the stored figures: the definition
+    (``figures.record_expressions``, 学分 by ``CreditPolicy.credits_sql``) the stored ones
+    are held to. It aggregates every learner's rows: for tests and checks, not pages.
     """
-    course = basis.course
-    progress = LessonProgress.objects.filter(course=course, user_id=OuterRef("user_id"))
-    day_rows = StudyDay.objects.filter(CREDITED_DAY, course=course, user_id=OuterRef("user_id"))
-    completed = Coalesce(
-        _count_of(progress.filter(COMPLETED_PUBLISHED), Count("id")),
-        0,
-        output_field=IntegerField(),
+    expressions = record_expressions(
+        models=RecordModels.current(), course=basis.course, policy=basis.policy
     )
-    days = Coalesce(_count_of(day_rows, Count("id")), 0, output_field=IntegerField())
-    return (
-        Enrollment.objects.filter(course=course, user__is_active=True)
+    rows = (
+        Enrollment.objects.filter(course=basis.course, user__is_active=True)
         .annotate(
-            completed=completed,
-            days=days,
-            seconds=Coalesce(_count_of(progress, Sum("credited_seconds")), 0.0),
+            record_completed=expressions["completed_lessons"],
+            record_days=expressions["study_days"],
+            record_seconds=expressions["credited_seconds"],
+            record_credits=expressions["credits"],
         )
-        .annotate(
-            credits=basis.policy.credits_sql(
-                completed_lessons=F("completed"),
-                study_days=F("days"),
-                exam_score=exam_results.best_score_sql(course=course, user_ref=OuterRef("user_id")),
-            )
+        .values_list(
+            "user_id", "record_completed", "record_days", "record_seconds", "record_credits"
         )
     )
+    for row in rows.iterator(chunk_size=2000):
+        yield RecordFigures(*row)
 
 
 @dataclass(frozen=True)
@@ -257,44 +274,74 @@ class LeaderboardRow:
     is_me: bool
 
 
+# The leaderboard's rows: active learners with credits, in the order of the index
+# ``enrollment_leaderboard`` (whose condition these terms repeat, so the planner uses it).
+RANKED = Q(credits__gt=0, learner_active=True)
+LEADERBOARD_ORDER = ("-credits", "-credited_seconds", "enrolled_at", "pk")
+
+
 @dataclass(frozen=True)
 class Leaderboard:
     rows: list[LeaderboardRow]
     my_rank: int | None  # None: the user has not started the course
-    learner_count: int
+    course: Course
+
+    @cached_property
+    def learner_count(self) -> int:
+        """Active learners of the course (one query when asked; the page does not)."""
+        return Enrollment.objects.filter(course=self.course, learner_active=True).count()
 
 
-def course_leaderboard(*, basis: CourseBasis, user=None, my_credits: int | None = None):
+def _shared_ranks(credits: list[int]) -> list[int]:
+    """Ranks of a list sorted by credits, highest first, ties sharing one (1, 2, 2, 4): a
+    row's rank is one more than the rows with more credits, all of which come before it."""
+    ranks: list[int] = []
+    for index, value in enumerate(credits):
+        ranks.append(ranks[-1] if index and credits[index - 1] == value else index + 1)
+    return ranks
+
+
+def course_leaderboard(
+    *, basis: CourseBasis, user=None, my_credits: int | None = None, enrolled: bool | None = None
+):
     """本课程排行榜: the top learners by credits and the user's rank among all learners.
 
     Ties share a rank (1, 2, 2, 4): “您在第N名” is one more than the number of learners
-    with more credits. Three queries: the top list, the learner count, the user's rank.
-    Learners without credits are not listed (they still count for the rank).
+    with more credits; among equal credits the list shows more study time first, then the
+    earlier enrolment. Learners without credits are not listed (they still count for the
+    rank). Both read the stored figures along ``enrollment_leaderboard``: the first ten
+    entries of the course's range, and the count of the entries above the user's credits.
+    Two queries; one when the caller passes ``my_credits`` (the user's stored 学分, i.e.
+    ``CourseFigures.rank_credits``) and ``enrolled``.
     """
-    ranked = ranked_learners(basis)
-    top = (
-        ranked.filter(credits__gt=0)
-        .annotate(rank=Window(Rank(), order_by=F("credits").desc()))
+    course = basis.course
+    top = list(
+        Enrollment.objects.filter(RANKED, course=course)
         .select_related("user")
-        .only("user__name", "user__phone", "user_id", "course_id")
-        .order_by("-credits", "-seconds", "enrolled_at", "pk")[:LEADERBOARD_SIZE]
+        .only("credits", "user_id", "user__name", "user__phone")
+        .order_by(*LEADERBOARD_ORDER)[:LEADERBOARD_SIZE]
     )
     user_id = getattr(user, "pk", None)
+    ranks = _shared_ranks([row.credits for row in top])
     rows = [
         LeaderboardRow(
-            rank=row.rank,
+            rank=rank,
             name=mask_learner(name=row.user.name, phone=row.user.phone),
             credits=row.credits,
             is_me=row.user_id == user_id,
         )
-        for row in top
+        for rank, row in zip(ranks, top, strict=True)
     ]
-    counts = Enrollment.objects.filter(course=basis.course, user__is_active=True).aggregate(
-        total=Count("id"), mine=Count("id", filter=Q(user_id=user_id))
-    )
     my_rank = None
-    if user_id is not None and counts["mine"]:
-        if my_credits is None:
-            my_credits = figures_for_user(basis=basis, user=user).credits
-        my_rank = 1 + ranked.filter(credits__gt=my_credits).count()
-    return Leaderboard(rows=rows, my_rank=my_rank, learner_count=counts["total"])
+    if user_id is not None:
+        if my_credits is None or enrolled is None:
+            mine = (
+                Enrollment.objects.filter(course=course, user_id=user_id)
+                .values_list("credits", flat=True)
+                .first()
+            )
+            enrolled, my_credits = mine is not None, mine or 0
+        if enrolled:
+            above = Enrollment.objects.filter(RANKED, course=course, credits__gt=my_credits)
+            my_rank = 1 + above.count()
+    return Leaderboard(rows=rows, my_rank=my_rank, course=course)

@@ -37,7 +37,8 @@ def course_list(request):
 
 def course_detail(request, pk: int):
     """The course page: public for visitors; for a learner also 继续学习 and “上次学习到”,
-    the figures, the 我的学分 panel and 本课程排行榜 (constant queries)."""
+    the figures, the 我的学分 panel and 本课程排行榜 (constant queries, none of which
+    grows with the number of learners: tests/test_course_page_scale)."""
     try:
         course = selectors.course_detail(pk=pk)
     except Course.DoesNotExist:
@@ -55,7 +56,11 @@ def course_detail(request, pk: int):
         context["lessons"] = selectors.course_lessons(course=course)
         return render(request, "learning/course_detail.html", context)
     mine = selectors.learner_course(user=request.user, course=course)
-    figures = stats.figures_for_user(basis=basis, user=request.user)
+    # The figures are stored on the enrolment just read; the leaderboard reads two ranges
+    # of its index (stats.course_leaderboard).
+    figures = stats.figures_of_enrollment(
+        basis=basis, user=request.user, enrollment=mine.enrollment
+    )
     context.update(
         {
             "rows": mine.rows,
@@ -66,7 +71,10 @@ def course_detail(request, pk: int):
             "resuming": mine.resuming,
             "figures": figures,
             "leaderboard": stats.course_leaderboard(
-                basis=basis, user=request.user, my_credits=figures.credits
+                basis=basis,
+                user=request.user,
+                my_credits=figures.rank_credits,
+                enrolled=mine.enrollment is not None,
             ),
         }
     )

@@ -41,7 +41,7 @@ def test_course_figures_show_the_real_exam_result(django_assert_num_queries):
     record_learning(fresh, lesson)
     take_exam(user, course, wrong=2)
     basis = stats.course_basis(course)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(2):  # the stored figures, the exam results
         figures = stats.figures_for_users(basis=basis, user_ids=[user.pk, fresh.pk])
     assert figures[user.pk].exam_score == 60 and figures[user.pk].exam_done_text == "已完成"
     assert figures[fresh.pk].exam_score_text == "—"

@@ -126,4 +126,9 @@ def record_learning(user, lesson, *, seconds: float | None = None, day=None, at=
         )
         study_day.seconds += gained
         study_day.save(update_fields=["seconds"])
+    # Records written past the heartbeat: bring the enrolment's stored figures up to date
+    # the way any such writer must (ipms.learning.figures).
+    from ipms.learning.figures import enrollment_figures_refresh
+
+    enrollment_figures_refresh(user_id=user.pk, course_id=lesson.course_id)
     return progress

@@ -548,6 +548,7 @@ def test_a_beat_reads_one_row_and_writes_rows_by_key(learner, lesson):
             'UPDATE "learning_accruallease" SET',
             'UPDATE "learning_lessonprogress" SET',
             'INSERT INTO "learning_studyday"',
+            'UPDATE "learning_enrollment" SET',  # the stored figures
         ], writes
         sql = " ".join(writes)
     # Compare-and-set on the seq that was read; counters move inside the database.
@@ -562,6 +563,9 @@ def test_a_beat_reads_one_row_and_writes_rows_by_key(learner, lesson):
         "credited_seconds = LEAST(credited_seconds +" in sql
     )
     assert "ON CONFLICT (user_id, course_id, day)" in sql
+    # The enrolment's stored figures: by key, compare-and-set on the figures read.
+    assert "completed_lessons = 0 AND study_days = 1 AND credits = 0" in sql
+    assert "credited_seconds = credited_seconds + 15.0" in sql
 
 
 def test_the_hot_path_does_not_grow_with_history(learner, lesson):

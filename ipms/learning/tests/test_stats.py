@@ -181,11 +181,11 @@ def _batch_queries(basis, ids) -> int:
     return len(captured)
 
 
-def test_batched_figures_cost_three_queries_whatever_the_number(course):
+def test_batched_figures_cost_two_queries_whatever_the_number(course):
     learners = _populate(course, 30)
     basis = basis_of(course)
-    assert _batch_queries(basis, [learners[0].pk]) == 3  # progress, days, exam
-    assert _batch_queries(basis, [u.pk for u in learners]) == 3
+    assert _batch_queries(basis, [learners[0].pk]) == 2  # the stored figures, exam
+    assert _batch_queries(basis, [u.pk for u in learners]) == 2
 
 
 @pytest.mark.parametrize(
