@@ -38,7 +38,7 @@ def course_list(request):
 def course_detail(request, pk: int):
     """The course page: public for visitors; for a learner also 继续学习 and “上次学习到”,
     the figures, the 我的学分 panel and 本课程排行榜 (constant queries, none of which
-    grows with the number of learners: tests/test_course_page_scale)."""
+    grows with the number of learners: learning/tests/test_figures.py)."""
     try:
         course = selectors.course_detail(pk=pk)
     except Course.DoesNotExist:
