@@ -8,6 +8,7 @@ player would. Tests pass ``now`` explicitly, so no test sleeps.
 from __future__ import annotations
 
 import datetime
+import re
 import uuid
 from zoneinfo import ZoneInfo
 
@@ -564,8 +565,10 @@ def test_a_beat_reads_one_row_and_writes_rows_by_key(learner, lesson):
     )
     assert "ON CONFLICT (user_id, course_id, day)" in sql
     # The enrolment's stored figures: by key, compare-and-set on the figures read.
-    assert "completed_lessons = 0 AND study_days = 1 AND credits = 0" in sql
-    assert "credited_seconds = credited_seconds + 15.0" in sql
+    assert re.search(
+        r"WHERE id = \S+ AND completed_lessons = \S+ AND study_days = \S+ AND credits = ", sql
+    )
+    assert re.search(r"credited_seconds = credited_seconds \+ \S+", sql)
 
 
 def test_the_hot_path_does_not_grow_with_history(learner, lesson):
