@@ -28,7 +28,7 @@ def backfill(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("learning", "0004_fullwidth_punctuation"),
+        ("learning", "0005_report_export"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
