@@ -1,26 +1,29 @@
 """导出 of the console's filtered list to .xlsx (manual 第五章 6).
 
 Columns 企业名称 · 企业贯标证书编码 · 状态 · 认证机构 · 提交人 · 机构审核人 · 提交时间 ·
-最后更新时间. openpyxl's write-only mode streams rows into a temporary file, the rows are
-read in chunks with their joins (one query per chunk); text a user typed goes through
-``core.excel.formula_safe``. The export is recorded in the audit log.
+最后更新时间. The rows are read as plain values (one query, no model instances) and
+written by XlsxWriter in ``constant_memory`` mode into a temporary file, strings always
+as strings; text a user typed also goes through ``core.excel.formula_safe``, so Excel
+and WPS never evaluate it. The export is recorded in the audit log. ``make bench``
+(part ``reviews``) measures 10,000 applications.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
 import tempfile
 
+import xlsxwriter
 from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 
 from ipms.core.audit import audit_record
 from ipms.core.excel import formula_safe, safe_filename_part
 from ipms.core.models import AuditRole
+from ipms.core.phone import mask_mobile
 
 from . import selectors
+from .models import ApplicationStatus
 
 SHEET_TITLE = "认证审核"
 COLUMNS = (
@@ -36,6 +39,19 @@ COLUMNS = (
 HEADERS = tuple(header for header, _ in COLUMNS)
 CHUNK = 2000
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+FIELDS = (
+    "enterprise__name",
+    "certificate_number",
+    "status",
+    "body__name",
+    "submitted_by__name",
+    "submitted_by__phone",
+    "reviewed_by_id",
+    "reviewed_by__name",
+    "reviewed_by__phone",
+    "submitted_at",
+    "updated_at",
+)
 
 
 def export_filename(body, *, today=None) -> str:
@@ -43,57 +59,72 @@ def export_filename(body, *, today=None) -> str:
     return f"认证审核-{safe_filename_part(body.name)}-{today:%Y-%m-%d}.xlsx"
 
 
-def _person(user, reviewers: dict[int, str]) -> str:
-    if user is None:
-        return ""
-    return reviewers.get(user.pk) or user.name or user.masked_phone
-
-
 def _time(value) -> str:
     return timezone.localtime(value).strftime(TIME_FORMAT) if value else ""
 
 
-def export_row(application, reviewers: dict[int, str]) -> tuple:
+def export_row(values: tuple, reviewers: dict[int, str], labels: dict[str, str]) -> tuple:
+    """One line from the ``FIELDS`` values; people by name (the body's 审核员 name for a
+    reviewer), else by masked phone."""
+    (enterprise, number, status, body, sub_name, sub_phone, rev_id, rev_name, rev_phone,
+     submitted, updated) = values  # fmt: skip
+    reviewer = ""
+    if rev_id is not None:
+        reviewer = reviewers.get(rev_id) or rev_name or mask_mobile(rev_phone)
     return (
-        formula_safe(application.enterprise.name),
-        formula_safe(application.certificate_number),
-        application.get_status_display(),
-        formula_safe(application.body.name),
-        formula_safe(_person(application.submitted_by, {})),
-        formula_safe(_person(application.reviewed_by, reviewers)),
-        _time(application.submitted_at),
-        _time(application.updated_at),
+        formula_safe(enterprise),
+        formula_safe(number),
+        labels.get(status, status),
+        formula_safe(body),
+        formula_safe(sub_name or mask_mobile(sub_phone)),
+        formula_safe(reviewer),
+        _time(submitted),
+        _time(updated),
     )
+
+
+def export_rows(*, body, status: str = "", search: str = ""):
+    reviewers = dict(body.reviewers.values_list("user_id", "name"))
+    labels = {value: str(label) for value, label in ApplicationStatus.choices}
+    rows = selectors.body_applications(body, status=status, search=search).values_list(*FIELDS)
+    for values in rows.iterator(chunk_size=CHUNK):
+        yield export_row(values, reviewers, labels)
 
 
 def export_workbook(*, body, status: str = "", search: str = ""):
     """The export in a temporary file (at position 0) and the number of data rows."""
-    reviewers = dict(body.reviewers.values_list("user_id", "name"))
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(SHEET_TITLE)
-    for index, (_, width) in enumerate(COLUMNS, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "A2"
-    bold, fill = Font(bold=True), PatternFill("solid", fgColor="F2F2F2")
-    centre = Alignment(horizontal="center", vertical="center")
-    header = []
-    for text in HEADERS:
-        cell = WriteOnlyCell(sheet, value=text)
-        cell.font, cell.fill, cell.alignment = bold, fill, centre
-        header.append(cell)
-    sheet.append(header)
+    folder = tempfile.mkdtemp(prefix="ipms-review-")
+    path = os.path.join(folder, "export.xlsx")
+    workbook = xlsxwriter.Workbook(
+        path,
+        {
+            "constant_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_numbers": False,
+            "strings_to_urls": False,
+            "tmpdir": folder,
+        },
+    )
     count = 0
-    rows = selectors.export_applications(body, status=status, search=search)
-    for application in rows.iterator(chunk_size=CHUNK):
-        sheet.append(export_row(application, reviewers))
-        count += 1
-    target = tempfile.TemporaryFile(prefix="ipms-review-", suffix=".xlsx")  # noqa: SIM115 - the response closes it
     try:
-        workbook.save(target)
-    except Exception:
-        target.close()
-        raise
-    target.seek(0)
+        sheet = workbook.add_worksheet(SHEET_TITLE)
+        header = workbook.add_format(
+            {"bold": True, "bg_color": "#F2F2F2", "align": "center", "valign": "vcenter"}
+        )
+        for index, (text, width) in enumerate(COLUMNS):
+            sheet.set_column(index, index, width)
+            sheet.write_string(0, index, text, header)
+        sheet.freeze_panes(1, 0)
+        write_string = sheet.write_string
+        for row in export_rows(body=body, status=status, search=search):
+            count += 1
+            for column, value in enumerate(row):
+                write_string(count, column, value)
+    finally:
+        workbook.close()
+    target = open(path, "rb")  # noqa: SIM115 - the response closes it
+    # The open file keeps the data; the names go at once (POSIX).
+    shutil.rmtree(folder, ignore_errors=True)
     return target, count
 
 
