@@ -165,6 +165,10 @@ def admission_decide(
 # --- the details typed for a member -----------------------------------------------------
 
 
+# Membership.Position.values builds its list anew at every call (a cost per import row).
+_POSITIONS = frozenset(Membership.Position.values)
+
+
 class InviteRow(NamedTuple):
     """One member to invite; ``ref`` identifies it to the caller (the Excel row)."""
 
@@ -182,7 +186,7 @@ def member_row_clean(row: InviteRow) -> InviteRow:
     phone = normalize_mobile(row.phone)
     if not is_mobile(phone):
         raise DomainError(PHONE_INVALID, code="phone_invalid", field="phone")
-    if row.position not in Membership.Position.values:
+    if row.position not in _POSITIONS:
         raise DomainError(messages.POSITION_INVALID, code="position_invalid", field="position")
     region = regions.region_error(row.province, row.city)
     if region is not None:

@@ -516,7 +516,7 @@ def _check_fields(item: ImportRow) -> None:
 
 
 def check_rows(enterprise: Enterprise, rows: list[ImportRow], *, by) -> list[ImportRow]:
-    """Fill each row's ``errors`` (or ``skip``), asking the database once per 500 phones.
+    """Fill each row's ``errors`` (or ``skip``), asking the database once per 10,000 phones.
 
     A phone of another enterprise's member or of a disabled account gets the one message
     of 添加成员 (``messages.PHONE_NOT_ADDABLE``), counted against the admin ``by``'s

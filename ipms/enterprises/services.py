@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.db.models import Model
 from django.utils import timezone
 
@@ -720,7 +720,7 @@ BULK_CHUNK = 500
 
 
 class BulkInviteResult(NamedTuple):
-    invited: list[tuple[int, Membership]]  # (ref, the new 待验证 row)
+    invited: list[tuple[int, str]]  # (ref, the phone of its new 待验证 row)
     skipped: list[tuple[int, str]]  # (ref, why): already in this enterprise's list
     failed: list[tuple[int, str]]  # (ref, the refusal a single invite would give)
 
@@ -731,8 +731,8 @@ def membership_invite_bulk(
 ) -> BulkInviteResult:
     """批量导入 → 确认导入: ``membership_invite`` for many phones at once, same rules.
 
-    Load (the enterprise locked, then a handful of queries per 500 phones), decide
-    (:func:`ipms.enterprises.admission.bulk_plan`, pure), write (``bulk_create`` of rows
+    Load (the enterprise locked, then a handful of queries whatever the size), decide
+    (:func:`ipms.enterprises.admission.bulk_plan`, pure), write (one ``executemany`` of rows
     and links, the SMS after commit, one audit row).
 
     Differences from inviting one by one, on purpose:
@@ -758,13 +758,13 @@ def membership_invite_bulk(
     )
     plan = bulk_plan(rows, facts, _invitation_limits(current, now=now))
     to_create = _bulk_members(current, by=by, plan=plan, facts=facts)
-    tokens = _bulk_write(to_create, by=by, now=now)
+    tokens = _bulk_write(to_create, enterprise=current, by=by, now=now)
     # The SMS leave after commit as a few chunked tasks, not one publish per row.
     sms_send_many_after_commit(
         template=MEMBER_INVITATION,
         messages=[
-            (membership.phone, _invitation_sms_params(current, token))
-            for (_, membership), token in zip(to_create, tokens, strict=True)
+            (values[2], _invitation_sms_params(current, token))
+            for (_, values), token in zip(to_create, tokens, strict=True)
         ],
     )
     # One audit row for the whole import, with its counts (not one per member).
@@ -789,66 +789,132 @@ def membership_invite_bulk(
             len(plan.skipped),
             len(plan.failed),
         )
-    return BulkInviteResult(invited=to_create, skipped=plan.skipped, failed=plan.failed)
+    return BulkInviteResult(
+        invited=[(ref, values[2]) for ref, values in to_create],
+        skipped=plan.skipped,
+        failed=plan.failed,
+    )
 
 
 def _bulk_members(
     enterprise: Enterprise, *, by: User, plan: BulkPlan, facts: dict[str, PhoneFacts]
-) -> list[tuple[int, Membership]]:
+) -> list[tuple[int, tuple]]:
     """The 待验证 rows of the plan's invitations, each counted in the platform's SMS
-    budget first; once the budget refuses, that row and the rest fail with its message."""
-    members: list[tuple[int, Membership]] = []
+    budget first; once the budget refuses, that row and the rest fail with its message.
+
+    Each row is ``(ref, values)`` in the order of ``_MEMBER_COLUMNS``. No ``full_clean``
+    per row: :func:`~ipms.enterprises.admission.bulk_plan` has already applied every rule
+    it would (手机, 姓名, 职位, 省份/城市: ``member_row_clean``, the model's own rules;
+    ``test_import_rules`` proves a row full_clean refuses is refused), the foreign keys are
+    known to exist and the constraints are the database's job.
+    """
     # Counted before the rows are written, all at once: a conflict later (nothing
     # written) leaves these counts spent, which only errs on the safe side.
     allowed, refusal = _sms_budget_consume_many(len(plan.invite))
     if refusal is not None:
         plan.failed.extend((rest.ref, refusal) for rest in plan.invite[allowed:])
-    for row in plan.invite[:allowed]:
-        membership = Membership(
-            enterprise=enterprise,
-            user_id=facts.get(row.phone, PhoneFacts()).account_id,
-            phone=row.phone,
-            name=row.name,
-            position=row.position,
-            province=row.province,
-            city=row.city,
-            role=Membership.Role.LEARNER,
-            status=Membership.Status.PENDING,
-            invited_by=by,
+    learner, pending = Membership.Role.LEARNER.value, Membership.Status.PENDING.value
+    return [
+        (
+            row.ref,
+            (
+                enterprise.pk,
+                facts.get(row.phone, PhoneFacts()).account_id,
+                row.phone,
+                row.name,
+                row.position,
+                row.province,
+                row.city,
+                learner,
+                pending,
+                by.pk,
+            ),
         )
-        # Field and region checks only: the foreign keys are known to exist and the
-        # constraints are the database's job (one query per row otherwise).
-        _full_clean(
-            membership,
-            exclude=["enterprise", "user", "invited_by", "removed_by"],
-            validate_unique=False,
-            validate_constraints=False,
-        )
-        members.append((row.ref, membership))
-    return members
+        for row in plan.invite[:allowed]
+    ]
+
+
+# The columns 确认导入 writes; the others of both tables are nullable and start empty.
+_MEMBER_COLUMNS = (
+    "enterprise",
+    "user",
+    "phone",
+    "name",
+    "position",
+    "province",
+    "city",
+    "role",
+    "status",
+    "invited_by",
+)
+_INVITATION_COLUMNS = ("membership", "token_hash", "created_by")
+
+
+def _insert_many(model: type[Model], columns: tuple[str, ...], rows: list[tuple], **same) -> None:
+    """One ``executemany`` INSERT of ``rows`` (plain values in the order of ``columns``)
+    with the fields ``same`` (dates) equal for every row, prepared for the database once.
+
+    Instead of ``bulk_create``, whose per-value preparation and model instances cost more
+    than the import's other work together (docs/performance.md, "Import"). A concrete
+    field left out must be nullable: a new NOT NULL field fails loudly here, not in the
+    database.
+    """
+    meta = model._meta
+    connection = connections[router.db_for_write(model)]
+    written = {*columns, *same}
+    left_out = [f.name for f in meta.concrete_fields if f.name not in written and not f.primary_key]
+    not_null = [name for name in left_out if not meta.get_field(name).null]
+    if not_null:
+        raise RuntimeError(f"_insert_many({meta.label}) leaves out NOT NULL fields {not_null}")
+    prepared = tuple(
+        meta.get_field(name).get_db_prep_save(value, connection=connection)
+        for name, value in same.items()
+    )
+    quote = connection.ops.quote_name
+    names = [quote(meta.get_field(name).column) for name in (*columns, *same)]
+    # Identifiers from the model's meta, quoted; every value is a bound parameter.
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
+        quote(meta.db_table), ", ".join(names), ", ".join(["%s"] * len(names))
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [row + prepared for row in rows])
 
 
 def _bulk_write(
-    members: list[tuple[int, Membership]], *, by: User, now: datetime.datetime
+    members: list[tuple[int, tuple]], *, enterprise: Enterprise, by: User, now: datetime.datetime
 ) -> list[str]:
-    """Insert the rows and one link each; returns the raw tokens, in the same order."""
-    tokens: list[str] = []
-    invitations: list[Invitation] = []
+    """Insert the rows and one link each (a constant number of queries); returns the raw
+    tokens, in the same order."""
     try:
         with transaction.atomic():
-            Membership.objects.bulk_create([m for _, m in members], batch_size=BULK_CHUNK)
-            for _, membership in members:
-                token = Invitation.new_token()
-                tokens.append(token)
-                invitations.append(
-                    Invitation(
-                        membership=membership,
-                        token_hash=Invitation.hash_token(token),
-                        created_by=by,
-                        expires_at=now + invitation_ttl(),
-                    )
-                )
-            Invitation.objects.bulk_create(invitations, batch_size=BULK_CHUNK)
+            _insert_many(
+                Membership,
+                _MEMBER_COLUMNS,
+                [values for _, values in members],
+                created_at=now,
+                updated_at=now,
+            )
+            # The new rows' ids, by phone: the enterprise is locked, and an active phone is
+            # listed once (membership_unique_active_phone), so these are exactly ours.
+            ids = dict(
+                Membership.objects.filter(
+                    enterprise=enterprise, status=Membership.Status.PENDING, created_at=now
+                ).values_list("phone", "pk")
+            )
+            if len(ids) != len(members):
+                raise IntegrityError("the rows read back are not the rows written")
+            tokens = [Invitation.new_token() for _ in members]
+            _insert_many(
+                Invitation,
+                _INVITATION_COLUMNS,
+                [
+                    (ids[values[2]], Invitation.hash_token(token), by.pk)
+                    for (_, values), token in zip(members, tokens, strict=True)
+                ],
+                expires_at=now + invitation_ttl(),
+                created_at=now,
+                updated_at=now,
+            )
     except IntegrityError as error:
         # A member was added outside this enterprise's lock (e.g. verified elsewhere a
         # moment ago); nothing was written, the admin may simply confirm again.
