@@ -29,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime
+import itertools
 import logging
 import os
 import tempfile
@@ -109,14 +110,17 @@ def report_row(member: tuple, figures: stats.CourseFigures) -> tuple:
 
 
 def report_chunks(
-    *, enterprise, basis: stats.CourseBasis, search: str = ""
+    *, enterprise, basis: stats.CourseBasis, search: str = "", members=None
 ) -> Iterator[list[tuple]]:
-    """Every matching member's line, in the page's order, a list per ``CHUNK`` members;
-    one streamed query for the members plus two figure queries per chunk."""
-    members = (
-        selectors.report_members(enterprise=enterprise, search=search)
-        .values_list(*MEMBER_COLUMNS)
-        .iterator(chunk_size=CHUNK)
+    """Every matching member's line, in the page's order, a list per ``CHUNK`` members:
+    the admin's line first (read apart), then the learners streamed on the list's index
+    (one query), plus two figure queries per chunk."""
+    lead, learners = members or selectors.report_export_members(
+        enterprise=enterprise, search=search
+    )
+    members = itertools.chain(
+        (_member_values(row) for row in lead),
+        learners.values_list(*MEMBER_COLUMNS).iterator(chunk_size=CHUNK),
     )
     chunk: list[tuple] = []
     for member in members:
@@ -126,6 +130,17 @@ def report_chunks(
             chunk = []
     if chunk:
         yield _chunk_rows(chunk, basis)
+
+
+def _member_values(member: Membership) -> tuple:
+    """The ``MEMBER_COLUMNS`` of a row already read (the admin's, with its account)."""
+    values = []
+    for path in MEMBER_COLUMNS:
+        value = member
+        for part in path.split("__"):
+            value = getattr(value, part)
+        values.append(value)
+    return tuple(values)
 
 
 def _chunk_rows(members: list[tuple], basis) -> list[tuple]:
@@ -276,8 +291,8 @@ def report_export_run(export_id: int) -> str:
 
 def _report_export_build(export: ReportExport) -> None:
     basis = stats.course_basis(export.course)
-    members = selectors.report_members(enterprise=export.enterprise, search=export.search)
-    total = members.count()
+    members = selectors.report_export_members(enterprise=export.enterprise, search=export.search)
+    total = len(members[0]) + members[1].count()
     rows = ReportExport.objects.filter(pk=export.pk)
     rows.update(total_rows=total, done_rows=0)
 
@@ -288,7 +303,9 @@ def _report_export_build(export: ReportExport) -> None:
         path = os.path.join(folder, "report.xlsx")
         count = report_write(
             path,
-            report_chunks(enterprise=export.enterprise, basis=basis, search=export.search),
+            report_chunks(
+                enterprise=export.enterprise, basis=basis, search=export.search, members=members
+            ),
             progress=progress,
         )
         old_name = export.file.name
