@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import random
+import resource
 import statistics
 import time
 import urllib.request
@@ -67,6 +69,20 @@ async def _visitor(server, cookie: str, seconds: float, latencies: list, counts:
         task.cancel()
 
 
+def _process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a process has used so far (Linux /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _own_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def measure(*, clients: int, seconds: float, folder: Path) -> dict:
     site = ChatSite(
         folder,
@@ -89,9 +105,13 @@ def measure(*, clients: int, seconds: float, folder: Path) -> dict:
                 *(_visitor(server, cookie, seconds, latencies, counts) for cookie in cookies)
             )
 
+        server_cpu, client_cpu = _process_cpu(server.process.pid), _own_cpu()
         started = time.monotonic()
         asyncio.run(run_all())
         elapsed = time.monotonic() - started
+        server_cpu = _process_cpu(server.process.pid) - server_cpu
+        client_cpu = _own_cpu() - client_cpu
+        load = os.getloadavg()[0]
     finally:
         site.stop()
     ordered = sorted(latencies)
@@ -107,6 +127,11 @@ def measure(*, clients: int, seconds: float, folder: Path) -> dict:
         "lost": counts["lost"],
         "errors": counts["errors"],
         "elapsed_s": elapsed,
+        # Where the machine's time went: the daphne process and this bench client (both on
+        # the same machine), in CPU seconds over the run, and the 1-minute load at its end.
+        "server_cpu_s": server_cpu,
+        "client_cpu_s": client_cpu,
+        "load": load,
         "p50_ms": statistics.median(ordered) * 1000 if ordered else None,
         "p99_ms": pct(0.99) if ordered else None,
         "max_ms": ordered[-1] * 1000 if ordered else None,
@@ -135,5 +160,9 @@ def render(result: dict) -> str:
         f"| {result['sent']} | {result['delivered']} | {result['lost']} | {result['errors']} "
         f"| {p50} | {p99} {'✓' if (result['p99_ms'] or 1e9) < GOAL_P99_MS else '✗'} "
         f"| {result['max_ms']:.0f} |\n"
+        f"\nCPU over the {result['elapsed_s']:.0f} s run: server (daphne) "
+        f"{result.get('server_cpu_s', 0):.1f} s, bench client "
+        f"{result.get('client_cpu_s', 0):.1f} s; load average "
+        f"{result.get('load', 0):.1f} on {os.cpu_count()} cores.\n"
         f"\nGoal: p99 under {GOAL_P99_MS} ms (the browser journey asks for 2 s end to end).\n"
     )

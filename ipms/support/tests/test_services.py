@@ -60,3 +60,38 @@ def test_closed_conversations_past_the_retention_are_purged(settings):
     assert set(Conversation.objects.values_list("pk", flat=True)) == {recent.pk, still_open.pk}
     assert not Message.objects.filter(conversation_id=old.pk).exists()
     assert AuditLog.objects.get(action="support.conversations_purged").details["count"] == 1
+
+
+def test_a_message_into_the_open_conversation_is_one_locked_read_and_two_writes(
+    django_assert_num_queries,
+):
+    owner = owner_for_visitor("few")
+    services.message_post(owner=owner, body="一")
+    # SAVEPOINT, the locked read (which also says which limits apply), the insert, the
+    # conversation update, RELEASE: no separate "is there an open conversation?" query.
+    with django_assert_num_queries(5) as captured:
+        services.message_post(owner=owner, body="二")
+    statements = [query["sql"].split()[0] for query in captured.captured_queries]
+    assert statements == ["SAVEPOINT", "SELECT", "INSERT", "UPDATE", "RELEASE"]
+
+
+def test_a_refused_message_writes_nothing(settings):
+    settings.SUPPORT_MESSAGE_RATE = "1/m"
+    owner = owner_for_visitor("limited")
+    services.message_post(owner=owner, body="一")
+    with pytest.raises(DomainError) as refused:
+        services.message_post(owner=owner, body="二")
+    assert refused.value.code == "support_message"
+    assert list(Message.objects.values_list("body", flat=True)) == ["一"]
+    assert Conversation.objects.get().last_message_at is not None
+
+
+def test_the_conversation_limit_counts_only_messages_that_open_one(settings):
+    settings.SUPPORT_CONVERSATION_RATE = "1/h"
+    services.message_post(owner=owner_for_visitor("a"), body="一", client_ip="10.0.0.9")
+    # The same visitor's next message goes into the open conversation: not counted.
+    services.message_post(owner=owner_for_visitor("a"), body="二", client_ip="10.0.0.9")
+    with pytest.raises(DomainError) as refused:
+        services.message_post(owner=owner_for_visitor("b"), body="三", client_ip="10.0.0.9")
+    assert refused.value.code == "support_conversation_ip"
+    assert Conversation.objects.count() == 1
