@@ -542,7 +542,8 @@ if CHANNEL_REDIS_URL:
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    # channels' in-memory layer with a throttled expiry sweep (ipms/support/layers.py).
+    CHANNEL_LAYERS = {"default": {"BACKEND": "ipms.support.layers.InMemoryChannelLayer"}}
 # Where pages open the chat socket: empty for the page's own host (/ws/support/…);
 # production may name another origin, e.g. wss://ws.example.cn (then add it to CSP).
 SUPPORT_WS_ORIGIN = env.str("SUPPORT_WS_ORIGIN", default="")
