@@ -15,7 +15,8 @@ the full data set) — one run:
 5. removes what it added.
 
 Once per run, without a database: the time of one learning proof (signature, PNG and
-PDF; bench/credentials.py), the part ``proofs``.
+PDF; bench/credentials.py), the part ``proofs``; and in a throw-away SQLite database the
+body console's 导出 of 10,000 applications (bench/reviews.py), the part ``reviews``.
 
 It prints one table and writes it to var/bench/results-<time>.md, var/bench/latest.md and
 var/bench/latest.json (all figures, raw). No figure is asserted: the goals of issue 10
@@ -48,9 +49,10 @@ GOAL_EXPORT_MB = 150
 GOAL_IMPORT_CONFIRM_S = 1.5
 GOAL_HEARTBEAT_RATIO = 0.5
 GOAL_PROOF_MS = 300
+GOAL_REVIEW_EXPORT_S = 10.0
 
 
-PARTS = ("heartbeat", "pages", "heavy", "proofs", "chat")
+PARTS = ("heartbeat", "pages", "heavy", "proofs", "reviews", "chat")
 DATABASE_PARTS = {"heartbeat", "pages", "heavy"}
 
 
@@ -69,6 +71,44 @@ def run_proofs(proofs: int) -> dict:
     if result.returncode:
         return {"error": (result.stderr or "")[-500:]}
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def run_reviews(applications: int) -> dict:
+    """bench.reviews in its own process (its own throw-away SQLite database)."""
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    result = subprocess.run(  # noqa: S603 - our own module, fixed arguments
+        [sys.executable, "-m", "bench.reviews", "--applications", str(applications)],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    if result.returncode:
+        return {"error": (result.stderr or "")[-500:]}
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def _review_lines(reviews: dict | None) -> list[str]:
+    lines = ["", "## 机构后台 导出 (认证审核 list to .xlsx, one process, SQLite)", ""]
+    if not reviews:
+        return []
+    if "error" in reviews:
+        return [*lines, f"error: {reviews['error']}", ""]
+    ok = reviews["all_s"] < GOAL_REVIEW_EXPORT_S
+    return [
+        *lines,
+        f"{reviews['applications']:,} applications of one body; median of 3 runs of the "
+        f"export job's writer. Goal: well under {GOAL_REVIEW_EXPORT_S:.0f} s.",
+        "",
+        "| list | rows | s | CPU s | file KB |",
+        "|---|---:|---:|---:|---:|",
+        f"| all states | {reviews['all_rows']:,} | {reviews['all_s']:.2f} {_verdict(ok)} "
+        f"| {reviews['all_cpu_s']:.2f} | {reviews['all_kb']:.0f} |",
+        f"| 待审核 only | {reviews['state_rows']:,} | {reviews['state_s']:.2f} | | |",
+        "",
+    ]
 
 
 def _proof_lines(proofs: dict | None) -> list[str]:
@@ -376,6 +416,9 @@ def main(argv: list[str] | None = None) -> int:
         help="the reused SQLite file (default var/bench/scale-<learners>.sqlite3)",
     )
     parser.add_argument("--proofs", type=int, default=env_int("BENCH_PROOFS", 20))
+    parser.add_argument(
+        "--review-applications", type=int, default=env_int("BENCH_REVIEW_APPLICATIONS", 10_000)
+    )
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument(
         "--pages",
@@ -389,7 +432,8 @@ def main(argv: list[str] | None = None) -> int:
         type=_parts,
         default=PARTS,
         help="what to measure, comma-separated: heartbeat (with the no-op), pages, heavy "
-        "(export and import), proofs (学习证明 generation), chat (在线客服 delivery); "
+        "(export and import), proofs (学习证明 generation), reviews (机构后台 导出 of "
+        "10,000 applications), chat (在线客服 delivery); "
         "default all",
     )
     parser.add_argument(
@@ -425,6 +469,11 @@ def main(argv: list[str] | None = None) -> int:
         print("\n学习证明: 生成 …", flush=True)
         proofs = run_proofs(args.proofs)
     text = render(results, args, when=when, skipped=skipped, proofs=proofs)
+    if "reviews" in args.parts and args.only is None:
+        print("\n机构后台: 导出 …", flush=True)
+        reviews = run_reviews(args.review_applications)
+        results.append({"label": "reviews", "reviews": reviews})
+        text += "\n".join(_review_lines(reviews))
     if "chat" in args.parts and args.only in (None, "chat"):
         # 在线客服 delivery on the embedded server (bench/chat.py).
         print("\n在线客服: 投递延迟 …", flush=True)

@@ -16,3 +16,15 @@ PUBLIC_NAV = [
 # 在学课程 is added”); the template decides who that is (ipms.learning.access).
 LEARNER_NAV_AFTER = "learning:course_list"
 LEARNER_NAV = ("在学课程", "learning:my_courses", ("learning:my_courses",))
+
+# Entries of the signed-in user's menu that higher apps add (e.g. 机构审核 for a body's
+# reviewers), registered in their AppConfig.ready(): label, URL name, the view-name
+# prefixes that mark it as the current page, and ``shown(request)``
+# deciding who sees it. ``shown`` must not query the database on every request (read the
+# session or the request's memo); tests/test_page_queries.py counts the queries.
+USER_MENU: dict[str, tuple[str, str, tuple[str, ...], object]] = {}
+
+
+def user_menu_register(label: str, url_name: str, *, prefixes: tuple[str, ...], shown) -> None:
+    """Add a user-menu entry (idempotent per URL name)."""
+    USER_MENU[url_name] = (label, url_name, prefixes, shown)

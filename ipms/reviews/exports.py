@@ -2,9 +2,10 @@
 
 Columns 企业名称 · 企业贯标证书编码 · 状态 · 认证机构 · 提交人 · 机构审核人 · 提交时间 ·
 最后更新时间. The rows are read as plain values (one query, no model instances) and
-written by XlsxWriter in ``constant_memory`` mode into a temporary file, strings always
-as strings; text a user typed also goes through ``core.excel.formula_safe``, so Excel
-and WPS never evaluate it. The export is recorded in the audit log. ``make bench``
+written by XlsxWriter in ``constant_memory`` mode into a file, strings always as
+strings; text a user typed also goes through ``core.excel.formula_safe``, so Excel and
+WPS never evaluate it. A background job makes the file (``jobs``; it writes the audit
+row). ``make bench``
 (part ``reviews``) measures 10,000 applications.
 """
 
@@ -17,9 +18,7 @@ import tempfile
 import xlsxwriter
 from django.utils import timezone
 
-from ipms.core.audit import audit_record
 from ipms.core.excel import formula_safe, safe_filename_part
-from ipms.core.models import AuditRole
 from ipms.core.phone import mask_mobile
 
 from . import selectors
@@ -91,10 +90,11 @@ def export_rows(*, body, status: str = "", search: str = ""):
         yield export_row(values, reviewers, labels)
 
 
-def export_workbook(*, body, status: str = "", search: str = ""):
-    """The export in a temporary file (at position 0) and the number of data rows."""
-    folder = tempfile.mkdtemp(prefix="ipms-review-")
-    path = os.path.join(folder, "export.xlsx")
+def export_write(path: str, *, body, status: str = "", search: str = "", progress=None) -> int:
+    """Write the list as filtered to ``path``; returns the number of data rows.
+
+    ``progress(rows_so_far)`` is called every ``CHUNK`` rows (the job's progress page).
+    """
     workbook = xlsxwriter.Workbook(
         path,
         {
@@ -102,7 +102,7 @@ def export_workbook(*, body, status: str = "", search: str = ""):
             "strings_to_formulas": False,
             "strings_to_numbers": False,
             "strings_to_urls": False,
-            "tmpdir": folder,
+            "tmpdir": os.path.dirname(path),
         },
     )
     count = 0
@@ -120,19 +120,22 @@ def export_workbook(*, body, status: str = "", search: str = ""):
             count += 1
             for column, value in enumerate(row):
                 write_string(count, column, value)
+            if progress is not None and count % CHUNK == 0:
+                progress(count)
     finally:
         workbook.close()
-    target = open(path, "rb")  # noqa: SIM115 - the response closes it
-    # The open file keeps the data; the names go at once (POSIX).
-    shutil.rmtree(folder, ignore_errors=True)
+    return count
+
+
+def export_workbook(*, body, status: str = "", search: str = ""):
+    """The export in a temporary file (at position 0) and the number of data rows
+    (``make bench``, part ``reviews``, times this)."""
+    folder = tempfile.mkdtemp(prefix="ipms-review-")
+    path = os.path.join(folder, "export.xlsx")
+    try:
+        count = export_write(path, body=body, status=status, search=search)
+        target = open(path, "rb")  # noqa: SIM115 - the caller closes it
+    finally:
+        # The open file keeps the data; the names go at once (POSIX).
+        shutil.rmtree(folder, ignore_errors=True)
     return target, count
-
-
-def export_record(*, reviewer, status: str, search: str, count: int, request=None) -> None:
-    audit_record(
-        action="review.exported",
-        actor=reviewer.user,
-        role=AuditRole.REVIEWER,
-        details={"body": reviewer.body_id, "status": status, "search": search, "rows": count},
-        request=request,
-    )

@@ -291,3 +291,6 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+from .job_models import REVIEW_JOB_WORKFLOW, ReviewJob  # noqa: E402, F401

@@ -87,6 +87,14 @@ def body_application(body: CertificationBody, pk: int) -> Application:
     return Application.objects.select_related("enterprise", "body").get(pk=pk, body=body)
 
 
+def body_job(body: CertificationBody, pk: int):
+    """One console job (导出 / 下载全部学习证明) of ``body``; ``ReviewJob.DoesNotExist``
+    for another body's, so it is not even known to exist."""
+    from .models import ReviewJob
+
+    return ReviewJob.objects.select_related("application__enterprise").get(pk=pk, body=body)
+
+
 def body_enterprise_ids(body: CertificationBody) -> QuerySet:
     """The enterprises that applied to ``body`` (any state): whose proofs it may see."""
     return Application.objects.filter(body=body).order_by().values("enterprise_id").distinct()

@@ -22,6 +22,12 @@ urlpatterns = [
         views.console_proofs_zip,
         name="console_proofs_zip",
     ),
+    path("review/jobs/<id:pk>/", views.console_job, name="console_job"),
+    path(
+        "review/jobs/<id:pk>/download/",
+        views.console_job_download,
+        name="console_job_download",
+    ),
     path("review/proofs/", views.console_proof_search, name="console_proof_search"),
     path("enterprise/review/", views.enterprise_review, name="enterprise_review"),
     path(

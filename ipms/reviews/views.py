@@ -7,20 +7,20 @@ write (product-rules §7).
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from ipms.core.errors import DomainError
-from ipms.core.excel import XLSX_MIME
+from ipms.core.files import download_response
 from ipms.core.pagination import paginate
 from ipms.enterprises.access import enterprise_admin_required
 
-from . import archives, exports, proofs, selectors, services
+from . import jobs, proofs, selectors, services
 from . import messages as review_messages
 from .access import reviewer_required
 from .models import (
@@ -29,6 +29,7 @@ from .models import (
     REJECT,
     Application,
     ApplicationStatus,
+    ReviewJob,
     body_actions,
 )
 
@@ -84,7 +85,6 @@ def console_list(request, reviewer):
         _row_context(reviewer, application, start + offset)
         for offset, application in enumerate(page_obj.object_list)
     ]
-    query = {k: v for k, v in (("status", status), ("q", search)) if v}
     return render(
         request,
         "reviews/console/list.html",
@@ -96,7 +96,6 @@ def console_list(request, reviewer):
             "statuses": ApplicationStatus.choices,
             "page_obj": page_obj,
             "rows": rows,
-            "export_query": urlencode(query),
         },
     )
 
@@ -347,22 +346,16 @@ def console_proofs(request, reviewer, pk: int):
 
 
 @never_cache
-@require_safe
+@require_POST
 @reviewer_required
 def console_proofs_zip(request, reviewer, pk: int):
-    """下载全部学习证明: every proof image of the enterprise in one ZIP (audited)."""
+    """下载全部学习证明: start (or, on a double click, find) the job that packs every proof
+    image of the enterprise in one ZIP, then show its progress."""
     application = _console_application(reviewer, pk)
-    target, _count = archives.proofs_zip(
-        application=application, reviewer=reviewer, request=request
+    job, _started = jobs.job_request(
+        reviewer=reviewer, kind=ReviewJob.Kind.PROOFS, application=application
     )
-    response = FileResponse(
-        target,
-        as_attachment=True,
-        filename=archives.zip_filename(application),
-        content_type="application/zip",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return redirect("reviews:console_job", pk=job.pk)
 
 
 @never_cache
@@ -380,20 +373,51 @@ def console_proof_search(request, reviewer):
 
 
 @never_cache
-@require_safe
+@require_POST
 @reviewer_required
 def console_export(request, reviewer):
-    """导出: the list as filtered now, every row (not only the page shown)."""
-    status, search = _list_filters(request)
-    target, count = exports.export_workbook(body=reviewer.body, status=status, search=search)
-    exports.export_record(
-        reviewer=reviewer, status=status, search=search, count=count, request=request
+    """导出: start (or find) the job writing the list as filtered now, every row (not only
+    the page shown), then show its progress. In the embedded mode it is made right here."""
+    job, _started = jobs.job_request(
+        reviewer=reviewer,
+        kind=ReviewJob.Kind.EXPORT,
+        status_filter=request.POST.get("status") or "",
+        search=request.POST.get("q") or "",
     )
-    response = FileResponse(
-        target,
-        as_attachment=True,
-        filename=exports.export_filename(reviewer.body),
-        content_type=XLSX_MIME,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return redirect("reviews:console_job", pk=job.pk)
+
+
+def _console_job(reviewer, pk: int) -> ReviewJob:
+    try:
+        return selectors.body_job(reviewer.body, pk)
+    except ReviewJob.DoesNotExist:
+        raise Http404(review_messages.JOB_NOT_FOUND) from None
+
+
+@never_cache
+@require_safe
+@reviewer_required
+def console_job(request, reviewer, pk: int):
+    """The job's progress (htmx polls the partial until it is done) and its link."""
+    job = _console_job(reviewer, pk)
+    template = "reviews/console/partials/job_status.html"
+    if not request.htmx:
+        template = "reviews/console/job.html"
+    context = {
+        "reviewer": reviewer,
+        "body": reviewer.body,
+        "job": job,
+        "retention_hours": settings.REPORT_EXPORT_RETENTION_HOURS,
+    }
+    return render(request, template, context)
+
+
+@never_cache
+@require_safe
+@reviewer_required
+def console_job_download(request, reviewer, pk: int):
+    """The finished file, to a reviewer of the body it was made for."""
+    job = _console_job(reviewer, pk)
+    if job.status != job.Status.DONE or not job.file:
+        raise Http404(review_messages.JOB_FILE_GONE)
+    return download_response(job.file, download_name=job.download_name)

@@ -2,9 +2,29 @@ from django import template
 from django.conf import settings
 from django.urls import reverse
 
-from ipms.core.navigation import LEARNER_NAV, LEARNER_NAV_AFTER, PUBLIC_NAV
+from ipms.core.navigation import LEARNER_NAV, LEARNER_NAV_AFTER, PUBLIC_NAV, USER_MENU
 
 register = template.Library()
+
+
+@register.inclusion_tag("partials/user_menu_items.html", takes_context=True)
+def user_menu_links(context):
+    """The entries other apps add to the user menu (``navigation.user_menu_register``)."""
+    request = context.get("request")
+    if request is None:
+        return {"items": []}
+    match = getattr(request, "resolver_match", None)
+    current = match.view_name if match else ""
+    items = [
+        {
+            "label": label,
+            "url": reverse(url_name),
+            "active": any(current.startswith(prefix) for prefix in prefixes),
+        }
+        for label, url_name, prefixes, shown in USER_MENU.values()
+        if shown(request)
+    ]
+    return {"items": items}
 
 
 @register.inclusion_tag("partials/nav_items.html", takes_context=True)

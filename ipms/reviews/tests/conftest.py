@@ -44,3 +44,14 @@ def admin(enterprise_and_admin):
 @pytest.fixture
 def proof(enterprise):
     return give_proof(enterprise)
+
+
+@pytest.fixture
+def run_tasks(django_capture_on_commit_callbacks):
+    """Run what the request queued after commit (the eager task), as the embedded mode does."""
+
+    def run(callable_, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return callable_(*args, **kwargs)
+
+    return run

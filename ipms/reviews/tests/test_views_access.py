@@ -22,12 +22,12 @@ def console_urls(application):
     return [
         ("get", reverse("reviews:console_home")),
         ("get", reverse("reviews:console_list")),
-        ("get", reverse("reviews:console_export")),
+        ("post", reverse("reviews:console_export")),
         ("get", reverse("reviews:console_proof_search") + "?q=张三"),
         ("get", reverse("reviews:console_decide", args=[pk, "approve"])),
         ("post", reverse("reviews:console_decide", args=[pk, "reject"])),
         ("get", reverse("reviews:console_proofs", args=[pk])),
-        ("get", reverse("reviews:console_proofs_zip", args=[pk])),
+        ("post", reverse("reviews:console_proofs_zip", args=[pk])),
     ]
 
 

@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from ipms.core.models import AuditLog
 from ipms.enterprises.tests.factories import EnterpriseFactory
 from ipms.reviews.exports import HEADERS
-from ipms.reviews.models import CONSOLE_COUNT_ORDER, Application
+from ipms.reviews.models import CONSOLE_COUNT_ORDER, Application, ReviewJob
 from ipms.reviews.models import ApplicationStatus as S
 
 from .factories import ApplicationFactory, give_proof
@@ -146,9 +146,20 @@ def test_without_htmx_the_decision_redirects_to_the_list(console, reviewer):
     assert application.status == S.PRE_REVIEW_PASSED
 
 
-def test_proofs_of_the_applicant_and_the_zip(
-    console, reviewer, enterprise, django_assert_max_num_queries
-):
+def job_file(console, run_tasks, url, data=None) -> bytes:
+    """Press the button (the job runs inline, as in the embedded mode), follow to the job
+    page, and download the finished file."""
+    response = run_tasks(console.post, url, data or {})
+    assert response.status_code == 302
+    page = console.get(response["Location"]).content.decode()
+    assert "已完成" in page
+    job = ReviewJob.objects.get(pk=int(response["Location"].rstrip("/").split("/")[-1]))
+    download = console.get(reverse("reviews:console_job_download", args=[job.pk]))
+    assert download.status_code == 200
+    return b"".join(download.streaming_content)
+
+
+def test_proofs_of_the_applicant_and_the_zip(console, reviewer, enterprise, run_tasks):
     application = ApplicationFactory(body=reviewer.body, enterprise=enterprise)
     first = give_proof(enterprise, name="张三")
     second = give_proof(enterprise, name="李四")
@@ -164,8 +175,11 @@ def test_proofs_of_the_applicant_and_the_zip(
     ):
         assert f">{header}</th>" in page
     assert first.number in page and second.number in page and "张三" in page
-    response = console.get(reverse("reviews:console_proofs_zip", args=[application.pk]))
-    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    assert reverse("reviews:console_proofs_zip", args=[application.pk]) in page
+    content = job_file(
+        console, run_tasks, reverse("reviews:console_proofs_zip", args=[application.pk])
+    )
+    archive = zipfile.ZipFile(io.BytesIO(content))
     names = sorted(archive.namelist())
     assert names == sorted([f"{first.number}-张三.png", f"{second.number}-李四.png"])
     assert archive.read(names[0]).startswith(b"\x89PNG")
@@ -188,7 +202,7 @@ def test_proof_search_by_number_or_name_only_among_applicants(console, reviewer,
     assert f"/credentials/{theirs.pk}/png/" not in refused
 
 
-def test_export_writes_the_filtered_list_safely(console, reviewer, enterprise):
+def test_export_writes_the_filtered_list_safely(console, reviewer, enterprise, run_tasks):
     ApplicationFactory(
         body=reviewer.body,
         enterprise=EnterpriseFactory(name='=HYPERLINK("x")公司'),
@@ -196,9 +210,10 @@ def test_export_writes_the_filtered_list_safely(console, reviewer, enterprise):
         certificate_number="+CN0001",
     )
     ApplicationFactory(body=reviewer.body, status=S.APPROVED, enterprise=EnterpriseFactory())
-    response = console.get(reverse("reviews:console_export"), {"status": S.REVIEW_PENDING})
-    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
-    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    content = job_file(
+        console, run_tasks, reverse("reviews:console_export"), {"status": S.REVIEW_PENDING}
+    )
+    sheet = load_workbook(io.BytesIO(content)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0] == HEADERS
     assert len(rows) == 2
