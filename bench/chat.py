@@ -122,7 +122,7 @@ def measure(*, clients: int, seconds: float, folder: Path) -> dict:
         server_cpu = _process_cpu(server.process.pid) - server_cpu
         # Let the server finish what it has queued (stopping it would drop those frames),
         # then count what it stored.
-        drain_end = time.monotonic() + 120
+        drain_end = time.monotonic() + 15
         while (
             _stored(folder / "chat.sqlite3") - stored_before < counts["sent"]
             and time.monotonic() < drain_end
