@@ -1,14 +1,14 @@
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 
+from ipms.accounts.models import User
 from ipms.accounts.tests import conftest as account_fixtures
 from ipms.accounts.tests.factories import UserFactory
 from ipms.credentials import hooks, signing
 from ipms.enterprises.tests.factories import MembershipFactory, enterprise_with_admin
-from ipms.learning import stats
+from ipms.exams.tests.factories import pass_exam
+from ipms.learning.models import Course
 from ipms.learning.tests.factories import CourseFactory, LessonFactory, record_learning
 
 operator = account_fixtures.operator
@@ -25,36 +25,20 @@ def _signing_key(settings):
     signing.cache_clear()
 
 
+class _ExamScores(dict):
+    """``scores[(user_id, course_id)] = 85`` makes that learner pass the course's exam with
+    85, through the exam engine's own services (exams.tests.factories.pass_exam)."""
+
+    def __setitem__(self, key, score):
+        user_id, course_id = key
+        pass_exam(User.objects.get(pk=user_id), Course.objects.get(pk=course_id), score=score)
+        super().__setitem__(key, score)
+
+
 @pytest.fixture
-def exam_scores(monkeypatch):
-    """{(user_id, course_id): score}: the best exam scores the figures report.
-
-    The exam engine's own records are the exams app's business; these tests only need
-    learning's figures to carry a score, through the same function the page and the
-    services call.
-    """
-    scores: dict[tuple[int, int], int] = {}
-    real = stats.figures_for_users
-
-    def figures_for_users(*, basis, user_ids):
-        found = real(basis=basis, user_ids=user_ids)
-        for user_id, figures in list(found.items()):
-            score = scores.get((user_id, basis.course.pk))
-            if score is not None:
-                found[user_id] = dataclasses.replace(
-                    figures,
-                    exam_score=score,
-                    exam_done=True,
-                    credits=basis.policy.credits(
-                        completed_lessons=figures.completed_lessons,
-                        study_days=figures.study_days,
-                        exam_score=score,
-                    ),
-                )
-        return found
-
-    monkeypatch.setattr(stats, "figures_for_users", figures_for_users)
-    return scores
+def exam_scores(db):
+    """{(user_id, course_id): score}: setting one takes the exam with that score."""
+    return _ExamScores()
 
 
 @pytest.fixture

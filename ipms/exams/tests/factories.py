@@ -2,7 +2,8 @@
 
 ``make_paper(course)`` builds a valid published paper: by default four 单选题 of 20 points
 and one 多选题 of 20 points (总分 100), options A-D with the right ones named by letter.
-``pass_exam(user, course, score=...)`` stores a graded attempt through the real services.
+``pass_exam(user, course, score=...)`` stores a graded attempt of exactly that score through
+the real services (on a paper whose points can add up to any score from 0 to 100).
 """
 
 from __future__ import annotations
@@ -79,4 +80,35 @@ def take_exam(user, course, *, wrong: int = 0):
     outcome = services.attempt_submit(
         user=user, attempt_id=attempt.pk, answers=answers_for(attempt.paper, wrong=wrong)
     )
+    return outcome.attempt
+
+
+# Points that add up to any whole score from 0 to 100 (taken largest first).
+SCORING_LAYOUT = tuple(("single", points, "A") for points in (40, 20, 10, 10, 5, 5, 5, 2, 1, 1, 1))
+
+
+def pass_exam(user, course, *, score: int):
+    """A graded attempt scoring ``score``, through attempt_start and attempt_submit.
+
+    The course's paper is made with SCORING_LAYOUT when it has none.
+    """
+    from ipms.exams import services
+
+    if not ExamPaper.objects.filter(course=course).exists():
+        make_paper(course, layout=SCORING_LAYOUT)
+    enroll(user, course)
+    attempt = services.attempt_start(user=user, course=course).attempt
+    remaining, answers = score, {}
+    for question in attempt.paper.questions.order_by("-points", "order", "id"):
+        options = list(question.options.order_by("order", "id"))
+        if question.points <= remaining:
+            answers[question.pk] = [o.pk for o in options if o.is_correct]
+            remaining -= question.points
+        else:
+            answers[question.pk] = [o.pk for o in options if not o.is_correct][:1]
+    if remaining:
+        raise ValueError(f"the course's paper cannot add up to {score}")
+    outcome = services.attempt_submit(user=user, attempt_id=attempt.pk, answers=answers)
+    if outcome.attempt.score != score:
+        raise ValueError(f"graded {outcome.attempt.score}, not {score}")
     return outcome.attempt
