@@ -112,6 +112,17 @@ def test_submit_pre_approve_certificate_approve_then_the_certificate(
     row.get_by_role("link", name="查询学习证明").click()
     expect(reviewer.get_by_test_id("proofs")).to_contain_text("欧阳明远")
     shoot(reviewer, "reviewer-proofs")
+    # 下载全部学习证明 is a job: its page shows the ZIP once made (inline here, eager).
+    reviewer.get_by_role("button", name="下载全部学习证明").click()
+    status = reviewer.get_by_test_id("review-job-status")
+    expect(status).to_have_attribute("data-status", "done")
+    expect(status).to_contain_text("已完成：共 1 份学习证明。")
+    with reviewer.expect_download() as download:
+        reviewer.get_by_test_id("review-job-download").click()
+    assert download.value.suggested_filename == f"学习证明-{enterprise}.zip"
+    shoot(reviewer, "reviewer-proofs-zip")
+    reviewer.get_by_role("link", name="返回查询学习证明").click()
+    reviewer.get_by_role("link", name="认证审核").first.click()
     decide(reviewer, live_server, enterprise, "通过")
     expect(reviewer.locator("tr", has_text=enterprise)).to_contain_text("预审通过")
     shoot(reviewer, "reviewer-pre-approved")
@@ -231,3 +242,32 @@ def test_rejection_then_approval(page, other_page, live_server, world, shoot):
     expect(admin.get_by_test_id("wizard")).to_contain_text("企业贯标认证审核完成")
     expect(admin.get_by_test_id("history")).to_contain_text("已拒绝 → 已通过")
     shoot(admin, "admin-done-phone")
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_export_job_and_the_way_back_from_a_public_page(
+    other_page, live_server, world, shoot, viewport
+):
+    reviewer = other_page(viewport)
+    log_in(reviewer, live_server, REVIEWER_PHONE, TEST_PASSWORD)
+    reviewer.goto(live_server.url + "/review/applications/?status=review_pending")
+    reviewer.get_by_test_id("console-export").click()
+    status = reviewer.get_by_test_id("review-job-status")
+    expect(status).to_have_attribute("data-status", "done")
+    expect(status).to_contain_text("已完成：共 0 条申请。")
+    expect(reviewer.get_by_role("heading", name="待审核")).to_be_visible()
+    with reviewer.expect_download() as download:
+        reviewer.get_by_test_id("review-job-download").click()
+    assert download.value.suggested_filename.startswith(f"认证审核-{BODY}-")
+    shoot(reviewer, "reviewer-export-job")
+    # From a public page, the user menu leads back to the console.
+    reviewer.goto(live_server.url + "/")
+    toggler = reviewer.get_by_role("button", name="展开导航菜单")
+    if toggler.is_visible():
+        toggler.click()
+    reviewer.locator("#user-menu").click()
+    link = reviewer.get_by_role("link", name="机构审核")
+    expect(link).to_be_visible()
+    shoot(reviewer, "reviewer-user-menu")
+    link.click()
+    expect(reviewer).to_have_url(live_server.url + "/review/")
