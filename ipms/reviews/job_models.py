@@ -1,6 +1,6 @@
 """The body console's 导出 and 下载全部学习证明 as background jobs (imported by ``models``).
 
-The same pattern as 学习管理's export (docs/decisions/0011-export-jobs.md): one
+The same pattern as 学习管理's export (docs/decisions/0011-exports-as-jobs.md): one
 :class:`ReviewJob` row per requested file, its ``status`` moved through
 ``REVIEW_JOB_WORKFLOW``, the finished file in private storage, the row and the file
 removed after ``REPORT_EXPORT_RETENTION_HOURS`` (``ipms.core.files``).
