@@ -201,11 +201,13 @@ def transition(
     role: str | None = None,
     enterprise_id: int | None = None,
     request: HttpRequest | None = None,
+    seen: str | None = None,
 ) -> M:
     """Move ``obj`` to state ``to``; returns ``obj`` with the new values.
 
-    ``obj``'s in-memory state is what the caller saw: if the row holds another state now,
-    ``TransitionConflict``. ``changes`` are other fields written with the state (e.g.
+    ``obj``'s in-memory state is what the caller saw (or ``seen``, when the caller saw the
+    state on an earlier page, e.g. a form's hidden field): if the row holds another state
+    now, ``TransitionConflict``. ``changes`` are other fields written with the state (e.g.
     ``removed_at``). Opens a transaction or joins the caller's, so the caller's other
     writes, the state, the history row and the audit row commit or roll back together.
     ``actor`` (a user, or None for the system) is recorded in both rows.
@@ -216,7 +218,7 @@ def transition(
     workflow = workflow or workflow_for(model)
     if not isinstance(obj, workflow.model):
         raise TypeError(f"{workflow!r} does not apply to {model.__name__}")
-    seen = str(getattr(obj, workflow.field))
+    seen = str(getattr(obj, workflow.field) if seen is None else seen)
     to = str(to)
     with transaction.atomic():
         locked = model._base_manager.select_for_update().filter(pk=obj.pk).first()

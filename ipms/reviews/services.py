@@ -141,19 +141,23 @@ def application_submit(*, enterprise: Enterprise, body: CertificationBody, by: U
     return application
 
 
-def _move(application: Application, side: str, action: str) -> str:
-    target = move_target(side, action, application.status)
+def _move(application: Application, side: str, action: str, seen: str | None) -> str:
+    """The state ``action`` leads to from the state the caller saw (``seen``: the state
+    shown on the page they acted on; else the row as read)."""
+    target = move_target(side, action, application.status if seen is None else seen)
     if target is None:
         raise DomainError(messages.ACTION_NOT_OFFERED, code="action_not_offered")
     return target
 
 
 @transaction.atomic
-def application_withdraw(*, application: Application, by: User) -> Application:
+def application_withdraw(
+    *, application: Application, by: User, seen: str | None = None
+) -> Application:
     """撤销: the enterprise takes back an application still in progress (→ 无效)."""
     _lock_enterprise(application.enterprise_id)
-    target = _move(application, ENTERPRISE, WITHDRAW)
-    transition(application, target, actor=by, role=AuditRole.ENTERPRISE_ADMIN)
+    target = _move(application, ENTERPRISE, WITHDRAW, seen)
+    transition(application, target, actor=by, role=AuditRole.ENTERPRISE_ADMIN, seen=seen)
     notify.status_changed(application)
     return application
 
@@ -219,11 +223,16 @@ def certificate_number_check(raw: str) -> str:
 
 @transaction.atomic
 def application_submit_certificate(
-    *, application: Application, by: User, certificate_number: str, answers: Mapping[str, str]
+    *,
+    application: Application,
+    by: User,
+    certificate_number: str,
+    answers: Mapping[str, str],
+    seen: str | None = None,
 ) -> Application:
     """贯标证书审核: the certificate number and the questionnaire → 提交 (→ 待审核)."""
     _lock_enterprise(application.enterprise_id)
-    target = _move(application, ENTERPRISE, SUBMIT_CERTIFICATE)
+    target = _move(application, ENTERPRISE, SUBMIT_CERTIFICATE, seen)
     number = _clean_certificate_number(certificate_number)
     cleaned = questionnaire_clean(questionnaire_questions(), answers)
     transition(
@@ -231,6 +240,7 @@ def application_submit_certificate(
         target,
         actor=by,
         role=AuditRole.ENTERPRISE_ADMIN,
+        seen=seen,
         changes={"certificate_number": number, "reason": ""},
         audit_details={"certificate_number": number, "answers": len(cleaned)},
     )
@@ -248,7 +258,12 @@ def application_submit_certificate(
 
 @transaction.atomic
 def application_decide(
-    *, application: Application, reviewer: Reviewer, action: str, reason: str = ""
+    *,
+    application: Application,
+    reviewer: Reviewer,
+    action: str,
+    reason: str = "",
+    seen: str | None = None,
 ) -> Application:
     """通过 / 拒绝 by a reviewer of the application's body (拒绝 needs a reason).
 
@@ -261,7 +276,7 @@ def application_decide(
     if not reviewer.is_active or reviewer.body_id != application.body_id:
         raise DomainError(messages.NOT_REVIEWER, code="not_reviewer")
     _lock_enterprise(application.enterprise_id)
-    target = _move(application, BODY, action)
+    target = _move(application, BODY, action, seen)
     if target == ApplicationStatus.APPROVED:
         # 已拒绝 → 已通过 after the enterprise opened a newer application would leave two
         # live ones: refused here, under the enterprise lock (the constraint backs it).
@@ -282,6 +297,7 @@ def application_decide(
         reason=reason if action == REJECT else None,
         changes=changes,
         role=AuditRole.REVIEWER,
+        seen=seen,
         audit_details={"body": application.body_id},
     )
     notify.status_changed(application)

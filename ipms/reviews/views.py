@@ -54,6 +54,13 @@ def console_home(request, reviewer):
     )
 
 
+def _seen(request) -> str | None:
+    """The state the page showed (its hidden ``seen`` field): a decision on a row that has
+    moved since is a conflict, not a decision on the new state."""
+    seen = request.POST.get("seen", "")
+    return seen if seen in ApplicationStatus.values else None
+
+
 def _list_filters(request) -> tuple[str, str]:
     return (
         selectors.clean_status(request.GET.get("status")),
@@ -136,15 +143,11 @@ def console_decide(request, reviewer, pk: int, action: str):
             else ("reviews/console/confirm.html")
         )
         return render(request, template, {**context, "body": reviewer.body, "reviewer": reviewer})
-    # The state the reviewer saw on the page: a decision on a row that moved since is a
-    # conflict, not a decision on the new state.
-    seen = request.POST.get("seen", "")
-    if seen in ApplicationStatus.values:
-        application.status = seen
+    seen = _seen(request)
     reason = request.POST.get("reason", "")
     try:
         services.application_decide(
-            application=application, reviewer=reviewer, action=action, reason=reason
+            application=application, reviewer=reviewer, action=action, reason=reason, seen=seen
         )
     except DomainError as error:
         if error.field == "reason":
@@ -272,11 +275,9 @@ def _enterprise_application(enterprise, pk: int) -> Application:
 def enterprise_withdraw(request, enterprise, pk: int):
     """撤销: the application becomes 无效."""
     application = _enterprise_application(enterprise, pk)
-    seen = request.POST.get("seen", "")
-    if seen in ApplicationStatus.values:
-        application.status = seen
+    seen = _seen(request)
     try:
-        services.application_withdraw(application=application, by=request.user)
+        services.application_withdraw(application=application, by=request.user, seen=seen)
     except DomainError as error:
         messages.error(request, error.message)
     else:
@@ -303,14 +304,13 @@ def enterprise_certificate(request, enterprise, pk: int):
                 enterprise, questionnaire=True, certificate_number=number, answers={}
             )
             return render(request, "reviews/enterprise/wizard.html", context)
-        seen = request.POST.get("seen", "")
-        if seen in ApplicationStatus.values:
-            application.status = seen
+        seen = _seen(request)
         services.application_submit_certificate(
             application=application,
             by=request.user,
             certificate_number=number,
             answers=answers,
+            seen=seen,
         )
     except DomainError as error:
         if error.code in ("action_not_offered", "transition_conflict", "transition_not_allowed"):

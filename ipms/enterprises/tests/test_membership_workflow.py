@@ -244,7 +244,11 @@ def status_writes(source: str) -> list[str]:
             found.append(f"line {node.lineno}: {name}(status=…)")
         if name.endswith("bulk_update") and "status" in ast.dump(node):
             found.append(f"line {node.lineno}: {name}(…status…)")
-        if name.split(".")[0] == "Membership" and "status" in keywords:
+        creates = name == "Membership" or (
+            name.startswith("Membership.objects.")
+            and name.rsplit(".", 1)[-1] in {"create", "get_or_create", "update_or_create"}
+        )
+        if creates and "status" in keywords:
             value = keywords["status"]
             state = getattr(S, value.attr, None) if isinstance(value, ast.Attribute) else None
             if state is None or state not in MEMBERSHIP_WORKFLOW.initial:
@@ -268,6 +272,8 @@ admin = Membership(enterprise=e, status=Membership.Status.VERIFIED)
 render(request, "x.html", status=404)
 if member.status == Membership.Status.REMOVED: pass
 transition(member, Membership.Status.REMOVED, actor=by)
+Membership.objects.filter(user=u).exclude(status=Membership.Status.REMOVED).exists()
+Membership.objects.filter(status=Membership.Status.REMOVED).count()
 """
     assert status_writes(fine) == []
 
