@@ -6,6 +6,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from ipms.core import crypto
 from ipms.core.tests.test_settings import GOOD_DIGEST_KEY, run_manage
+from ipms.credentials import signing
 
 SECRET = "110101199003071237"
 
@@ -119,6 +120,8 @@ PRODUCTION_ENV = {
     "SMS_TENCENT_SDK_APP_ID": "1400000000",
     "SITE_URL": "https://study.example.cn",
     "COMPLAINT_EMAIL": "jubao@study.example.cn",
+    # Production signs learning proofs with a key of its own (credentials.W001 otherwise).
+    "CREDENTIAL_SIGNING_KEY": signing.generate_private_key_pem(),
 }
 
 
