@@ -52,6 +52,19 @@ def scope_client_ip(scope) -> str | None:
     return client_ip(SimpleNamespace(META=meta))
 
 
+def ack(content: dict, posted: services.Posted) -> dict:
+    """The sender is told its message is stored: the same stored message for every copy of
+    one client id (``duplicate`` says nothing new was written)."""
+    return {
+        "type": "ack",
+        "nonce": content.get("nonce"),
+        "client_id": posted.message.client_id,
+        "id": posted.message.pk,
+        "duplicate": posted.duplicate,
+        "message": events.message_payload(posted.message),
+    }
+
+
 class _ChatConsumer(AsyncJsonWebsocketConsumer):
     async def chat_event(self, event):
         await self.send_json(event["event"])
@@ -123,10 +136,9 @@ class VisitorConsumer(_ChatConsumer):
             page_url=content.get("page") or "",
             contact_phone=content.get("phone") or "",
             client_ip=scope_client_ip(self.scope),
+            client_id=content.get("client_id"),
         )
-        await self.send_json(
-            {"type": "ack", "nonce": content.get("nonce"), "id": posted.message.pk}
-        )
+        await self.send_json(ack(content, posted))
         await events.publish_message(posted.conversation, posted.message)
         if posted.started:
             await events.publish_state(posted.conversation)
@@ -177,10 +189,9 @@ class StaffConsumer(_ChatConsumer):
             conversation_id=_int(content.get("conversation")),
             staff=self.user,
             body=content.get("body"),
+            client_id=content.get("client_id"),
         )
-        await self.send_json(
-            {"type": "ack", "nonce": content.get("nonce"), "id": posted.message.pk}
-        )
+        await self.send_json(ack(content, posted))
         await events.publish_message(posted.conversation, posted.message)
         if posted.started:
             await events.publish_state(posted.conversation)

@@ -32,6 +32,7 @@ def message_payload(message: Message) -> dict:
         "sender": message.sender,
         "author": author_label(message),
         "body": message.body,
+        "client_id": message.client_id,
         "at": at.isoformat(),
         "time": at.strftime("%H:%M"),
     }

@@ -11,6 +11,7 @@ ALREADY_RATED = "您已评价过本次会话，感谢您的反馈。"
 RATING_INVALID = "请选择 1 到 5 颗星。"
 COMMENT_TOO_LONG = "评价内容不能超过{limit}个字。"
 NOT_ALLOWED = "您没有接待在线客服的权限。"
+CLIENT_ID_INVALID = "消息编号无效，请刷新页面后重试。"
 UNKNOWN_REQUEST = "无法识别的请求，请刷新页面后重试。"
 
 AUDIT_ACTIONS = {

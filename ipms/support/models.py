@@ -110,12 +110,22 @@ class Message(models.Model):
         related_name="+",
     )
     body = models.TextField("内容")
+    # The sender's own id for the message (the panel's uuid4): a message re-sent after a
+    # dropped socket is stored once. Empty for messages of older clients and the system.
+    client_id = models.CharField("客户端消息编号", max_length=36, blank=True, default="")
     created_at = models.DateTimeField("发送时间", auto_now_add=True)
 
     class Meta:
         verbose_name = "客服消息"
         verbose_name_plural = "客服消息"
         ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["conversation", "client_id"],
+                condition=~Q(client_id=""),
+                name="support_message_once_per_client_id",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.body[:30]

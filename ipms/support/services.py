@@ -31,6 +31,25 @@ class Posted(NamedTuple):
     message: Message
     # The conversation was opened by this message, or assigned by this reply.
     started: bool
+    # The client id was stored already: ``message`` is that message, nothing was written.
+    duplicate: bool = False
+
+
+CLIENT_ID_MAX_LENGTH = 36
+
+
+def _clean_client_id(client_id) -> str:
+    """The sender's id for the message: empty (an older client) or up to 36 letters,
+    digits and dashes (a uuid4)."""
+    if client_id is None or client_id == "":
+        return ""
+    if (
+        not isinstance(client_id, str)
+        or len(client_id) > CLIENT_ID_MAX_LENGTH
+        or not all(ch.isascii() and (ch.isalnum() or ch == "-") for ch in client_id)
+    ):
+        raise DomainError(msg.CLIENT_ID_INVALID, code="client_id_invalid", field="client_id")
+    return client_id
 
 
 def _clean_body(body) -> str:
@@ -62,8 +81,12 @@ def _clean_page(page_url) -> str:
     return page_url[:PAGE_URL_MAX_LENGTH]
 
 
-def _message_create(conversation: Conversation, *, sender: str, author, body: str) -> Message:
-    message = Message(conversation=conversation, sender=sender, author=author, body=body)
+def _message_create(
+    conversation: Conversation, *, sender: str, author, body: str, client_id: str = ""
+) -> Message:
+    message = Message(
+        conversation=conversation, sender=sender, author=author, body=body, client_id=client_id
+    )
     message.full_clean(exclude=["conversation", "author"])
     message.save()
     return message
@@ -76,35 +99,58 @@ def message_post(
     page_url: str = "",
     contact_phone: str = "",
     client_ip: str | None = None,
+    client_id: str = "",
 ) -> Posted:
     """A visitor's (or user's) message, into their open conversation or a new one.
 
     Counted per owner (``support_message``) and, when it opens a conversation, per client
-    address (``support_conversation_ip``); refusals raise ``RateLimitExceeded``.
+    address (``support_conversation_ip``); refusals raise ``RateLimitExceeded``. A
+    ``client_id`` the owner has sent before returns the stored message (``duplicate``),
+    writes nothing and counts against no limit.
     """
     body = _clean_body(body)
     phone = _clean_phone(contact_phone)
     page_url = _clean_page(page_url)
+    client_id = _clean_client_id(client_id)
     return _message_write(
-        owner=owner, body=body, page_url=page_url, phone=phone, client_ip=client_ip or ""
+        owner=owner,
+        body=body,
+        page_url=page_url,
+        phone=phone,
+        client_ip=client_ip or "",
+        client_id=client_id,
+    )
+
+
+def _sent_before(owner: Owner, client_id: str) -> Message | None:
+    """The owner's message stored under ``client_id`` (in any of their conversations: it
+    may have been closed since)."""
+    if not client_id:
+        return None
+    return (
+        Message.objects.select_related("conversation")
+        .filter(conversation__owner_key=owner.key, client_id=client_id)
+        .first()
     )
 
 
 @transaction.atomic
-def _message_write(*, owner: Owner, body: str, page_url: str, phone: str, client_ip: str) -> Posted:
+def _message_write(
+    *, owner: Owner, body: str, page_url: str, phone: str, client_ip: str, client_id: str
+) -> Posted:
     # One locked read answers both "is there an open conversation?" (which limits apply)
-    # and "which one does the message go to?"; a refusal raises before anything is written,
-    # so the transaction leaves nothing behind. Statements: BEGIN, this read, the insert,
-    # the conversation update, COMMIT (bench/chat.py measures the path).
+    # and "which one does the message go to?"; the lock also orders a re-sent copy after
+    # the original's transaction. A refusal raises, so the transaction leaves nothing
+    # behind. Statements: BEGIN, this read, the client id read (only with a client id),
+    # the insert, the conversation update, COMMIT (bench/chat.py measures the path).
     conversation = (
         Conversation.objects.select_for_update()
         .filter(owner_key=owner.key, status=ConversationStatus.OPEN)
         .first()
     )
-    checks = [("support_message", owner.key)]
-    if conversation is None:
-        checks.append(("support_conversation_ip", client_ip))
-    ratelimit.hit_all(checks)
+    stored = _sent_before(owner, client_id)
+    if stored is not None:
+        return Posted(stored.conversation, stored, False, duplicate=True)
     started = conversation is None
     if started:
         conversation = Conversation(owner_key=owner.key, user=owner.user)
@@ -112,12 +158,23 @@ def _message_write(*, owner: Owner, body: str, page_url: str, phone: str, client
         try:
             with transaction.atomic():
                 conversation.save()
-        except IntegrityError:  # another tab opened it a moment ago
+        except IntegrityError:  # another tab (or the original of this copy) opened it
             started = False
             conversation = Conversation.objects.select_for_update().get(
                 owner_key=owner.key, status=ConversationStatus.OPEN
             )
-    message = _message_create(conversation, sender=Sender.VISITOR, author=owner.user, body=body)
+            stored = _sent_before(owner, client_id)
+            if stored is not None:
+                return Posted(stored.conversation, stored, False, duplicate=True)
+    # Counted only now, so a re-sent copy is never counted twice; a refusal rolls back the
+    # conversation this message would have opened.
+    checks = [("support_message", owner.key)]
+    if started:
+        checks.append(("support_conversation_ip", client_ip))
+    ratelimit.hit_all(checks)
+    message = _message_create(
+        conversation, sender=Sender.VISITOR, author=owner.user, body=body, client_id=client_id
+    )
     conversation.last_message_at = message.created_at
     conversation.waiting_since = conversation.waiting_since or message.created_at
     conversation.visitor_read_id = message.pk
@@ -160,15 +217,23 @@ def _assign(conversation: Conversation, staff) -> bool:
 
 
 @transaction.atomic
-def staff_reply(*, conversation_id: int, staff, body: str) -> Posted:
-    """A staff member's answer; the first answer assigns the conversation to them."""
+def staff_reply(*, conversation_id: int, staff, body: str, client_id: str = "") -> Posted:
+    """A staff member's answer; the first answer assigns the conversation to them. A
+    ``client_id`` stored before in this conversation returns that reply (``duplicate``)."""
     _staff_check(staff)
     body = _clean_body(body)
+    client_id = _clean_client_id(client_id)
     conversation = _locked(conversation_id)
+    if client_id:
+        stored = conversation.messages.filter(client_id=client_id).first()
+        if stored is not None:
+            return Posted(conversation, stored, False, duplicate=True)
     if not conversation.is_open:
         raise DomainError(msg.CONVERSATION_CLOSED, code="conversation_closed")
     assigned = conversation.assigned_to_id is None and _assign(conversation, staff)
-    message = _message_create(conversation, sender=Sender.STAFF, author=staff, body=body)
+    message = _message_create(
+        conversation, sender=Sender.STAFF, author=staff, body=body, client_id=client_id
+    )
     conversation.last_message_at = message.created_at
     conversation.waiting_since = None
     conversation.staff_read_id = message.pk

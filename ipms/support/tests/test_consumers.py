@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
 from django.test import Client
 
 from ipms.accounts.tests.factories import UserFactory
@@ -345,3 +346,154 @@ def test_a_visitor_closes_and_rates_once(transactional_db):
     assert new.status == "open"
     row = AuditLog.objects.get(action="support.conversation_closed")
     assert (row.role, row.details["by"]) == ("visitor", "visitor")
+
+
+# --- a message re-sent after a dropped socket is stored once ------------------------------
+
+CLIENT_ID = "3f2b8c1e-6a4d-4f7e-9b21-0c5d7e8f9a10"
+
+
+def test_a_message_sent_twice_with_one_client_id_is_stored_once(staff_cookie):
+    cookie = visitor_cookie()
+
+    async def scenario():
+        staff = await connected(
+            communicator("/ws/support/staff/", cookies={"sessionid": staff_cookie})
+        )
+        visitor = await connected(visitor_socket(cookie))
+        first = await send(visitor, "请问证书多久下发？", nonce="a", client_id=CLIENT_ID)
+        await visitor.disconnect()  # the socket drops before the panel saw the ack
+
+        again = await connected(visitor_socket(cookie))
+        second = await send(again, "请问证书多久下发？", nonce="b", client_id=CLIENT_ID)
+        assert first["duplicate"] is False and second["duplicate"] is True
+        assert (first["id"], first["client_id"]) == (second["id"], CLIENT_ID)
+        assert first["message"] == second["message"]
+        assert second["message"]["client_id"] == CLIENT_ID
+        assert second["nonce"] == "b"
+        # A further message still comes after it, in order.
+        later = await send(again, "还有一个问题", nonce="c", client_id="other-id-1")
+        assert later["id"] > first["id"]
+        await again.disconnect()
+        await staff.disconnect()
+
+    run(scenario)
+    assert list(Message.objects.values_list("body", "client_id")) == [
+        ("请问证书多久下发？", CLIENT_ID),
+        ("还有一个问题", "other-id-1"),
+    ]
+    conversation = Conversation.objects.get()
+    assert conversation.visitor_read_id == Message.objects.last().pk
+
+
+def test_a_re_sent_copy_does_not_count_against_the_rate_limit(transactional_db, settings):
+    settings.SUPPORT_MESSAGE_RATE = "2/m"
+
+    async def scenario():
+        visitor = await connected(visitor_socket())
+        first = await send(visitor, "一", nonce="1", client_id="id-1")
+        for nonce in ("2", "3", "4"):
+            copy = await send(visitor, "一", nonce=nonce, client_id="id-1")
+            assert (copy["id"], copy["duplicate"]) == (first["id"], True)
+        await send(visitor, "二", nonce="5", client_id="id-2")
+        await visitor.send_json_to(
+            {"type": "send", "body": "三", "nonce": "6", "client_id": "id-3"}
+        )
+        assert (await next_of(visitor, "error"))["code"] == "support_message"
+        await visitor.disconnect()
+
+    run(scenario)
+    assert list(Message.objects.values_list("body", flat=True)) == ["一", "二"]
+
+
+def test_a_copy_of_a_message_of_a_since_closed_conversation_opens_nothing(staff_cookie):
+    cookie = visitor_cookie()
+
+    async def scenario():
+        visitor = await connected(visitor_socket(cookie))
+        first = await send(visitor, "你好", client_id=CLIENT_ID)
+        await visitor.send_json_to({"type": "close"})
+        await next_of(visitor, "state")
+        copy = await send(visitor, "你好", nonce="n2", client_id=CLIENT_ID)
+        assert (copy["id"], copy["duplicate"]) == (first["id"], True)
+        await visitor.disconnect()
+
+    run(scenario)
+    assert Conversation.objects.count() == 1
+    assert Message.objects.filter(sender="visitor").count() == 1
+
+
+def test_one_client_id_in_two_owners_conversations_is_two_messages(transactional_db):
+    async def scenario():
+        for _ in range(2):
+            visitor = await connected(visitor_socket())
+            ack = await send(visitor, "同一编号", client_id=CLIENT_ID)
+            assert ack["duplicate"] is False
+            await visitor.disconnect()
+
+    run(scenario)
+    assert Message.objects.count() == 2
+
+
+@pytest.mark.parametrize("client_id", [5, ["x"], "有中文", "x" * 37, "a b"])
+def test_a_malformed_client_id_is_refused_clearly(transactional_db, client_id):
+    async def scenario():
+        visitor = await connected(visitor_socket())
+        await visitor.send_json_to(
+            {"type": "send", "body": "你好", "nonce": "k", "client_id": client_id}
+        )
+        error = await next_of(visitor, "error")
+        assert (error["code"], error["nonce"]) == ("client_id_invalid", "k")
+        assert error["message"] == "消息编号无效，请刷新页面后重试。"
+        await visitor.disconnect()
+
+    run(scenario)
+    assert not Message.objects.exists()
+
+
+def test_a_message_without_a_client_id_is_still_stored_each_time(transactional_db):
+    """Older panels (a page loaded before the upgrade) send no client id: each frame is a
+    message, as before, acknowledged with an empty client id."""
+
+    async def scenario():
+        visitor = await connected(visitor_socket())
+        first = await send(visitor, "旧版页面", nonce="1")
+        second = await send(visitor, "旧版页面", nonce="2")
+        assert first["client_id"] == second["client_id"] == ""
+        assert first["id"] != second["id"] and not second["duplicate"]
+        await visitor.disconnect()
+
+    run(scenario)
+    assert Message.objects.count() == 2
+
+
+def test_a_staff_reply_sent_twice_with_one_client_id_is_stored_once(staff_cookie, operator):
+    async def scenario():
+        visitor = await connected(visitor_socket())
+        await send(visitor, "在吗")
+        conversation_id = await database_sync_to_async(
+            lambda: Conversation.objects.get().pk
+        )()
+        acks = []
+        for nonce in ("r1", "r2"):
+            staff = await connected(
+                communicator("/ws/support/staff/", cookies={"sessionid": staff_cookie})
+            )
+            await staff.send_json_to(
+                {
+                    "type": "reply",
+                    "conversation": conversation_id,
+                    "body": "在的",
+                    "nonce": nonce,
+                    "client_id": CLIENT_ID,
+                }
+            )
+            acks.append(await next_of(staff, "ack"))
+            await staff.disconnect()
+        assert acks[0]["id"] == acks[1]["id"]
+        assert [ack["duplicate"] for ack in acks] == [False, True]
+        await visitor.disconnect()
+
+    run(scenario)
+    assert Message.objects.filter(sender="staff").count() == 1
+    assert AuditLog.objects.filter(action="support.conversation_assigned").count() == 1

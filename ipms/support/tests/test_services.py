@@ -75,6 +75,19 @@ def test_a_message_into_the_open_conversation_is_one_locked_read_and_two_writes(
     assert statements == ["SAVEPOINT", "SELECT", "INSERT", "UPDATE", "RELEASE"]
 
 
+def test_a_client_id_adds_one_read_and_a_copy_writes_nothing(django_assert_num_queries):
+    owner = owner_for_visitor("ids")
+    services.message_post(owner=owner, body="一", client_id="c-1")
+    with django_assert_num_queries(6) as captured:
+        services.message_post(owner=owner, body="二", client_id="c-2")
+    statements = [query["sql"].split()[0] for query in captured.captured_queries]
+    assert statements == ["SAVEPOINT", "SELECT", "SELECT", "INSERT", "UPDATE", "RELEASE"]
+    with django_assert_num_queries(4):
+        copy = services.message_post(owner=owner, body="二", client_id="c-2")
+    assert copy.duplicate and copy.message.body == "二"
+    assert Message.objects.count() == 2
+
+
 def test_a_refused_message_writes_nothing(settings):
     settings.SUPPORT_MESSAGE_RATE = "1/m"
     owner = owner_for_visitor("limited")
