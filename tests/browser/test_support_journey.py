@@ -162,3 +162,81 @@ def test_the_panel_fills_a_phone_screen_and_takes_a_message_when_nobody_is_onlin
     row.get_by_role("link").click()
     expect(staff.locator(".desk-facts")).to_contain_text("13800001111")
     expect(staff.locator("#desk-messages")).to_contain_text("想咨询企业批量导入成员的问题")
+
+
+# Drops the next frame of a type on the way out (and may close the socket), to stand for a
+# socket that died before the server stored what it carried.
+DROP_NEXT = """
+(() => {
+  const original = WebSocket.prototype.send;
+  WebSocket.prototype.send = function (text) {
+    const drop = window.__dropNext;
+    if (drop && typeof text === "string" && text.indexOf('"type":"' + drop.type + '"') !== -1) {
+      window.__dropNext = null;
+      if (drop.deliver) original.call(this, text);
+      if (drop.close) this.close();
+      return;
+    }
+    return original.call(this, text);
+  };
+})();
+"""
+
+
+def test_messages_lost_with_the_socket_are_sent_again_and_stored_once(
+    open_page, chat_server, shoot
+):
+    visitor = open_page(PHONE)
+    visitor.add_init_script(DROP_NEXT)
+    visitor.goto(chat_server.url + "/")
+    open_panel(visitor)
+    panel = visitor.get_by_role("dialog", name="在线客服")
+    done = panel.locator(".support-msg-visitor:not(.support-msg-pending) .support-bubble")
+
+    def say(text: str, drop: dict | None = None) -> None:
+        visitor.evaluate("drop => { window.__dropNext = drop; }", drop)
+        panel.get_by_label("输入消息").fill(text)
+        panel.get_by_role("button", name="发送").click()
+
+    say("第一条消息")
+    expect(done).to_have_count(1)
+    # The frame never left and the socket dropped: sent again after the reconnect.
+    say("掉线时发送的消息", {"type": "send", "close": True})
+    expect(done.filter(has_text="掉线时发送的消息")).to_have_count(1)
+    # The frame left, the socket dropped before the acknowledgement: the copy is not stored.
+    say("已送达但未确认的消息", {"type": "send", "deliver": True, "close": True})
+    expect(done.filter(has_text="已送达但未确认的消息")).to_have_count(1)
+    # Not acknowledged when the page is reloaded: kept in sessionStorage and sent then.
+    say("刷新前未确认的消息", {"type": "send"})
+    expect(panel.locator(".support-msg-pending")).to_have_count(1)
+    shoot(visitor, "phone-pending")
+    visitor.reload()
+    open_panel(visitor)
+    expect(done.filter(has_text="刷新前未确认的消息")).to_have_count(1)
+    expect(done).to_have_count(4)
+    expect(panel.locator(".support-msg-pending")).to_have_count(0)
+    shoot(visitor, "phone-resent")
+
+    staff = open_page(DESKTOP)
+    staff.add_init_script(DROP_NEXT)
+    staff_login(staff, chat_server)
+    staff.get_by_label("搜索会话").fill("刷新前未确认的消息")
+    staff.get_by_label("搜索会话").press("Enter")
+    expect(staff.locator(".desk-item")).to_have_count(1)
+    staff.locator(".desk-item").get_by_role("link").click()
+    thread = staff.locator("#desk-messages .desk-msg-visitor .desk-bubble")
+    expect(thread).to_have_text(
+        ["第一条消息", "掉线时发送的消息", "已送达但未确认的消息", "刷新前未确认的消息"]
+    )
+    expect(staff.locator("#desk-connection")).to_have_text("已连接，新消息会即时显示。")
+    # The desk's reply box: a reply lost with the socket arrives once.
+    staff.evaluate("() => { window.__dropNext = { type: 'reply', close: true }; }")
+    staff.get_by_label("回复内容").fill("客服掉线时的回复")
+    staff.get_by_role("button", name="发送").click()
+    expect(staff.locator("#desk-messages .desk-msg-staff .desk-bubble")).to_have_text(
+        ["客服掉线时的回复"]
+    )
+    expect(panel.locator(".support-msg-staff .support-bubble")).to_have_text(
+        ["客服掉线时的回复"], timeout=LIVE + 1_000
+    )
+    shoot(staff, "staff-resent")

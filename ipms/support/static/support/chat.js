@@ -1,6 +1,9 @@
 // 在线客服: the visitor's chat panel (templates/support/widget.html).
 // Messages arrive over a WebSocket; every message is stored on the server, so after a
 // drop the panel reconnects and asks for what came after the last message it holds.
+// What the visitor sends waits in a pending list (kept in sessionStorage, so a reload
+// keeps it) under a client-made id until the server acknowledges it; after a reconnect
+// the pending ones are sent again and the server stores each id once.
 // Text is always set with textContent: what people type is never read as HTML.
 (function () {
   "use strict";
@@ -11,11 +14,33 @@
   var input = $("support-input"), phone = $("support-phone"), errorBox = $("support-error");
   var statusBox = $("support-status"), offline = $("support-offline"), rating = $("support-rating");
   var badge = $("support-badge"), badgeCount = $("support-badge-count");
-  var ACTIVE_KEY = "ipms-support-active";
+  var ACTIVE_KEY = "ipms-support-active", PENDING_KEY = "ipms-support-pending";
   var info = null, socket = null, lastId = 0, unread = 0, retry = 0, retryTimer = null;
   var seen = {}, pending = [], state = { status: "none", rated: false };
 
   function nonce() { return Date.now().toString(36) + Math.random().toString(36).slice(2, 8); }
+  function clientId() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    var bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    var hex = Array.prototype.map.call(bytes, function (b) { return (b + 256).toString(16).slice(1); }).join("");
+    return [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20), hex.slice(20)].join("-");
+  }
+  function savePending() {
+    try {
+      if (pending.length) { sessionStorage.setItem(PENDING_KEY, JSON.stringify(pending.map(function (entry) { return entry.data; }))); } else { sessionStorage.removeItem(PENDING_KEY); }
+    } catch (e) { /* private mode: kept in this page only */ }
+  }
+  function loadPending() {
+    var saved = [];
+    try { saved = JSON.parse(sessionStorage.getItem(PENDING_KEY) || "[]"); } catch (e) { saved = []; }
+    if (!Array.isArray(saved)) return;
+    saved.forEach(function (data) {
+      if (data && data.type === "send" && data.client_id) pending.push({ data: data, body: data.body, item: null, sent: false });
+    });
+  }
   function isOpen() { return !panel.hidden; }
   function setActive(on) {
     try { if (on) { localStorage.setItem(ACTIVE_KEY, "1"); } else { localStorage.removeItem(ACTIVE_KEY); } } catch (e) { /* private mode */ }
@@ -44,13 +69,17 @@
     if (seen[message.id]) return;
     seen[message.id] = true;
     lastId = Math.max(lastId, message.id);
-    if (message.sender === "visitor") {
+    if (message.sender === "visitor" && message.client_id) {
       for (var i = 0; i < pending.length; i++) {
-        if (pending[i].body === message.body) {
+        if (pending[i].data.client_id === message.client_id) {
           var own = pending.splice(i, 1)[0];
-          own.item.classList.remove("support-msg-pending");
-          own.item.querySelector(".support-meta").textContent = "我 " + message.time;
-          return;
+          savePending();
+          if (own.item) {
+            own.item.classList.remove("support-msg-pending");
+            own.item.querySelector(".support-meta").textContent = "我 " + message.time;
+            return;
+          }
+          break;
         }
       }
     }
@@ -89,8 +118,19 @@
     return false;
   }
 
+  function pendingBubble(entry) {
+    entry.item = bubble("visitor", "我", "", entry.body);
+    entry.item.classList.add("support-msg-pending");
+    list.appendChild(entry.item);
+    scrollDown();
+  }
+
+  // After the history (which may hold some of them already): the rest go out again.
   function flushPending() {
-    pending.forEach(function (entry) { if (!entry.sent) entry.sent = send(entry.data); });
+    pending.forEach(function (entry) {
+      if (!entry.item) pendingBubble(entry);
+      if (!entry.sent) entry.sent = send(entry.data);
+    });
   }
 
   function socketUrl() {
@@ -134,7 +174,7 @@
     } else if (data.type === "state") {
       applyState(data);
     } else if (data.type === "ack") {
-      pending.forEach(function (entry) { if (entry.data.nonce === data.nonce) entry.id = data.id; });
+      if (data.message) showMessage(data.message);
     } else if (data.type === "rated") {
       applyState({ status: state.status, rated: true });
     } else if (data.type === "error") {
@@ -142,7 +182,8 @@
       for (var i = 0; i < pending.length; i++) {
         if (pending[i].data.nonce === data.nonce) {
           var lost = pending.splice(i, 1)[0];
-          lost.item.remove();
+          savePending();
+          if (lost.item) lost.item.remove();
           if (!input.value) input.value = lost.body;
           break;
         }
@@ -195,13 +236,11 @@
     var body = input.value.trim();
     errorBox.textContent = "";
     if (!body) { errorBox.textContent = "请输入消息内容。"; return; }
-    var data = { type: "send", body: body, page: location.pathname + location.search, phone: offline.hidden ? "" : phone.value.trim(), nonce: nonce() };
-    var item = bubble("visitor", "我", "", body);
-    item.classList.add("support-msg-pending");
-    list.appendChild(item);
-    scrollDown();
-    var entry = { data: data, body: body, item: item, sent: false };
+    var data = { type: "send", body: body, page: location.pathname + location.search, phone: offline.hidden ? "" : phone.value.trim(), nonce: nonce(), client_id: clientId() };
+    var entry = { data: data, body: body, item: null, sent: false };
+    pendingBubble(entry);
     pending.push(entry);
+    savePending();
     entry.sent = send(data);
     if (!entry.sent) start();
     input.value = "";
@@ -232,5 +271,6 @@
     send({ type: "rate", score: Number(chosen.value), comment: $("support-comment").value, nonce: nonce() });
   });
 
-  if (wasActive()) start();
+  loadPending();
+  if (wasActive() || pending.length) start();
 })();

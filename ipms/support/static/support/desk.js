@@ -1,4 +1,7 @@
 // 在线客服 desk (templates/support/desk.html): live list and thread over the staff socket.
+// A reply waits in a pending list (sessionStorage, so a reload keeps it) under a
+// client-made id until the server acknowledges it, and is sent again after a reconnect;
+// the server stores each id once.
 (function () {
   "use strict";
   var desk = document.getElementById("desk");
@@ -10,8 +13,33 @@
   var input = document.getElementById("desk-input");
   var errorBox = document.getElementById("desk-error");
   var connection = document.getElementById("desk-connection");
-  var socket = null, retry = 0, pingTimer = null, listTimer = null, waiting = {};
-  var seen = {};
+  var socket = null, retry = 0, pingTimer = null, listTimer = null;
+  var seen = {}, pending = [];
+  var PENDING_KEY = "ipms-desk-pending-" + conversation;
+  try { pending = JSON.parse(sessionStorage.getItem(PENDING_KEY) || "[]"); } catch (e) { pending = []; }
+  if (!Array.isArray(pending)) pending = [];
+
+  function savePending() {
+    try {
+      if (pending.length) { sessionStorage.setItem(PENDING_KEY, JSON.stringify(pending)); } else { sessionStorage.removeItem(PENDING_KEY); }
+    } catch (e) { /* private mode: kept in this page only */ }
+  }
+  function settle(key, value) {
+    var left = pending.filter(function (entry) { return entry[key] !== value; });
+    var gone = pending.filter(function (entry) { return entry[key] === value; });
+    pending = left;
+    savePending();
+    return gone[0] || null;
+  }
+  function clientId() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    var bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    var hex = Array.prototype.map.call(bytes, function (b) { return (b + 256).toString(16).slice(1); }).join("");
+    return [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20), hex.slice(20)].join("-");
+  }
   if (thread) thread.querySelectorAll("[data-id]").forEach(function (item) { seen[item.dataset.id] = true; });
 
   function send(data) {
@@ -20,6 +48,7 @@
   }
 
   function append(message) {
+    if (message.client_id) settle("client_id", message.client_id);
     if (!thread || seen[message.id]) return;
     seen[message.id] = true;
     lastId = Math.max(lastId, message.id);
@@ -54,6 +83,7 @@
       retry = 0;
       connection.textContent = "已连接，新消息会即时显示。";
       if (conversation) send({ type: "resume", conversation: conversation, after: lastId });
+      pending.forEach(send);
       clearInterval(pingTimer);
       pingTimer = setInterval(function () { send({ type: "ping" }); }, 30000);
       refreshList();
@@ -73,11 +103,11 @@
           if (reply) reply.hidden = true;
         }
       } else if (data.type === "ack") {
-        if (waiting[data.nonce]) { delete waiting[data.nonce]; }
+        if (data.message) append(data.message);
       } else if (data.type === "error") {
         errorBox.textContent = data.message;
-        if (waiting[data.nonce] && !input.value) input.value = waiting[data.nonce];
-        delete waiting[data.nonce];
+        var lost = data.nonce ? settle("nonce", data.nonce) : null;
+        if (lost && input && !input.value) input.value = lost.body;
       }
     };
     socket.onclose = function (event) {
@@ -96,11 +126,10 @@
       errorBox.textContent = "";
       if (!body) { errorBox.textContent = "请输入回复内容。"; return; }
       var nonce = Date.now().toString(36) + Math.random().toString(36).slice(2, 8);
-      if (!send({ type: "reply", conversation: conversation, body: body, nonce: nonce })) {
-        errorBox.textContent = "连接已断开，请稍后再发送。";
-        return;
-      }
-      waiting[nonce] = body;
+      var entry = { type: "reply", conversation: conversation, body: body, nonce: nonce, client_id: clientId() };
+      pending.push(entry);
+      savePending();
+      if (!send(entry)) connection.textContent = "连接已断开，回复将在重新连接后发送。";
       input.value = "";
     });
     input.addEventListener("keydown", function (event) {
