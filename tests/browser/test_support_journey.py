@@ -237,6 +237,6 @@ def test_messages_lost_with_the_socket_are_sent_again_and_stored_once(
         ["客服掉线时的回复"]
     )
     expect(panel.locator(".support-msg-staff .support-bubble")).to_have_text(
-        ["客服掉线时的回复"], timeout=LIVE + 1_000
+        ["您好，请问有什么可以帮到您？", "客服掉线时的回复"], timeout=LIVE + 1_000
     )
     shoot(staff, "staff-resent")

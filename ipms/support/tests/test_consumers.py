@@ -471,9 +471,7 @@ def test_a_staff_reply_sent_twice_with_one_client_id_is_stored_once(staff_cookie
     async def scenario():
         visitor = await connected(visitor_socket())
         await send(visitor, "在吗")
-        conversation_id = await database_sync_to_async(
-            lambda: Conversation.objects.get().pk
-        )()
+        conversation_id = await database_sync_to_async(lambda: Conversation.objects.get().pk)()
         acks = []
         for nonce in ("r1", "r2"):
             staff = await connected(
