@@ -56,13 +56,22 @@ def test_the_import_preview(admin_client):
     [
         "enterprises:profile",
         "learning:enterprise_report",
-        "learning:enterprise_report_export",
         "accounts:settings",
     ],
 )
 def test_other_pages_with_personal_data(admin_client, name):
     course = CourseFactory()
     assert_not_stored(admin_client.get(reverse(name), {"course": course.pk}))
+
+
+def test_the_export_page(admin_client):
+    # 导出Excel is a POST that starts the job (inline here) and leads to its progress page.
+    course = CourseFactory()
+    response = admin_client.post(
+        reverse("learning:enterprise_report_export"), {"course": course.pk}, follow=True
+    )
+    assert response.redirect_chain, "the export leads to its page"
+    assert_not_stored(response)
 
 
 def test_a_public_page_for_a_visitor_stays_cacheable(client):
