@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import struct
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
 from django.core.cache.backends.base import BaseCache
@@ -16,6 +19,23 @@ POSTGRESQL_ONLY_REASON = (
     "needs PostgreSQL row locks; SQLite serialises all writers, so a race cannot happen "
     "there (run with DATABASE_URL=postgres://…)"
 )
+
+
+def run_coroutine(coroutine_function: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
+    """Run an async test body to its end and return its result.
+
+    Playwright's sync API (browser tests earlier in the same process) leaves an event loop
+    running in the main thread, where neither ``asyncio.run`` nor ``async_to_sync`` may
+    start another; then a worker thread runs it.
+    """
+    from asgiref.sync import async_to_sync
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return async_to_sync(coroutine_function)()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(async_to_sync(coroutine_function)).result()
 
 
 def skip_unless_postgresql() -> None:

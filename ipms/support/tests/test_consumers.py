@@ -3,33 +3,18 @@
 
 from __future__ import annotations
 
-import asyncio
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
-from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from django.test import Client
 
 from ipms.accounts.tests.factories import UserFactory
 from ipms.core.models import AuditLog
+from ipms.core.testing import run_coroutine as run
 from ipms.support.models import Conversation, Message
 
 from .conftest import communicator, session_cookie, visitor_cookie, visitor_socket
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def run(coroutine_function):
-    """Run the test's coroutine. Playwright's sync API (browser tests earlier in the same
-    process) leaves an event loop running in the main thread, where async_to_sync refuses
-    to start; then a worker thread runs it."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return async_to_sync(coroutine_function)()
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(async_to_sync(coroutine_function)).result()
 
 
 async def connected(socket):

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
+from ipms.core.testing import run_coroutine
 from ipms.support import layers
 
 
@@ -38,7 +37,7 @@ def test_the_sweep_runs_at_most_once_per_interval(clock, monkeypatch):
         clock.now += 1.5
         await layer.group_send("owner", {"type": "chat.event", "event": {}})
 
-    asyncio.run(traffic())
+    run_coroutine(traffic)
     assert sweeps == [1000.0, 1001.5]
 
 
@@ -57,7 +56,7 @@ def test_messages_still_reach_the_group_and_expire(clock):
         await layer.group_send("owner", {"type": "chat.event", "n": 2})
         return got
 
-    got = asyncio.run(traffic())
+    got = run_coroutine(traffic)
     assert got == {"type": "chat.event", "n": 1}
     assert "specific.inmemory!b" not in layer.groups["owner"]
     assert "specific.inmemory!a" in layer.groups["owner"]

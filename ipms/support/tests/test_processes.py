@@ -12,6 +12,7 @@ import urllib.request
 import pytest
 import websockets
 
+from ipms.core.testing import run_coroutine
 from ipms.support.testing import ChatSite
 
 pytestmark = pytest.mark.skipif(
@@ -56,6 +57,6 @@ def test_a_message_sent_to_one_process_reaches_a_socket_on_the_other(tmp_path):
                 assert event["message"]["id"] == ack["id"]
                 assert event["message"]["body"] == "跨进程消息"
 
-        asyncio.run(scenario())
+        run_coroutine(scenario)
     finally:
         site.stop()
