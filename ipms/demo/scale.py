@@ -626,8 +626,13 @@ class Seeder:
             figures_recompute_all(using=self.connection.alias)
             self.say("  学习统计已计算。")
         if self.writer.postgresql:
+            # VACUUM, not only ANALYZE: the load and the figures' recompute leave every
+            # page unmarked in the visibility map, so index-only scans (the lists' keyset
+            # paths) would visit the heap for every row until autovacuum came by.
             with self.connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
+                # VACUUM cannot run in a transaction (a test's, or a caller's).
+                in_transaction = self.connection.in_atomic_block
+                cursor.execute("ANALYZE" if in_transaction else "VACUUM (ANALYZE)")
         report.seconds = time.monotonic() - started
         report.counts = {
             model._meta.verbose_name: count for model, count in self.writer.counts.items()
