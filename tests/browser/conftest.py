@@ -201,6 +201,7 @@ def open_user_menu(page: Page) -> None:
     """Open the masked-phone user menu (个人设置 / 身份切换 / 安全退出)."""
     expand_nav(page)
     page.locator("#user-menu").click()
+    page.locator("#user-menu + .dropdown-menu.show").wait_for()
 
 
 def assert_accessible_basics(page: Page) -> None:

@@ -17,7 +17,13 @@ from ipms.exams.tests.factories import make_paper, take_exam
 from ipms.learning.tests.factories import LessonFactory, record_learning
 from ipms.reviews import services
 from ipms.reviews.models import Application, Question
-from tests.browser.conftest import DESKTOP, PHONE, assert_accessible_basics, log_in
+from tests.browser.conftest import (
+    DESKTOP,
+    PHONE,
+    assert_accessible_basics,
+    log_in,
+    open_user_menu,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -262,10 +268,7 @@ def test_export_job_and_the_way_back_from_a_public_page(
     shoot(reviewer, "reviewer-export-job")
     # From a public page, the user menu leads back to the console.
     reviewer.goto(live_server.url + "/")
-    toggler = reviewer.get_by_role("button", name="展开导航菜单")
-    if toggler.is_visible():
-        toggler.click()
-    reviewer.locator("#user-menu").click()
+    open_user_menu(reviewer)
     link = reviewer.get_by_role("link", name="机构审核")
     expect(link).to_be_visible()
     shoot(reviewer, "reviewer-user-menu")
