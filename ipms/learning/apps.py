@@ -7,12 +7,10 @@ class LearningConfig(AppConfig):
 
     def ready(self) -> None:
         from ipms.core.audit_actions import action_register
-        from ipms.core.files import expiring_files_register
+        from ipms.core.jobs import job_expiry_register
         from ipms.learning import checks, signals  # noqa: F401 - registers them
         from ipms.learning.models import ReportExport
 
         action_register("reportexport.status_changed", "学习管理导出状态变更")
         # 导出Excel files are removed with their rows after the retention time.
-        expiring_files_register(
-            ReportExport, file_field="file", retention_setting="REPORT_EXPORT_RETENTION_HOURS"
-        )
+        job_expiry_register(ReportExport)

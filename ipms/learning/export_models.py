@@ -13,21 +13,14 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from ipms.core.files import UploadTo, private_storage
-from ipms.core.models import TimeStampedModel
-from ipms.core.workflow import Workflow
+from ipms.core import jobs
+from ipms.core.models import AuditRole
 
 
-class ReportExport(TimeStampedModel):
-    """一次学习管理导出: the job and, once done, its .xlsx file."""
+class ReportExport(jobs.BackgroundJob):
+    """一次学习管理导出: the job and, once done, its .xlsx file (``ipms.core.jobs``)."""
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", "排队中"
-        RUNNING = "running", "生成中"
-        DONE = "done", "已完成"
-        FAILED = "failed", "失败"
-
-    ACTIVE_STATUSES = (Status.QUEUED, Status.RUNNING)
+    audit_role = AuditRole.ENTERPRISE_ADMIN
 
     enterprise = models.ForeignKey(
         "enterprises.Enterprise",
@@ -48,20 +41,10 @@ class ReportExport(TimeStampedModel):
         related_name="+",
         verbose_name="导出人",
     )
-    status = models.CharField(
-        "导出状态", max_length=16, choices=Status, default=Status.QUEUED, db_index=True
-    )
-    total_rows = models.PositiveIntegerField("总行数", null=True, blank=True)
-    done_rows = models.PositiveIntegerField("已生成行数", default=0)
-    file = models.FileField(
-        "文件",
-        storage=private_storage,
-        upload_to=UploadTo("exports/learning"),
-        max_length=200,
-        blank=True,
-    )
-    download_name = models.CharField("下载文件名", max_length=200, blank=True)
-    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+    status = jobs.job_status_field("导出状态")
+    total_rows = jobs.job_total_rows_field("总行数")
+    done_rows = jobs.job_done_rows_field("已生成行数")
+    file = jobs.job_file_field("exports/learning")
 
     class Meta:
         verbose_name = "学习管理导出"
@@ -81,27 +64,8 @@ class ReportExport(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.course} · {self.get_status_display()}"
 
-    @property
-    def finished(self) -> bool:
-        return self.status in (self.Status.DONE, self.Status.FAILED)
-
-    @property
-    def percent(self) -> int:
-        """How far the task has got, 0–100 (100 only once done)."""
-        if self.status == self.Status.DONE:
-            return 100
-        if not self.total_rows:
-            return 0
-        return min(99, self.done_rows * 100 // self.total_rows)
+    def job_actor(self):
+        return self.requested_by
 
 
-REPORT_EXPORT_WORKFLOW = Workflow(
-    ReportExport,
-    field="status",
-    allowed={
-        ReportExport.Status.QUEUED: {ReportExport.Status.RUNNING, ReportExport.Status.FAILED},
-        ReportExport.Status.RUNNING: {ReportExport.Status.DONE, ReportExport.Status.FAILED},
-    },
-    initial={ReportExport.Status.QUEUED},
-    enterprise_attr="enterprise_id",
-)
+REPORT_EXPORT_WORKFLOW = jobs.job_workflow(ReportExport, enterprise_attr="enterprise_id")

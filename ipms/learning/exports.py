@@ -26,26 +26,20 @@ openpyxl's write-only mode with lxml on the 100,000-row measurement (docs/perfor
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import datetime
 import itertools
 import logging
 import os
-import tempfile
 from collections.abc import Callable, Iterator
 
 import xlsxwriter
-from django.core.files import File
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from ipms.core import jobs
 from ipms.core.excel import formula_safe, safe_filename_part
-from ipms.core.models import AuditRole
-from ipms.core.workflow import TransitionConflict, transition
 from ipms.enterprises.models import Membership
 from ipms.learning import credential_results, selectors, stats
-from ipms.learning.models import REPORT_EXPORT_WORKFLOW, ReportExport
+from ipms.learning.models import ReportExport
 
 logger = logging.getLogger("ipms.learning.exports")
 
@@ -204,7 +198,7 @@ def report_write(
     return number
 
 
-# --- the job --------------------------------------------------------------------------
+# --- the job (ipms.core.jobs) -----------------------------------------------------------
 
 
 def report_export_request(*, enterprise, course, search: str = "", by) -> tuple[ReportExport, bool]:
@@ -215,37 +209,19 @@ def report_export_request(*, enterprise, course, search: str = "", by) -> tuple[
     its task after commit.
     """
     search = (search or "").strip()[: selectors.REPORT_SEARCH_MAX_LENGTH]
-    same = ReportExport.objects.filter(enterprise=enterprise, course=course, search=search)
-    existing = _reusable(same)
-    if existing is not None:
-        return existing, False
-    try:
-        with transaction.atomic():
-            export = ReportExport(
-                enterprise=enterprise,
-                course=course,
-                search=search,
-                requested_by=by,
-                download_name=report_filename(course),
-            )
-            export.full_clean(exclude=["enterprise", "course", "requested_by"])
-            export.save()
-            transaction.on_commit(lambda: _queue(export.pk))
-    except IntegrityError:
-        # The same report was pressed again at the same moment: show the one that won.
-        existing = _reusable(same)
-        if existing is None:
-            raise
-        return existing, False
-    return export, True
-
-
-def _reusable(same) -> ReportExport | None:
-    active = same.filter(status__in=ReportExport.ACTIVE_STATUSES).first()
-    if active is not None:
-        return active
-    recent = timezone.now() - datetime.timedelta(seconds=REUSE_SECONDS)
-    return same.filter(status=ReportExport.Status.DONE, finished_at__gte=recent).first()
+    return jobs.job_request(
+        ReportExport.objects.filter(enterprise=enterprise, course=course, search=search),
+        lambda: ReportExport(
+            enterprise=enterprise,
+            course=course,
+            search=search,
+            requested_by=by,
+            download_name=report_filename(course),
+        ),
+        queue=_queue,
+        reuse_seconds=REUSE_SECONDS,
+        clean_exclude=["enterprise", "course", "requested_by"],
+    )
 
 
 def _queue(export_id: int) -> None:
@@ -255,108 +231,41 @@ def _queue(export_id: int) -> None:
 
 
 def report_export_run(export_id: int) -> str:
-    """The task's work; returns the export's final status (or "gone").
+    """The task's work; returns the export's final status (or "gone" / "taken").
 
     Safe to run twice (Celery's ``acks_late`` may deliver the task again): a finished
     export is left as it is, a queued one is taken (a second worker taking it at the
     same moment gets a conflict and stops), and a running one — a worker died while
-    making it — is made again from the start.
+    making it — is made again from the start (``ipms.core.jobs.job_run``).
     """
     export = (
         ReportExport.objects.select_related("enterprise", "course").filter(pk=export_id).first()
     )
-    if export is None:
-        return "gone"
-    if export.finished:
-        return export.status
-    if export.status == ReportExport.Status.QUEUED:
-        try:
-            transition(
-                export,
-                ReportExport.Status.RUNNING,
-                actor=export.requested_by,
-                role=AuditRole.ENTERPRISE_ADMIN,
-                workflow=REPORT_EXPORT_WORKFLOW,
-            )
-        except TransitionConflict:
-            return "taken"
-    try:
-        _report_export_build(export)
-    except Exception:
-        logger.exception("learning report export %s failed", export.pk)
-        _report_export_fail(export)
-        return ReportExport.Status.FAILED
-    return ReportExport.Status.DONE
+    return jobs.job_run(export, _report_export_build, logger=logger)
 
 
-def _report_export_build(export: ReportExport) -> None:
+def _report_export_build(export: ReportExport, folder: str) -> jobs.JobOutput:
     basis = stats.course_basis(export.course)
     members = selectors.report_export_members(enterprise=export.enterprise, search=export.search)
-    total = len(members[0]) + members[1].count()
-    rows = ReportExport.objects.filter(pk=export.pk)
-    rows.update(total_rows=total, done_rows=0)
-
-    def progress(done: int) -> None:
-        rows.update(done_rows=done)
-
-    with tempfile.TemporaryDirectory(prefix="ipms-report-") as folder:
-        path = os.path.join(folder, "report.xlsx")
-        count = report_write(
-            path,
-            report_chunks(
-                enterprise=export.enterprise, basis=basis, search=export.search, members=members
-            ),
-            progress=progress,
-        )
-        old_name = export.file.name
-        with open(path, "rb") as handle:
-            export.file.save("report.xlsx", File(handle), save=False)
-    with transaction.atomic():
-        transition(
-            export,
-            ReportExport.Status.DONE,
-            actor=export.requested_by,
-            role=AuditRole.ENTERPRISE_ADMIN,
-            workflow=REPORT_EXPORT_WORKFLOW,
-            changes={
-                "file": export.file.name,
-                "total_rows": count,
-                "done_rows": count,
-                "finished_at": timezone.now(),
-            },
-            # Personal data leaves the platform: who took which course's report of
-            # which enterprise, and how many rows.
-            audit_action="export.learning_report",
-            audit_details={
-                "course": export.course.title,
-                "rows": count,
-                "search": bool(export.search),
-            },
-        )
-        if old_name and old_name != export.file.name:
-            # A re-run after a lost worker replaced an earlier attempt's file.
-            name, storage = old_name, export.file.storage
-            transaction.on_commit(lambda: storage.delete(name))
-    logger.info(
-        "learning report exported: export=%s enterprise=%s course=%s rows=%s search=%s",
-        export.pk,
-        export.enterprise_id,
-        export.course_id,
-        count,
-        bool(export.search),
+    export.progress_start(len(members[0]) + members[1].count())
+    path = os.path.join(folder, "report.xlsx")
+    count = report_write(
+        path,
+        report_chunks(
+            enterprise=export.enterprise, basis=basis, search=export.search, members=members
+        ),
+        progress=export.progress,
     )
-
-
-def _report_export_fail(export: ReportExport) -> None:
-    export.refresh_from_db(fields=["status"])
-    if export.finished:
-        return
-    with contextlib.suppress(TransitionConflict):  # another run finished it meanwhile
-        transition(
-            export,
-            ReportExport.Status.FAILED,
-            actor=export.requested_by,
-            role=AuditRole.ENTERPRISE_ADMIN,
-            workflow=REPORT_EXPORT_WORKFLOW,
-            changes={"finished_at": timezone.now()},
-        )
+    return jobs.JobOutput(
+        path=path,
+        count=count,
+        # Personal data leaves the platform: who took which course's report of which
+        # enterprise, and how many rows.
+        audit_action="export.learning_report",
+        audit_details={"course": export.course.title, "rows": count, "search": bool(export.search)},
+        log={
+            "enterprise": export.enterprise_id,
+            "course": export.course_id,
+            "search": bool(export.search),
+        },
+    )

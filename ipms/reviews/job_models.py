@@ -11,25 +11,18 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 
-from ipms.core.files import UploadTo, private_storage
-from ipms.core.models import TimeStampedModel
-from ipms.core.workflow import Workflow
+from ipms.core import jobs
+from ipms.core.models import AuditRole
 
 
-class ReviewJob(TimeStampedModel):
-    """一次机构后台的导出或学习证明打包: the job and, once done, its file."""
+class ReviewJob(jobs.BackgroundJob):
+    """一次机构后台的导出或学习证明打包: the job and, once done, its file (``ipms.core.jobs``)."""
 
     class Kind(models.TextChoices):
         EXPORT = "export", "导出认证审核列表"
         PROOFS = "proofs", "下载全部学习证明"
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", "排队中"
-        RUNNING = "running", "生成中"
-        DONE = "done", "已完成"
-        FAILED = "failed", "失败"
-
-    ACTIVE_STATUSES = (Status.QUEUED, Status.RUNNING)
+    audit_role = AuditRole.REVIEWER
 
     body = models.ForeignKey(
         "reviews.CertificationBody",
@@ -55,20 +48,7 @@ class ReviewJob(TimeStampedModel):
         related_name="jobs",
         verbose_name="申请人",
     )
-    status = models.CharField(
-        "状态", max_length=16, choices=Status, default=Status.QUEUED, db_index=True
-    )
-    total_rows = models.PositiveIntegerField("总数", null=True, blank=True)
-    done_rows = models.PositiveIntegerField("已完成数", default=0)
-    file = models.FileField(
-        "文件",
-        storage=private_storage,
-        upload_to=UploadTo("exports/reviews"),
-        max_length=200,
-        blank=True,
-    )
-    download_name = models.CharField("下载文件名", max_length=200, blank=True)
-    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+    file = jobs.job_file_field("exports/reviews")
 
     class Meta:
         verbose_name = "机构后台导出"
@@ -94,10 +74,6 @@ class ReviewJob(TimeStampedModel):
         return f"{self.get_kind_display()} · {self.get_status_display()}"
 
     @property
-    def finished(self) -> bool:
-        return self.status in (self.Status.DONE, self.Status.FAILED)
-
-    @property
     def status_filter_label(self) -> str:
         """The 审核状态 the list was filtered by, as the console shows it (全部 if none)."""
         from .models import ApplicationStatus
@@ -106,22 +82,8 @@ class ReviewJob(TimeStampedModel):
             return "全部状态"
         return str(dict(ApplicationStatus.choices).get(self.status_filter, self.status_filter))
 
-    @property
-    def percent(self) -> int:
-        """How far the task has got, 0–100 (100 only once done)."""
-        if self.status == self.Status.DONE:
-            return 100
-        if not self.total_rows:
-            return 0
-        return min(99, self.done_rows * 100 // self.total_rows)
+    def job_actor(self):
+        return self.requested_by.user
 
 
-REVIEW_JOB_WORKFLOW = Workflow(
-    ReviewJob,
-    field="status",
-    allowed={
-        ReviewJob.Status.QUEUED: {ReviewJob.Status.RUNNING, ReviewJob.Status.FAILED},
-        ReviewJob.Status.RUNNING: {ReviewJob.Status.DONE, ReviewJob.Status.FAILED},
-    },
-    initial={ReviewJob.Status.QUEUED},
-)
+REVIEW_JOB_WORKFLOW = jobs.job_workflow(ReviewJob)

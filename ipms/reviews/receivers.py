@@ -10,7 +10,7 @@ from django.urls import reverse
 from ipms.accounts.landing import landing_register
 from ipms.core.audit import ActorContext, actor_context_register
 from ipms.core.audit_actions import action_register
-from ipms.core.files import expiring_files_register
+from ipms.core.jobs import job_expiry_register
 from ipms.core.models import AuditRole
 from ipms.core.navigation import user_menu_register
 from ipms.credentials.hooks import body_access_register, review_passed_register
@@ -70,9 +70,7 @@ def connect() -> None:
         "机构审核", "reviews:console_home", prefixes=("reviews:console",), shown=console_link_shown
     )
     # 导出 / 下载全部学习证明 files are removed with their rows after the retention time.
-    expiring_files_register(
-        ReviewJob, file_field="file", retention_setting="REPORT_EXPORT_RETENTION_HOURS"
-    )
+    job_expiry_register(ReviewJob)
     actor_context_register(reviewer_actor_context)
     # 内审员人才库合格证书 needs an approved review; a body's reviewers may download the
     # proofs of the enterprises that applied to it.
