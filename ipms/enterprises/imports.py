@@ -7,8 +7,9 @@ The flow (views in ``views.py``):
    hidden sheet 选项 holding the lists, and a sheet 填写说明 with an example.
 2. Upload — :func:`validate_import_file` (extension, size, ZIP signature, a workbook
    inside, bounded uncompressed size), then :func:`parse_workbook` reads the rows with
-   openpyxl's read-only (streaming) mode and :func:`check_rows` finds each row's
-   problems, asking the database about all phones at once.
+   openpyxl's read-only (streaming) mode (both on ``ipms.core.excel``) and
+   :func:`check_rows` finds each row's problems, asking the database about all phones
+   at once.
 3. Preview — :func:`preview_store` keeps the checked rows in the cache under a random id
    bound to the enterprise; the page shows per-row errors and the counts.
 4. 确认导入 — the view takes the rows *from the cache* (never from the browser) and hands
@@ -19,26 +20,22 @@ The flow (views in ``views.py``):
 from __future__ import annotations
 
 import io
-import logging
 import secrets
 import unicodedata
-import zipfile
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 
-import filetype
 from django.conf import settings
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
 from django.utils import timezone
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from ipms.core import regions
+from ipms.core import excel, regions
 from ipms.core.errors import DomainError
 from ipms.core.files import FILE_EMPTY
 from ipms.core.names import person_name_error
@@ -47,8 +44,6 @@ from ipms.core.phone import is_mobile, normalize_mobile
 from . import messages, selectors, services
 from .admission import Outcome, PhoneFacts, admission_decide
 from .models import Enterprise, Membership
-
-logger = logging.getLogger("ipms.enterprises.imports")
 
 SHEET_MEMBERS = "成员"
 SHEET_OPTIONS = "选项"
@@ -64,15 +59,10 @@ FIELD_FOR_HEADER = {
 }
 HEADER_FOR_FIELD = {name: header for header, name in FIELD_FOR_HEADER.items()}
 TEMPLATE_FILENAME = "成员批量导入模板.xlsx"
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-# A ZIP bomb is a small file that inflates to gigabytes; the sheets of a 10,000-row file
-# inflate to a few MB, so anything past this is not a member list.
-MAX_UNCOMPRESSED = 60 * 1024 * 1024
-# openpyxl loads the whole shared-strings table, even in read-only mode; a 10,000-row
-# member list needs about 2 MB of it.
-MAX_SHARED_STRINGS = 8 * 1024 * 1024
-SHARED_STRINGS_PART = "xl/sharedStrings.xml"
+XLSX_MIME = excel.XLSX_MIME
+# The ZIP-bomb bounds of an upload (ipms.core.excel), read when a file is checked.
+MAX_UNCOMPRESSED = excel.XLSX_MAX_INFLATED
+MAX_SHARED_STRINGS = excel.XLSX_MAX_SHARED_STRINGS
 # Only the first columns are read: the template has five, a sheet claiming 16,384 would
 # cost time per row for nothing.
 MAX_COLUMNS = 30
@@ -90,14 +80,11 @@ PREVIEW_LIST_MAX = 100
 # 1,048,576 would otherwise be read to the end).
 MAX_EMPTY_RUN = 500
 
-MSG_EXTENSION = "请上传 .xlsx 格式的Excel文件（可先下载模板，按模板填写）。"
-MSG_TOO_BIG = "文件过大（{size}），不能超过 {limit}。请分批导入。"
+MSG_EXTENSION = excel.MSG_XLSX_EXTENSION
+MSG_TOO_BIG = excel.MSG_XLSX_TOO_BIG
 MSG_EMPTY = FILE_EMPTY
-MSG_BROKEN = (
-    "无法读取该文件：文件已损坏或不是有效的 .xlsx 文件。"
-    "请用Excel或WPS按模板填写后另存为 .xlsx 再上传。"
-)
-MSG_NO_HEADER = "文件第1行缺少“{missing}”列。请使用下载的模板，不要修改第1行的列标题。"
+MSG_BROKEN = excel.MSG_XLSX_BROKEN
+MSG_NO_HEADER = excel.MSG_XLSX_NO_HEADER
 MSG_NO_ROWS = "文件中没有成员数据，请从第2行开始填写。"
 MSG_TOO_MANY_ROWS = "文件中的成员超过 {limit} 行，请分批导入。"
 
@@ -118,12 +105,6 @@ def max_size() -> int:
 
 def max_rows() -> int:
     return settings.MEMBER_IMPORT_MAX_ROWS
-
-
-def _human_size(size: int) -> str:
-    if size < 1024 * 1024:
-        return f"{max(1, round(size / 1024))} KB"
-    return f"{size / 1024 / 1024:.1f} MB"
 
 
 # --- 下载模板 ------------------------------------------------------------------------------
@@ -238,56 +219,13 @@ def build_template() -> bytes:
 
 
 def validate_import_file(upload) -> None:
-    """Refuse anything but a real, reasonably sized .xlsx (ASVS 5.2.1/5.2.2).
-
-    Extension, size, the ZIP signature, a workbook part inside, and the inflated size of
-    the archive (against ZIP bombs); openpyxl's own errors are caught when parsing.
-    """
-    name = (getattr(upload, "name", "") or "").lower()
-    if not name.endswith(".xlsx"):
-        raise ValidationError(MSG_EXTENSION, code="file_type")
-    size = getattr(upload, "size", 0) or 0
-    if size == 0:
-        raise ValidationError(MSG_EMPTY, code="file_empty")
-    if size > max_size():
-        raise ValidationError(
-            MSG_TOO_BIG.format(size=_human_size(size), limit=_human_size(max_size())),
-            code="file_size",
-        )
-    upload.seek(0)
-    head = upload.read(8192)
-    upload.seek(0)
-    kind = filetype.guess(head)
-    if kind is None or kind.mime not in ("application/zip", XLSX_MIME):
-        raise ValidationError(MSG_BROKEN, code="file_magic")
-    try:
-        with zipfile.ZipFile(upload) as archive:
-            names = set(archive.namelist())
-            inflated = sum(info.file_size for info in archive.infolist())
-            shared = next(
-                (
-                    info.file_size
-                    for info in archive.infolist()
-                    if info.filename.lower() == SHARED_STRINGS_PART.lower()
-                ),
-                0,
-            )
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
-        raise ValidationError(MSG_BROKEN, code="file_broken") from None
-    finally:
-        upload.seek(0)
-    if "xl/workbook.xml" not in names:
-        raise ValidationError(MSG_BROKEN, code="file_not_workbook")
-    if inflated > MAX_UNCOMPRESSED:
-        raise ValidationError(
-            MSG_TOO_BIG.format(size=_human_size(inflated), limit=_human_size(MAX_UNCOMPRESSED)),
-            code="file_inflated",
-        )
-    if shared > MAX_SHARED_STRINGS:
-        raise ValidationError(
-            MSG_TOO_BIG.format(size=_human_size(shared), limit=_human_size(MAX_SHARED_STRINGS)),
-            code="file_inflated",
-        )
+    """Refuse anything but a real, reasonably sized .xlsx (``ipms.core.excel``)."""
+    excel.xlsx_upload_check(
+        upload,
+        max_size=max_size(),
+        max_inflated=MAX_UNCOMPRESSED,
+        max_shared_strings=MAX_SHARED_STRINGS,
+    )
 
 
 # --- parsing ------------------------------------------------------------------------------
@@ -369,70 +307,55 @@ def _header_key(value) -> str:
     return _cell(value)[0].replace("*", "").replace(" ", "")
 
 
+def _columns(header: tuple) -> dict[str, int]:
+    return excel.xlsx_columns(
+        (_header_key(value) for value in header),
+        known=FIELD_FOR_HEADER,
+        required=REQUIRED_HEADERS,
+        error=ImportFileError,
+    )
+
+
+def _row(number: int, values: tuple, columns: dict[str, int]) -> ImportRow | None:
+    cells, too_long = {}, []
+    for key, index in columns.items():
+        text, cut = _cell(values[index]) if index < len(values) else ("", False)
+        cells[FIELD_FOR_HEADER[key]] = text
+        if cut:
+            too_long.append(FIELD_FOR_HEADER[key])
+    if not any(cells.values()):
+        return None
+    return ImportRow(
+        row=number,
+        name=cells.get("name", ""),
+        phone=cells.get("phone", ""),
+        position_label=cells.get("position", ""),
+        province_label=cells.get("province", ""),
+        city_label=cells.get("city", ""),
+        too_long=too_long,
+    )
+
+
 def parse_workbook(upload) -> list[ImportRow]:
     """The non-empty data rows of the 成员 sheet (or the first sheet), streamed.
 
     Raises ``ImportFileError`` for a file that cannot be read, lacks a required column,
-    holds no rows or too many.
+    holds no rows or too many (``ipms.core.excel.xlsx_rows_read``).
     """
     limit = max_rows()
-    upload.seek(0)
-    try:
-        wb = load_workbook(upload, read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many kinds for damaged files
-        logger.info("member import: unreadable workbook (%s)", type(error).__name__)
-        raise ImportFileError(MSG_BROKEN) from None
-    try:
-        ws = wb[SHEET_MEMBERS] if SHEET_MEMBERS in wb.sheetnames else wb.worksheets[0]
-        rows = ws.iter_rows(values_only=True, max_col=MAX_COLUMNS)
-        try:
-            header = next(rows, None) or ()
-            columns = {}
-            for index, value in enumerate(header):
-                key = _header_key(value)
-                if key in FIELD_FOR_HEADER and key not in columns:
-                    columns[key] = index
-            missing = [name for name in REQUIRED_HEADERS if name not in columns]
-            if missing:
-                raise ImportFileError(MSG_NO_HEADER.format(missing="”“".join(missing)))
-            parsed: list[ImportRow] = []
-            empty_run = 0
-            for number, values in enumerate(rows, start=2):
-                cells, too_long = {}, []
-                for key, index in columns.items():
-                    text, cut = _cell(values[index]) if index < len(values) else ("", False)
-                    cells[FIELD_FOR_HEADER[key]] = text
-                    if cut:
-                        too_long.append(FIELD_FOR_HEADER[key])
-                if not any(cells.values()):
-                    empty_run += 1
-                    if empty_run >= MAX_EMPTY_RUN:
-                        break
-                    continue
-                empty_run = 0
-                if len(parsed) >= limit:
-                    raise ImportFileError(MSG_TOO_MANY_ROWS.format(limit=limit))
-                parsed.append(
-                    ImportRow(
-                        row=number,
-                        name=cells.get("name", ""),
-                        phone=cells.get("phone", ""),
-                        position_label=cells.get("position", ""),
-                        province_label=cells.get("province", ""),
-                        city_label=cells.get("city", ""),
-                        too_long=too_long,
-                    )
-                )
-        except ImportFileError:
-            raise
-        except Exception as error:  # a sheet damaged past the header
-            logger.info("member import: unreadable sheet (%s)", type(error).__name__)
-            raise ImportFileError(MSG_BROKEN) from None
-    finally:
-        wb.close()
-    if not parsed:
-        raise ImportFileError(MSG_NO_ROWS)
-    return parsed
+    return excel.xlsx_rows_read(
+        upload,
+        sheet=SHEET_MEMBERS,
+        columns=_columns,
+        row=_row,
+        max_columns=MAX_COLUMNS,
+        max_rows=limit,
+        max_empty_run=MAX_EMPTY_RUN,
+        error=ImportFileError,
+        no_rows=MSG_NO_ROWS,
+        too_many_rows=MSG_TOO_MANY_ROWS.format(limit=limit),
+        log_label="member import",
+    )
 
 
 # --- row checks ---------------------------------------------------------------------------

@@ -7,29 +7,26 @@ to replace the paper's questions. Every row is checked first; a file with any er
 imports nothing and lists each error with its row number (“第3行：…”). A published paper
 must still add up to 100 points after the import, or nothing is imported either.
 
-The upload itself is checked like the member import's (extension, magic bytes, ZIP
-inflation: ``enterprises.imports.validate_import_file``) after a smaller size limit of
-its own; the sheet is streamed (openpyxl read-only) and bounded in rows, columns and
-cell length.
+The upload is checked and read as the member import's is (``ipms.core.excel``:
+extension, its own 1 MB limit, magic bytes, ZIP inflation; the sheet streamed with
+openpyxl's read-only mode, bounded in rows, columns and cell length).
 """
 
 from __future__ import annotations
 
 import io
-import logging
 import re
 from dataclasses import dataclass, field
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from ipms.core import excel
 from ipms.core.audit import audit_record
 from ipms.core.errors import DomainError
-from ipms.enterprises.imports import MSG_NO_HEADER, validate_import_file
 from ipms.exams.grading import (
     LETTERS,
     MAX_OPTIONS,
@@ -47,8 +44,6 @@ from ipms.exams.models import (
 )
 from ipms.exams.services import QuestionSpec, question_views, questions_add
 
-logger = logging.getLogger(__name__)
-
 MAX_SIZE = 1024 * 1024  # a 500-question bank is about 60 KB
 MAX_ROWS = 500
 MAX_COLUMNS = 20
@@ -61,9 +56,7 @@ REQUIRED_HEADERS = ("题型", "题目", "分值", "选项A", "选项B", "正确�
 KINDS = {label: value for value, label in Question.Kind.choices}
 
 MSG_TOO_BIG = "文件过大，题库文件不能超过 1 MB。"
-MSG_BROKEN = (
-    "无法读取该文件：文件已损坏或不是有效的 .xlsx 文件。请按模板填写后另存为 .xlsx 再上传。"
-)
+MSG_BROKEN = excel.MSG_XLSX_BROKEN
 MSG_NO_ROWS = "文件中没有试题，请从第2行开始填写。"
 MSG_TOO_MANY_ROWS = f"文件中的试题超过 {MAX_ROWS} 行，请分批导入。"
 MSG_ROW_ERRORS = "文件中有 {count} 行有误，未导入任何试题。请修改后重新上传。"
@@ -188,9 +181,7 @@ def build_template() -> bytes:
 
 def validate_upload(upload) -> None:
     """Refuse anything but a reasonably sized real .xlsx (raises ``ValidationError``)."""
-    if (getattr(upload, "size", 0) or 0) > MAX_SIZE:
-        raise ValidationError(MSG_TOO_BIG, code="file_size")
-    validate_import_file(upload)
+    excel.xlsx_upload_check(upload, max_size=MAX_SIZE, too_big=MSG_TOO_BIG)
 
 
 def _text(value) -> str:
@@ -259,54 +250,41 @@ def _view(item: QuestionRow, *, qid: int) -> QuestionView:
     )
 
 
+def _columns(header: tuple) -> dict[str, int]:
+    return excel.xlsx_columns(
+        (_text(value) for value in header),
+        known=HEADERS,
+        required=REQUIRED_HEADERS,
+        error=ImportFileError,
+    )
+
+
+def _row(number: int, values: tuple, columns: dict[str, int]) -> QuestionRow | None:
+    cells = {
+        name: _text(values[index])[: QUESTION_MAX_LENGTH + 1] if index < len(values) else ""
+        for name, index in columns.items()
+    }
+    if not any(cells.values()):
+        return None
+    return _parse_row(number, cells)
+
+
 def parse_workbook(upload) -> list[QuestionRow]:
-    """The non-empty rows of the 试题 sheet (or the first sheet), each checked."""
-    upload.seek(0)
-    try:
-        wb = load_workbook(upload, read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many kinds for damaged files
-        logger.info("question import: unreadable workbook (%s)", type(error).__name__)
-        raise ImportFileError(MSG_BROKEN) from None
-    try:
-        ws = wb[SHEET] if SHEET in wb.sheetnames else wb.worksheets[0]
-        rows = ws.iter_rows(values_only=True, max_col=MAX_COLUMNS)
-        try:
-            header = [_text(value) for value in (next(rows, None) or ())]
-            columns = {}
-            for index, name in enumerate(header):
-                if name in HEADERS and name not in columns:
-                    columns[name] = index
-            missing = [name for name in REQUIRED_HEADERS if name not in columns]
-            if missing:
-                raise ImportFileError(MSG_NO_HEADER.format(missing="”“".join(missing)))
-            parsed: list[QuestionRow] = []
-            empty_run = 0
-            for number, values in enumerate(rows, start=2):
-                cells = {
-                    name: _text(values[index])[: QUESTION_MAX_LENGTH + 1]
-                    if index < len(values)
-                    else ""
-                    for name, index in columns.items()
-                }
-                if not any(cells.values()):
-                    empty_run += 1
-                    if empty_run >= MAX_EMPTY_RUN:
-                        break
-                    continue
-                empty_run = 0
-                if len(parsed) >= MAX_ROWS:
-                    raise ImportFileError(MSG_TOO_MANY_ROWS)
-                parsed.append(_parse_row(number, cells))
-        except ImportFileError:
-            raise
-        except Exception as error:  # a sheet damaged past the header
-            logger.info("question import: unreadable sheet (%s)", type(error).__name__)
-            raise ImportFileError(MSG_BROKEN) from None
-    finally:
-        wb.close()
-    if not parsed:
-        raise ImportFileError(MSG_NO_ROWS)
-    return parsed
+    """The non-empty rows of the 试题 sheet (or the first sheet), each checked
+    (``ipms.core.excel.xlsx_rows_read``)."""
+    return excel.xlsx_rows_read(
+        upload,
+        sheet=SHEET,
+        columns=_columns,
+        row=_row,
+        max_columns=MAX_COLUMNS,
+        max_rows=MAX_ROWS,
+        max_empty_run=MAX_EMPTY_RUN,
+        error=ImportFileError,
+        no_rows=MSG_NO_ROWS,
+        too_many_rows=MSG_TOO_MANY_ROWS,
+        log_label="question import",
+    )
 
 
 # --- the import ---------------------------------------------------------------------------
