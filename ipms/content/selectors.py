@@ -9,11 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Choices, Count, Prefetch, QuerySet
 
 from .models import Lecturer, Material, Policy, PolicyAttachment
 
 T = TypeVar("T")
+C = TypeVar("C", bound=Choices)
 
 # Rows shown per section on the overview pages before "显示所有".
 SECTION_PREVIEW = 10
@@ -38,6 +39,24 @@ def scope_slug(scope: str) -> str:
     return scope.replace("_", "-")
 
 
+def _sections(choices, *, rows, total, limit: int) -> list[Section]:
+    """A :class:`Section` per choice: ``rows(value)[:limit]`` and ``total(value)``."""
+    return [
+        Section(
+            key=choice.value,
+            slug=scope_slug(choice.value),
+            label=choice.label,
+            items=list(rows(choice.value)[:limit]),
+            total=total(choice.value),
+        )
+        for choice in choices
+    ]
+
+
+def _choice_from_slug(choices: type[C], slug: str) -> C | None:
+    return next((choice for choice in choices if scope_slug(choice.value) == slug), None)
+
+
 # --- Policies ----------------------------------------------------------------------------
 
 
@@ -51,19 +70,13 @@ def policies_published(*, scope: str | None = None) -> QuerySet[Policy]:
 
 def policy_sections(*, limit: int = SECTION_PREVIEW) -> list[Section[Policy]]:
     """国家政策 and 地方政策: the latest ``limit`` rows of each and their totals."""
-    sections = []
-    for scope in Policy.Scope:
-        qs = policies_published(scope=scope.value)
-        sections.append(
-            Section(
-                key=scope.value,
-                slug=scope_slug(scope.value),
-                label=scope.label,
-                items=list(qs[:limit]),
-                total=Policy.objects.published().filter(scope=scope.value).count(),
-            )
-        )
-    return sections
+    return _sections(
+        Policy.Scope,
+        rows=lambda scope: policies_published(scope=scope),
+        # Counted without the attachments' annotation (no GROUP BY).
+        total=lambda scope: Policy.objects.published().filter(scope=scope).count(),
+        limit=limit,
+    )
 
 
 def policies_latest(*, limit: int = 5) -> list[Policy]:
@@ -98,16 +111,12 @@ def materials_published(*, section: str | None = None) -> QuerySet[Material]:
 
 def material_sections(*, limit: int = SECTION_PREVIEW) -> list[Section[Material]]:
     """服务标准 and 贯标样例: the latest ``limit`` rows of each and their totals."""
-    return [
-        Section(
-            key=section.value,
-            slug=scope_slug(section.value),
-            label=section.label,
-            items=list(materials_published(section=section.value)[:limit]),
-            total=materials_published(section=section.value).count(),
-        )
-        for section in Material.Section
-    ]
+    return _sections(
+        Material.Section,
+        rows=lambda section: materials_published(section=section),
+        total=lambda section: materials_published(section=section).count(),
+        limit=limit,
+    )
 
 
 def materials_latest(*, limit: int = 5) -> list[Material]:
@@ -120,17 +129,11 @@ def material_get(*, pk: int) -> Material | None:
 
 
 def material_section_from_slug(slug: str) -> Material.Section | None:
-    for section in Material.Section:
-        if scope_slug(section.value) == slug:
-            return section
-    return None
+    return _choice_from_slug(Material.Section, slug)
 
 
 def policy_scope_from_slug(slug: str) -> Policy.Scope | None:
-    for scope in Policy.Scope:
-        if scope_slug(scope.value) == slug:
-            return scope
-    return None
+    return _choice_from_slug(Policy.Scope, slug)
 
 
 # --- Lecturers ---------------------------------------------------------------------------

@@ -41,15 +41,19 @@ def home(request):
 # --- 政策文件 ------------------------------------------------------------------------------
 
 
-def _section_page(request, *, section, page_obj, parent, row_template, empty_text):
+def _section_page(request, *, section, not_found, rows, parent, row_template, empty_text):
+    """One section of 政策文件 or 学习资料 (None: an unknown slug, 404), all its rows
+    paginated; ``empty_text`` may name the section (``{label}``)."""
+    if section is None:
+        raise Http404(not_found)
     parent_label, parent_url_name = parent
     context = {
         "section": section,
-        "page_obj": page_obj,
+        "page_obj": paginate(request, rows(section.value), per_page=PAGE_SIZE),
         "parent_label": parent_label,
         "parent_url": reverse(parent_url_name),
         "row_template": row_template,
-        "empty_text": empty_text,
+        "empty_text": empty_text.format(label=section.label),
     }
     return render(request, "content/section_page.html", context)
 
@@ -61,19 +65,14 @@ def policy_list(request):
 
 @require_safe
 def policy_section(request, scope: str):
-    section = selectors.policy_scope_from_slug(scope)
-    if section is None:
-        raise Http404("没有这个政策栏目。")
-    page_obj = paginate(
-        request, selectors.policies_published(scope=section.value), per_page=PAGE_SIZE
-    )
     return _section_page(
         request,
-        section=section,
-        page_obj=page_obj,
+        section=selectors.policy_scope_from_slug(scope),
+        not_found="没有这个政策栏目。",
+        rows=lambda value: selectors.policies_published(scope=value),
         parent=("政策文件", "content:policy_list"),
         row_template="content/partials/policy_row.html",
-        empty_text=f"暂无{section.label}。",
+        empty_text="暂无{label}。",
     )
 
 
@@ -105,19 +104,14 @@ def material_list(request):
 
 @require_safe
 def material_section(request, section: str):
-    found = selectors.material_section_from_slug(section)
-    if found is None:
-        raise Http404("没有这个资料栏目。")
-    page_obj = paginate(
-        request, selectors.materials_published(section=found.value), per_page=PAGE_SIZE
-    )
     return _section_page(
         request,
-        section=found,
-        page_obj=page_obj,
+        section=selectors.material_section_from_slug(section),
+        not_found="没有这个资料栏目。",
+        rows=lambda value: selectors.materials_published(section=value),
         parent=("学习资料", "content:material_list"),
         row_template="content/partials/material_row.html",
-        empty_text=f"暂无{found.label}资料。",
+        empty_text="暂无{label}资料。",
     )
 
 
