@@ -168,7 +168,38 @@ def cjk_truetype_font() -> FontFace | None:
     return next((face for face in _faces() if face.truetype), None)
 
 
+@cache
+def pillow_font(size: int):
+    """The CJK font at ``size`` pixels for Pillow's ``ImageDraw.text`` (loaded once per
+    size)."""
+    from PIL import ImageFont
+
+    face = cjk_font()
+    return ImageFont.truetype(face.path, size=size, index=face.index)
+
+
+def pdf_font_name() -> str:
+    """The name of the CJK font registered with reportlab (the TrueType face, embedded in
+    the PDF; else ``CID_FONT``)."""
+    return _pdf_font_registered(cjk_truetype_font())
+
+
+@cache
+def _pdf_font_registered(face: FontFace | None) -> str:
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    if face is None:
+        pdfmetrics.registerFont(UnicodeCIDFont(CID_FONT))
+        return CID_FONT
+    name = f"CJK-{Path(face.path).stem}-{face.index}"
+    pdfmetrics.registerFont(TTFont(name, face.path, subfontIndex=face.index))
+    return name
+
+
 def cache_clear() -> None:
     """Forget the faces found (after fonts are installed, or in tests)."""
     cjk_font.cache_clear()
     cjk_truetype_font.cache_clear()
+    pillow_font.cache_clear()

@@ -5,16 +5,12 @@ page, the number and the content hash. Both are pure functions of the snapshot."
 from __future__ import annotations
 
 import io
-from functools import cache
-from pathlib import Path
 
 import segno
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 from reportlab.lib.colors import Color
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
 from ipms.core import fonts
@@ -64,12 +60,6 @@ def footer_lines(snapshot: dict) -> list[str]:
 # --- PNG -------------------------------------------------------------------------------
 
 
-@cache
-def _font(size: int) -> ImageFont.FreeTypeFont:
-    face = fonts.cjk_font()
-    return ImageFont.truetype(face.path, size=size, index=face.index)
-
-
 def _qr_image(url: str, size: int) -> Image.Image:
     matrix = qr_matrix(url)
     count = len(matrix) + 8  # a quiet zone of four modules each side
@@ -95,12 +85,16 @@ def render_png(snapshot: dict) -> bytes:
     draw.rectangle([_u(52), _u(52), width - _u(53), height - _u(53)], outline=GOLD, width=_u(3))
 
     title = documents.TITLES[snapshot["kind"]]
-    draw.text((width / 2, _u(170)), title, font=_font(_u(84)), fill=BRAND, anchor="mm")
+    draw.text((width / 2, _u(170)), title, font=fonts.pillow_font(_u(84)), fill=BRAND, anchor="mm")
     draw.text(
-        (width / 2, _u(250)), snapshot["platform"], font=_font(_u(34)), fill=MUTED, anchor="mm"
+        (width / 2, _u(250)),
+        snapshot["platform"],
+        font=fonts.pillow_font(_u(34)),
+        fill=MUTED,
+        anchor="mm",
     )
 
-    body_font = _font(_u(38))
+    body_font = fonts.pillow_font(_u(38))
     left, right = _u(150), width - _u(150)
     lines = _wrap(
         "　　" + documents.body_text(snapshot),
@@ -111,7 +105,7 @@ def render_png(snapshot: dict) -> bytes:
         draw.text((left, y), line, font=body_font, fill=INK)
         y += _u(62)
 
-    detail_font = _font(_u(30))
+    detail_font = fonts.pillow_font(_u(30))
     y += _u(24)
     for label, value in documents.detail_rows(snapshot):
         draw.text((left, y), f"{label}：", font=detail_font, fill=MUTED)
@@ -124,19 +118,19 @@ def render_png(snapshot: dict) -> bytes:
     draw.text(
         (qr_left + qr_size / 2, qr_top + qr_size + _u(22)),
         "扫码查验",
-        font=_font(_u(26)),
+        font=fonts.pillow_font(_u(26)),
         fill=MUTED,
         anchor="mm",
     )
     sign_x = qr_left - _u(60)
-    sign_font = _font(_u(34))
+    sign_font = fonts.pillow_font(_u(34))
     draw.text(
         (sign_x, qr_top + _u(70)), snapshot["platform"], font=sign_font, fill=INK, anchor="rm"
     )
     issued = documents.issued_on_text(snapshot)
     draw.text((sign_x, qr_top + _u(130)), issued, font=sign_font, fill=INK, anchor="rm")
 
-    small = _font(_u(22))
+    small = fonts.pillow_font(_u(22))
     foot_y = height - _u(200)
     for line in footer_lines(snapshot):
         draw.text((left, foot_y), line, font=small, fill=MUTED)
@@ -152,22 +146,12 @@ def render_png(snapshot: dict) -> bytes:
 # --- PDF -------------------------------------------------------------------------------
 
 
-@cache
-def _pdf_font(face: fonts.FontFace | None) -> str:
-    if face is None:
-        pdfmetrics.registerFont(UnicodeCIDFont(fonts.CID_FONT))
-        return fonts.CID_FONT
-    name = f"CJK-{Path(face.path).stem}-{face.index}"
-    pdfmetrics.registerFont(TTFont(name, face.path, subfontIndex=face.index))
-    return name
-
-
 def _rgb(color: tuple[int, int, int]) -> Color:
     return Color(*(part / 255 for part in color))
 
 
 def render_pdf(snapshot: dict) -> bytes:
-    font = _pdf_font(fonts.cjk_truetype_font())
+    font = fonts.pdf_font_name()
     width, height = landscape(A4)
     buffer = io.BytesIO()
     title = documents.TITLES[snapshot["kind"]]

@@ -10,43 +10,24 @@ from __future__ import annotations
 import io
 import tempfile
 import textwrap
-from functools import cache
 from pathlib import Path
 from xml.sax.saxutils import escape
 
 import imageio_ffmpeg
 from django.conf import settings
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 
 from ipms.core import fonts
 
 
-def _pillow_font(size: int):
-    face = fonts.cjk_font()
-    return ImageFont.truetype(face.path, size=size, index=face.index)
-
-
-@cache
-def _reportlab_font(face: fonts.FontFace | None) -> str:
-    if face is None:
-        pdfmetrics.registerFont(UnicodeCIDFont(fonts.CID_FONT))
-        return fonts.CID_FONT
-    name = f"CJK-{Path(face.path).stem}-{face.index}"
-    pdfmetrics.registerFont(TTFont(name, face.path, subfontIndex=face.index))
-    return name
-
-
 def make_pdf(title: str, paragraphs: list[str]) -> bytes:
     """An A4 PDF with a title and paragraphs of Chinese text (font embedded if TrueType)."""
-    font = _reportlab_font(fonts.cjk_truetype_font())
+    font = fonts.pdf_font_name()
     title_style = ParagraphStyle(
         "title", fontName=font, fontSize=18, leading=26, alignment=TA_CENTER, wordWrap="CJK"
     )
@@ -93,7 +74,7 @@ def _render(text: str, size: tuple[int, int], bg: str, fg: str = "#ffffff"):
     image = Image.new("RGB", size, bg)
     draw = ImageDraw.Draw(image)
     font_size = max(12, min(size[1] // 5, size[0] // 9))
-    font = _pillow_font(font_size)
+    font = fonts.pillow_font(font_size)
     chars_per_line = max(4, int(size[0] * 0.85 // font_size))
     _draw_centered(draw, size, _wrap(text, chars_per_line)[:4], font, fg)
     return image
@@ -111,7 +92,7 @@ def make_video(
 ) -> bytes:
     """An H.264 MP4 clip showing ``title`` and a running clock, playable in browsers."""
     base = _render(title, size, "#2b2f36")
-    small = _pillow_font(max(10, size[1] // 12))
+    small = fonts.pillow_font(max(10, size[1] // 12))
     with tempfile.TemporaryDirectory() as tmp:
         target = Path(tmp) / "clip.mp4"
         writer = imageio_ffmpeg.write_frames(

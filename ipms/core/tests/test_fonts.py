@@ -67,3 +67,24 @@ def test_fontconfig_list_prefers_regular_simplified_chinese_faces():
         ("/f/NotoSansCJK-Bold.ttc", 2),
         ("/f/NotoSansCJK-Regular.ttc", 0),
     ]
+
+
+def test_pdfs_use_the_built_in_cid_font_without_a_truetype_one(font_dir):
+    from reportlab.pdfbase import pdfmetrics
+
+    fake_noto(font_dir)
+    assert fonts.pdf_font_name() == fonts.CID_FONT == "STSong-Light"
+    assert pdfmetrics.getFont(fonts.CID_FONT).fontName == fonts.CID_FONT
+
+
+@pytest.mark.skipif(fonts.cjk_truetype_font() is None, reason="no TrueType CJK font installed")
+def test_the_installed_font_is_registered_once_and_drawn_per_size():
+    from reportlab.pdfbase import pdfmetrics
+
+    name = fonts.pdf_font_name()
+    assert name.startswith("CJK-") and pdfmetrics.getFont(name).fontName == name
+    assert fonts.pdf_font_name() == name
+    small, large = fonts.pillow_font(20), fonts.pillow_font(40)
+    assert (small.size, large.size) == (20, 40)
+    assert fonts.pillow_font(20) is small  # loaded once per size
+    assert small.getbbox("学习证明")[2] > 0
