@@ -142,16 +142,8 @@ class FeedbackAdmin(AuditedAdminMixin, admin.ModelAdmin):
         "handled_by",
         "reply_note",
     )
-    readonly_fields = (
-        "content",
-        "phone",
-        "ip_address",
-        "user",
-        "created_at",
-        "is_handled",
-        "handled_at",
-        "handled_by",
-    )
+    # What the visitor sent and who handled it are read-only; the operator writes a note.
+    readonly_fields = tuple(name for name in fields if name != "reply_note")
 
     def has_add_permission(self, request):
         # Feedback comes from visitors through the portal form, never from the console.
