@@ -1,4 +1,4 @@
-"""Database helpers for hot paths (docs/performance.md, "Heartbeat").
+"""Database helpers for hot paths (docs/performance.md, "Heartbeat"; the export).
 
 ``prepared_cursor()`` is a cursor whose statements PostgreSQL parses and plans once per
 connection instead of on every execution. Django's cursors bind parameters on the client
@@ -26,7 +26,10 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import Field, ForeignObject
+from django.db.models.lookups import In
 
 
 def prepared_statements_enabled(connection) -> bool:
@@ -61,3 +64,43 @@ def prepared_cursor(using: str = DEFAULT_DB_ALIAS):
         cursor = connection.make_cursor(raw)
     with cursor:
         yield cursor
+
+
+class InArray(In):
+    """``field__in_array=[…]``: ``field__in`` for a long list of plain values (ids, codes).
+
+    ``IN (%s, %s, …)`` with thousands of values costs more CPU in the client than the
+    query costs the server: Django prepares and binds every value, and psycopg splits the
+    statement text at each placeholder (a statement that long is not cached). Measured on
+    the 学习管理 export, three queries of 2,000 ids per chunk of learners: 31 ms CPU each,
+    three quarters of reading 100,000 rows (docs/performance.md). On PostgreSQL this
+    lookup sends the list as ONE array parameter, ``field = ANY(%s)`` (the same rows; an
+    index on the field serves it as it serves ``IN``); elsewhere it is ``IN``. Values are
+    prepared once by the field; ``None`` is left out, as ``IN`` does. A subquery on the
+    right-hand side is an ordinary ``IN``.
+    """
+
+    lookup_name = "in_array"
+
+    def get_prep_lookup(self):
+        if hasattr(self.rhs, "resolve_expression"):
+            return super().get_prep_lookup()
+        prep = self.lhs.output_field.get_prep_value
+        return [prep(value) for value in dict.fromkeys(self.rhs) if value is not None]
+
+    def as_postgresql(self, compiler, connection):
+        if not self.rhs_is_direct_value():
+            return self.as_sql(compiler, connection)
+        if not self.rhs:
+            raise EmptyResultSet
+        lhs_sql, lhs_params = self.process_lhs(compiler, connection)
+        field = self.lhs.output_field
+        values = [field.get_db_prep_value(value, connection, prepared=True) for value in self.rhs]
+        return f"{lhs_sql} = ANY(%s)", (*lhs_params, values)
+
+
+def register_lookups() -> None:
+    """Make ``__in_array`` available on every field (``CoreConfig.ready``); relations
+    keep lookups of their own, so they get it apart."""
+    Field.register_lookup(InArray)
+    ForeignObject.register_lookup(InArray)

@@ -5,16 +5,26 @@ Formula injection (ASVS 5.0 1.2.10, OWASP “CSV injection”): a text cell that
 and openpyxl itself stores a string starting with ``=`` as one. Every text value a user
 could have typed goes through :func:`formula_safe`, which prefixes such values with a
 single quote so they stay plain text. Numbers are written as numbers and need nothing.
+
+:func:`xlsx_write` is the one way the platform writes a large sheet (学习管理 导出Excel,
+认证审核 导出): rustpy-xlsxwriter 0.8.0 (the Rust library rust_xlsxwriter behind a Python
+binding), fed one row at a time and writing each row out as it comes, so memory stays
+flat whatever the rows. It writes text as text — it never turns a string into a
+formula, a number or a link — and numbers as numbers. Chosen over XlsxWriter's
+``constant_memory`` mode for speed: 100,000 rows of the 学习管理 export take 1.7 s of CPU
+instead of 11 s, at the same flat memory (docs/performance.md, ``python -m bench.writers``).
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import zipfile
 from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import TypeVar
 
 import filetype
+import rustpy_xlsxwriter
 from django.core.exceptions import ValidationError
 from openpyxl import load_workbook
 
@@ -43,6 +53,49 @@ def safe_filename_part(text: str, *, max_length: int = 60) -> str:
     """A piece of a download's file name: no path or reserved characters, bounded length."""
     cleaned = "".join(ch for ch in (text or "") if ch not in _UNSAFE_IN_FILENAME).strip()
     return cleaned[:max_length] or "导出"
+
+
+def xlsx_write(
+    path: str, *, title: str, columns: Sequence[tuple[str, float]], rows: Iterable[Sequence]
+) -> int:
+    """Write one sheet to ``path``: a bold, shaded header row of ``columns`` (header text,
+    width in characters) frozen above ``rows`` (one value per column, in order: ``str``
+    as text, ``int``/``float`` as numbers, ``None`` empty). Returns the number of rows.
+
+    ``rows`` is consumed lazily, one row at a time: a generator may do work between rows
+    (the exports save their progress). Text cells are written as given: pass what a user
+    typed through :func:`formula_safe` first.
+    """
+    headers = [header for header, _ in columns]
+    count = 0
+
+    def records():
+        nonlocal count
+        for row in rows:
+            count += 1
+            yield dict(zip(headers, row, strict=True))
+
+    # The library takes the header from the first row's keys: a sheet with no rows gets
+    # one of empty cells, which writes the header and nothing else.
+    stream = records()
+    first = next(stream, None)
+    data = [dict.fromkeys(headers)] if first is None else itertools.chain((first,), stream)
+    header = (
+        rustpy_xlsxwriter.Format()
+        .set_bold()
+        .set_background_color("#F2F2F2")
+        .set_align("center")
+        .set_align("vcenter")
+    )
+    rustpy_xlsxwriter.write_worksheet(
+        data,
+        path,
+        sheet_name=title,
+        freeze_row=1,
+        column_widths=[width for _, width in columns],
+        header_format=header,
+    )
+    return count
 
 
 # --- uploads ------------------------------------------------------------------------------

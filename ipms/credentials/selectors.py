@@ -82,7 +82,7 @@ def verify_number(number: str) -> Verification | None:
 def standings_for_course(*, course_id: int, user_ids: list[int]) -> dict[int, dict]:
     """{user_id: {kind: credential id}} for a page of learners: one query."""
     found: dict[int, dict] = {}
-    rows = Credential.objects.filter(course_id=course_id, user_id__in=user_ids).values_list(
+    rows = Credential.objects.filter(course_id=course_id, user_id__in_array=user_ids).values_list(
         "user_id", "kind", "pk"
     )
     for user_id, kind, pk in rows:

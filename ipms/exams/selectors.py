@@ -44,7 +44,7 @@ def best_scores(*, course, user_ids: Iterable[int]) -> dict[int, int]:
     if not ids:
         return {}
     return dict(
-        Attempt.objects.filter(_attempts_of(course), GRADED, user_id__in=ids)
+        Attempt.objects.filter(_attempts_of(course), GRADED, user_id__in_array=ids)
         .order_by()
         .values("user_id")
         .annotate(best=Max("score"))

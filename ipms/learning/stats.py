@@ -192,7 +192,7 @@ def figures_for_users(*, basis: CourseBasis, user_ids: Iterable[int]) -> dict[in
         return {}
     stored = {
         row[0]: row[1:]
-        for row in Enrollment.objects.filter(course=basis.course, user_id__in=ids)
+        for row in Enrollment.objects.filter(course=basis.course, user_id__in_array=ids)
         .order_by()
         .values_list("user_id", *FIGURE_COLUMNS)
     }

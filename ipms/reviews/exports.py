@@ -2,7 +2,7 @@
 
 Columns 企业名称 · 企业贯标证书编码 · 状态 · 认证机构 · 提交人 · 机构审核人 · 提交时间 ·
 最后更新时间. The rows are read as plain values (one query, no model instances) and
-written by XlsxWriter in ``constant_memory`` mode into a file, strings always as
+written by ``core.excel.xlsx_write`` into a file, row by row, strings always as
 strings; text a user typed also goes through ``core.excel.formula_safe``, so Excel and
 WPS never evaluate it. A background job makes the file (``jobs``; it writes the audit
 row). ``make bench``
@@ -15,10 +15,9 @@ import os
 import shutil
 import tempfile
 
-import xlsxwriter
 from django.utils import timezone
 
-from ipms.core.excel import formula_safe, safe_filename_part
+from ipms.core.excel import formula_safe, safe_filename_part, xlsx_write
 from ipms.core.phone import mask_mobile
 
 from . import selectors
@@ -91,40 +90,19 @@ def export_rows(*, body, status: str = "", search: str = ""):
 
 
 def export_write(path: str, *, body, status: str = "", search: str = "", progress=None) -> int:
-    """Write the list as filtered to ``path``; returns the number of data rows.
+    """Write the list as filtered to ``path`` (``core.excel.xlsx_write``); returns the
+    number of data rows.
 
     ``progress(rows_so_far)`` is called every ``CHUNK`` rows (the job's progress page).
     """
-    workbook = xlsxwriter.Workbook(
-        path,
-        {
-            "constant_memory": True,
-            "strings_to_formulas": False,
-            "strings_to_numbers": False,
-            "strings_to_urls": False,
-            "tmpdir": os.path.dirname(path),
-        },
-    )
-    count = 0
-    try:
-        sheet = workbook.add_worksheet(SHEET_TITLE)
-        header = workbook.add_format(
-            {"bold": True, "bg_color": "#F2F2F2", "align": "center", "valign": "vcenter"}
-        )
-        for index, (text, width) in enumerate(COLUMNS):
-            sheet.set_column(index, index, width)
-            sheet.write_string(0, index, text, header)
-        sheet.freeze_panes(1, 0)
-        write_string = sheet.write_string
-        for row in export_rows(body=body, status=status, search=search):
-            count += 1
-            for column, value in enumerate(row):
-                write_string(count, column, value)
+
+    def rows():
+        for count, row in enumerate(export_rows(body=body, status=status, search=search), 1):
+            yield row
             if progress is not None and count % CHUNK == 0:
                 progress(count)
-    finally:
-        workbook.close()
-    return count
+
+    return xlsx_write(path, title=SHEET_TITLE, columns=COLUMNS, rows=rows())
 
 
 def export_workbook(*, body, status: str = "", search: str = ""):
