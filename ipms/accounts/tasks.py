@@ -15,7 +15,7 @@ from celery import shared_task
 from django.core.cache import cache
 
 from ipms.core.phone import mask_mobile
-from ipms.core.sms import SmsSendError, SmsTemporaryError, send_sms
+from ipms.core.sms import SmsSendError, SmsTemporaryError, get_backend, send_sms
 
 from . import sms as codes
 
@@ -76,11 +76,12 @@ def send_sms_batch_task(*, template: str, messages: list[dict], batch_id: str) -
     key = f"sms-batch:{batch_id}"
     start = cache.get(key) or 0
     counts = {"sent": 0, "refused": 0, "retrying": 0, "skipped": start}
+    backend = get_backend()  # one for the batch; the batch is logged once, below
     for index in range(start, len(messages)):
         message = messages[index]
         phone, params = message["phone"], message["params"]
         try:
-            send_sms(phone=phone, template=template, params=params)
+            send_sms(phone=phone, template=template, params=params, backend=backend, log=False)
             counts["sent"] += 1
         except SmsTemporaryError:
             send_sms_task.apply_async(

@@ -75,12 +75,12 @@ def test_a_redelivered_batch_starts_where_it_stopped(sms_outbox):
 def test_trouble_with_one_message_does_not_stop_the_batch(sms_outbox):
     real = tasks.send_sms
 
-    def flaky(*, phone, template, params):
+    def flaky(*, phone, template, params, **options):
         if phone.endswith("1"):
             raise SmsTemporaryError("稍后再试")
         if phone.endswith("2"):
             raise SmsSendError("号码停机", code="blocked")
-        return real(phone=phone, template=template, params=params)
+        return real(phone=phone, template=template, params=params, **options)
 
     with (
         mock.patch.object(tasks, "send_sms", side_effect=flaky),
@@ -93,3 +93,21 @@ def test_trouble_with_one_message_does_not_stop_the_batch(sms_outbox):
     (call,) = retry.call_args_list
     assert call.kwargs["kwargs"]["phone"] == "15800000001"
     assert "t1" not in call.kwargs["kwargsrepr"]
+
+
+def test_a_batch_makes_one_backend_and_one_log_line(caplog):
+    """Per message only the send itself: the backend is made once per batch, and the
+    batch is logged once (its counts), not one "sms sent" line per message."""
+    from ipms.core import sms as core_sms
+
+    with (
+        mock.patch.object(tasks, "get_backend", wraps=core_sms.get_backend) as made,
+        caplog.at_level("INFO", logger="ipms.sms"),
+    ):
+        counts = tasks.send_sms_batch_task(
+            template=MEMBER_INVITATION, messages=prepared(50), batch_id="one-backend"
+        )
+    assert counts["sent"] == 50
+    assert made.call_count == 1
+    assert not [r for r in caplog.records if r.name == "ipms.sms" and "sms sent" in r.message]
+    assert len(core_sms.outbox) == 50

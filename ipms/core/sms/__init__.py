@@ -91,11 +91,14 @@ def get_backend(path: str | None = None, **options):
     return import_string(backend_path)(**options)
 
 
-def send_sms(*, phone: str, template: str, params: Mapping[str, object], backend=None) -> SmsResult:
+def send_sms(
+    *, phone: str, template: str, params: Mapping[str, object], backend=None, log: bool = True
+) -> SmsResult:
     """Send one message now (synchronously); raise ``SmsSendError`` when refused.
 
     Request code should not call this directly; use the after-commit task in
-    ``ipms.accounts.tasks`` so a provider outage cannot slow or break a page.
+    ``ipms.accounts.tasks`` so a provider outage cannot slow or break a page. A caller
+    sending many passes one ``backend`` for all and ``log=False``, and logs the batch.
     """
     phone = normalize_mobile(phone)
     if not is_mobile(phone):
@@ -106,11 +109,12 @@ def send_sms(*, phone: str, template: str, params: Mapping[str, object], backend
     )
     backend = backend or get_backend()
     provider_id = backend.send(message)
-    logger.info(
-        "sms sent template=%s to=%s backend=%s id=%s",
-        template,
-        message.masked_phone,
-        type(backend).__module__,
-        provider_id,
-    )
+    if log:
+        logger.info(
+            "sms sent template=%s to=%s backend=%s id=%s",
+            template,
+            message.masked_phone,
+            type(backend).__module__,
+            provider_id,
+        )
     return SmsResult(message=message, provider_id=provider_id)

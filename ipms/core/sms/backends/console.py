@@ -26,6 +26,8 @@ logger = logging.getLogger("ipms.sms.console")
 class SmsBackend(BaseSmsBackend):
     def send(self, message) -> str:
         provider_id = self.local_id()
+        if not logger.isEnabledFor(logging.INFO):
+            return provider_id  # not rendered for nothing (批量导入 sends thousands)
         if settings.SMS_LOG_SECRETS:
             logger.info("SMS to %s: %s", message.phone, message.text)
         else:
