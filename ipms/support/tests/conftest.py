@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from channels.layers import channel_layers
 from channels.testing import WebsocketCommunicator
 from django.http import HttpResponse
 
@@ -10,6 +11,18 @@ from ipms.accounts.tests.factories import UserFactory, make_operator
 from ipms.support.identity import COOKIE_NAME, visitor_cookie_set, visitor_token_new
 
 ORIGIN = (b"origin", b"http://testserver")
+
+
+@pytest.fixture(autouse=True)
+def fresh_channel_layer():
+    """Each test gets its own channel layer. Every test runs its sockets in a new event
+    loop, and channels_redis' layer keeps asyncio locks (one shared by all of a process's
+    sockets) that bind to the loop they are first awaited in: one left locked by a socket
+    an earlier test abandoned made a later test's socket fail with "bound to a different
+    event loop" (seen in a whole PostgreSQL + Redis run)."""
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
 
 
 def visitor_cookie(token: str | None = None) -> str:
