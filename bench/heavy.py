@@ -148,6 +148,7 @@ def member_import(port: int, prepared: dict) -> dict:
         "upload_queries": upload.queries,
         "preview_s": preview.server_ms / 1000,
         "confirm_s": confirm.server_ms / 1000,
+        "confirm_db_s": confirm.db_ms / 1000,
         "confirm_queries": confirm.queries,
         "ok_rows": int(ok.group(1)),
         "invited": int(invited.group(1)) if invited else None,

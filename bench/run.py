@@ -364,7 +364,8 @@ def _heavy_lines(results: list[dict]) -> list[str]:
             confirm_ok = i["confirm_s"] < GOAL_IMPORT_CONFIRM_S
             import_cells = (
                 f"{i['rows']:,} | {i['upload_s']:.2f} | {i['preview_s']:.2f} "
-                f"| {i['confirm_s']:.2f} {_verdict(confirm_ok)} | {i['confirm_queries']} "
+                f"| {i['confirm_s']:.2f} {_verdict(confirm_ok)} (db {i['confirm_db_s']:.2f}) "
+                f"| {i['confirm_queries']} "
                 f"| {i['invited']} |"
             )
         lines.append(f"| {result['label']} | {export_cells} {import_cells}")

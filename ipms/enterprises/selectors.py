@@ -322,30 +322,34 @@ def admission_facts(
         return found.setdefault(phone, {})
 
     for start in range(0, len(phones), _FACT_CHUNK):
+        # __in_array: thousands of phones as one array parameter on PostgreSQL.
         chunk = phones[start : start + _FACT_CHUNK]
-        for pk, phone, active in User.objects.filter(phone__in=chunk).values_list(
+        listed = set(chunk)
+        for pk, phone, active in User.objects.filter(phone__in_array=chunk).values_list(
             "pk", "phone", "is_active"
         ):
             fact(phone).update(account_id=pk, account_disabled=not active)
         for phone in (
-            Membership.objects.filter(user__phone__in=chunk, status=Membership.Status.VERIFIED)
+            Membership.objects.filter(
+                user__phone__in_array=chunk, status=Membership.Status.VERIFIED
+            )
             .exclude(enterprise=enterprise)
             .values_list("user__phone", flat=True)
         ):
             fact(phone)["verified_elsewhere"] = True
         rows = Membership.objects.filter(
-            Q(phone__in=chunk) | Q(user__phone__in=chunk),
+            Q(phone__in_array=chunk) | Q(user__phone__in_array=chunk),
             enterprise=enterprise,
             status__in=Membership.ACTIVE_STATUSES,
         ).values_list("phone", "user__phone", "status")
         for phone, user_phone, status in rows:
-            for number in {phone, user_phone} & set(chunk):
+            for number in {phone, user_phone} & listed:
                 if fact(number).get("here") != Here.VERIFIED:
                     fact(number)["here"] = Here(status)
         if invitations_since is not None:
             for phone, count in (
                 Invitation.objects.filter(
-                    membership__phone__in=chunk, created_at__gte=invitations_since
+                    membership__phone__in_array=chunk, created_at__gte=invitations_since
                 )
                 .values("membership__phone")
                 .annotate(n=Count("id"))

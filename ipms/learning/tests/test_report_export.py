@@ -263,7 +263,7 @@ def test_export_columns_have_widths_and_a_frozen_header(admin_client, run_tasks,
     content = b"".join(admin_client.get(download_url(export)).streaming_content)
     sheet = load_workbook(io.BytesIO(content))["学习管理"]
     assert sheet.freeze_panes == "A2"
-    # XlsxWriter stores Excel's width (characters plus padding) as the column's width.
+    # The writer stores Excel's width (characters plus padding) as the column's width.
     assert round(sheet.column_dimensions["A"].width) == 16
     assert round(sheet.column_dimensions["D"].width) == 17
     assert sheet["A1"].font.bold
