@@ -20,6 +20,7 @@ import sqlite3
 import statistics
 import time
 import urllib.request
+import uuid
 from pathlib import Path
 
 from ipms.support.testing import ChatSite
@@ -59,7 +60,10 @@ async def _visitor(server, cookie: str, seconds: float, latencies: list, counts:
             number += 1
             body = f"bench {id(sent)} {number}"
             sent[body] = time.perf_counter()
-            await socket.send(json.dumps({"type": "send", "body": body, "nonce": str(number)}))
+            # As the panel sends it: with a client id (the server's dedupe read included).
+            frame = {"type": "send", "body": body, "nonce": str(number)}
+            frame["client_id"] = str(uuid.uuid4())
+            await socket.send(json.dumps(frame))
             counts["sent"] += 1
             await asyncio.sleep(1)
         # Let the last answers arrive.

@@ -9,8 +9,10 @@ a conversation of theirs, so there is nothing to guess.
 
 from __future__ import annotations
 
+import json
 from types import SimpleNamespace
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
@@ -52,7 +54,7 @@ def scope_client_ip(scope) -> str | None:
     return client_ip(SimpleNamespace(META=meta))
 
 
-def ack(content: dict, posted: services.Posted) -> dict:
+def ack(content: dict, posted: services.Posted, payload: dict | None = None) -> dict:
     """The sender is told its message is stored: the same stored message for every copy of
     one client id (``duplicate`` says nothing new was written)."""
     return {
@@ -61,13 +63,32 @@ def ack(content: dict, posted: services.Posted) -> dict:
         "client_id": posted.message.client_id,
         "id": posted.message.pk,
         "duplicate": posted.duplicate,
-        "message": events.message_payload(posted.message),
+        "message": payload or events.message_payload(posted.message),
     }
 
 
 class _ChatConsumer(AsyncJsonWebsocketConsumer):
+    async def dispatch(self, message):
+        """channels' dispatch, without its ``aclose_old_connections()`` before each handler.
+
+        channels (4.2+) runs ``close_old_connections`` in the one sync thread before every
+        message a consumer handles, for consumers that use the ORM's async methods. Here
+        that was one thread hop for each frame and for each event of each socket (a
+        visitor's message reaching 10 staff consoles: 10 hops), queued behind the
+        database work in that thread: bench/chat.py's latency grew with it. These
+        consumers reach the database only through ``database_sync_to_async``, which
+        closes old connections before and after each call itself.
+        """
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
     async def chat_event(self, event):
-        await self.send_json(event["event"])
+        # Serialised once by the publisher for every socket of the group; "event" is the
+        # form of a process that published before this change (rolling restarts, Redis).
+        text = event.get("text")
+        await self.send(text_data=text if text is not None else json.dumps(event["event"]))
 
     async def refuse(self, error: DomainError, nonce=None):
         await self.send_json(
@@ -107,6 +128,7 @@ class VisitorConsumer(_ChatConsumer):
                 await self.close(code=CLOSE_NO_IDENTITY)
                 return
             self.owner = owner_for_visitor(token)
+        self.client_ip = scope_client_ip(self.scope)
         self.group = owner_group(self.owner.key)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
@@ -135,11 +157,12 @@ class VisitorConsumer(_ChatConsumer):
             body=content.get("body"),
             page_url=content.get("page") or "",
             contact_phone=content.get("phone") or "",
-            client_ip=scope_client_ip(self.scope),
+            client_ip=self.client_ip,
             client_id=content.get("client_id"),
         )
-        await self.send_json(ack(content, posted))
-        await events.publish_message(posted.conversation, posted.message)
+        payload = events.message_payload(posted.message)
+        await self.send_json(ack(content, posted, payload))
+        await events.publish_message(posted.conversation, posted.message, payload)
         if posted.started:
             await events.publish_state(posted.conversation)
 

@@ -1,11 +1,13 @@
 """What the chat sockets are told, through the channel layer (in memory or Redis).
 
 Each owner's sockets share one group (``identity.owner_group``); every staff console is in
-``STAFF_GROUP``. A consumer forwards ``{"type": "chat.event", "event": {...}}`` to its
-client as the JSON ``event``.
+``STAFF_GROUP``. A consumer forwards ``{"type": "chat.event", "text": "<JSON>"}`` to its
+client as it is: the event is serialised once for the whole group.
 """
 
 from __future__ import annotations
+
+import json
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -45,11 +47,16 @@ def conversation_state(conversation: Conversation | None) -> dict:
 
 
 async def _send(group: str, event: dict) -> None:
-    await get_channel_layer().group_send(group, {"type": "chat.event", "event": event})
+    # JSON once here, not once per socket of the group (nor copied per socket as a dict
+    # by the in-memory layer's deepcopy).
+    text = json.dumps(event)
+    await get_channel_layer().group_send(group, {"type": "chat.event", "text": text})
 
 
-async def publish_message(conversation: Conversation, message: Message) -> None:
-    payload = message_payload(message)
+async def publish_message(
+    conversation: Conversation, message: Message, payload: dict | None = None
+) -> None:
+    payload = payload or message_payload(message)
     await _send(owner_group(conversation.owner_key), {"type": "message", "message": payload})
     await _send(
         STAFF_GROUP, {"type": "message", "conversation": conversation.pk, "message": payload}
