@@ -195,16 +195,20 @@ class StaffConsumer(_ChatConsumer):
             return
         self.joined = True
         await self.channel_layer.group_add(STAFF_GROUP, self.channel_name)
-        await database_sync_to_async(services.presence_join)(user=self.user)
+        await database_sync_to_async(services.presence_join)(
+            user=self.user, channel=self.channel_name
+        )
         await self.accept()
 
     async def disconnect(self, code):
         if getattr(self, "joined", False):
             await self.channel_layer.group_discard(STAFF_GROUP, self.channel_name)
-            await database_sync_to_async(services.presence_leave)(user=self.user)
+            await database_sync_to_async(services.presence_leave)(channel=self.channel_name)
 
     async def on_ping(self, content):
-        await database_sync_to_async(services.presence_ping)(user=self.user)
+        await database_sync_to_async(services.presence_ping)(
+            user=self.user, channel=self.channel_name
+        )
         await self.send_json({"type": "pong"})
 
     async def on_reply(self, content):

@@ -46,6 +46,20 @@ def conversation_state(conversation: Conversation | None) -> dict:
     return {"status": conversation.status, "rated": conversation.rating is not None}
 
 
+def assignment(conversation: Conversation) -> dict:
+    """Who answers the conversation (接待客服), for the staff consoles: the id and the name
+    the desk shows. Empty when the assignee is not loaded on this instance (an event sent
+    from async code must not query); every path that assigns has it loaded."""
+    if conversation.assigned_to_id is None:
+        return {"assigned_to_id": None, "assigned_to": ""}
+    if not Conversation.assigned_to.is_cached(conversation):
+        return {}
+    return {
+        "assigned_to_id": conversation.assigned_to_id,
+        "assigned_to": str(conversation.assigned_to),
+    }
+
+
 async def _send(group: str, event: dict) -> None:
     # JSON once here, not once per socket of the group (nor copied per socket as a dict
     # by the in-memory layer's deepcopy).
@@ -66,7 +80,15 @@ async def publish_message(
 async def publish_state(conversation: Conversation) -> None:
     state = conversation_state(conversation)
     await _send(owner_group(conversation.owner_key), {"type": "state", **state})
-    await _send(STAFF_GROUP, {"type": "conversation", "conversation": conversation.pk, **state})
+    await _send(
+        STAFF_GROUP,
+        {
+            "type": "conversation",
+            "conversation": conversation.pk,
+            **state,
+            **assignment(conversation),
+        },
+    )
 
 
 def publish_on_commit(coroutine_function, *args) -> None:

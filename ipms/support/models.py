@@ -146,18 +146,25 @@ class QuickReply(models.Model):
         return self.text[:30]
 
 
-class StaffPresence(models.Model):
-    """Whether a staff member has the console open: its sockets and last sign of life."""
+class StaffConnection(models.Model):
+    """One open staff console socket (its channel name) and its last sign of life.
 
-    user = models.OneToOneField(
+    A row per socket, not a counter per staff member: the socket deletes its own row when
+    it closes, so presence drops with the last one; a counter missed the decrements of a
+    process that stopped with sockets open and stayed above zero, leaving only the expiry.
+    Rows of a process that died are still ignored after ``SUPPORT_PRESENCE_TTL`` seconds
+    without a ping (the console pings every 30 s) and deleted by the next connect.
+    """
+
+    user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="客服", on_delete=models.CASCADE, related_name="+"
     )
-    connections = models.PositiveIntegerField("连接数", default=0)
+    channel = models.CharField("连接", max_length=200, unique=True)
     last_seen = models.DateTimeField("最近在线", db_index=True)
 
     class Meta:
-        verbose_name = "客服在线状态"
-        verbose_name_plural = "客服在线状态"
+        verbose_name = "客服在线连接"
+        verbose_name_plural = "客服在线连接"
 
     def __str__(self) -> str:
         return str(self.user)

@@ -10,7 +10,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from .identity import Owner
-from .models import Conversation, ConversationStatus, Message, QuickReply, Sender, StaffPresence
+from .models import Conversation, ConversationStatus, Message, QuickReply, Sender, StaffConnection
 
 HISTORY_LIMIT = 100
 CONSOLE_LIST_LIMIT = 100
@@ -33,9 +33,13 @@ def messages_after(conversation: Conversation, after: int = 0) -> list[Message]:
 
 
 def staff_online() -> bool:
-    """Whether any staff member has the console open now."""
-    since = timezone.now() - timedelta(seconds=settings.SUPPORT_PRESENCE_TTL)
-    return StaffPresence.objects.filter(connections__gt=0, last_seen__gte=since).exists()
+    """Whether any staff member has the console open now: a socket that is open and has
+    pinged within ``SUPPORT_PRESENCE_TTL`` (the rows of a process that died expire)."""
+    return StaffConnection.objects.filter(last_seen__gte=presence_since()).exists()
+
+
+def presence_since():
+    return timezone.now() - timedelta(seconds=settings.SUPPORT_PRESENCE_TTL)
 
 
 def console_conversations(*, status: str = "open", query: str = "") -> list[Conversation]:

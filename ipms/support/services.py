@@ -8,7 +8,6 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from ipms.core import ratelimit
@@ -20,8 +19,8 @@ from ipms.core.workflow import transition
 
 from . import messages as msg
 from .identity import Owner, staff_may_answer
-from .models import Conversation, ConversationStatus, Message, Sender, StaffPresence
-from .selectors import conversation_of_owner
+from .models import Conversation, ConversationStatus, Message, Sender, StaffConnection
+from .selectors import conversation_of_owner, presence_since
 
 COMMENT_MAX_LENGTH = 200
 PAGE_URL_MAX_LENGTH = 300
@@ -298,6 +297,7 @@ def _locked(conversation_id: int) -> Conversation:
 
 def _assign(conversation: Conversation, staff) -> bool:
     if conversation.assigned_to_id == staff.pk:
+        conversation.assigned_to = staff  # loaded for the consoles' event (nothing saved)
         return False
     previous = conversation.assigned_to_id
     conversation.assigned_to = staff
@@ -427,25 +427,24 @@ def visitor_read_mark(*, owner: Owner, upto: int) -> None:
 # --- presence of the staff console -------------------------------------------------------
 
 
-@transaction.atomic
-def presence_join(*, user) -> None:
-    presence, created = StaffPresence.objects.select_for_update().get_or_create(
-        user=user, defaults={"connections": 1, "last_seen": timezone.now()}
+def presence_join(*, user, channel: str) -> None:
+    """A staff console socket opened; rows left by a process that died are dropped."""
+    StaffConnection.objects.filter(last_seen__lt=presence_since()).delete()
+    StaffConnection.objects.update_or_create(
+        channel=channel, defaults={"user": user, "last_seen": timezone.now()}
     )
-    if not created:
-        StaffPresence.objects.filter(pk=presence.pk).update(
-            connections=F("connections") + 1, last_seen=timezone.now()
-        )
 
 
-def presence_ping(*, user) -> None:
-    StaffPresence.objects.filter(user=user).update(last_seen=timezone.now())
-
-
-def presence_leave(*, user) -> None:
-    StaffPresence.objects.filter(user=user, connections__gt=0).update(
-        connections=F("connections") - 1
+def presence_ping(*, user, channel: str) -> None:
+    """The console's heartbeat (every 30 s); brings back a row dropped as expired."""
+    StaffConnection.objects.update_or_create(
+        channel=channel, defaults={"user": user, "last_seen": timezone.now()}
     )
+
+
+def presence_leave(*, channel: str) -> None:
+    """The socket closed: with the last one the staff member is offline at once."""
+    StaffConnection.objects.filter(channel=channel).delete()
 
 
 # --- retention (PIPL: kept no longer than needed) ----------------------------------------

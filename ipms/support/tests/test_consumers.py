@@ -491,3 +491,118 @@ def test_a_staff_reply_sent_twice_with_one_client_id_is_stored_once(staff_cookie
     run(scenario)
     assert Message.objects.filter(sender="staff").count() == 1
     assert AuditLog.objects.filter(action="support.conversation_assigned").count() == 1
+
+
+# --- the staff consoles follow who answers; events do not wait for the database thread ---
+
+
+def test_the_other_consoles_are_told_who_answers_the_conversation(staff_cookie, operator):
+    from ipms.accounts.tests.factories import make_operator
+
+    colleague = make_operator(phone="13900000002", name="小王")
+    colleague_cookie = session_cookie(Client(), colleague)
+
+    async def scenario():
+        watching = await connected(
+            communicator("/ws/support/staff/", cookies={"sessionid": staff_cookie})
+        )
+        answering = await connected(
+            communicator("/ws/support/staff/", cookies={"sessionid": colleague_cookie})
+        )
+        visitor = await connected(visitor_socket())
+        await send(visitor, "在吗")
+        opened = await next_of(watching, "conversation")
+        assert (opened["assigned_to_id"], opened["assigned_to"]) == (None, "")
+        await answering.send_json_to(
+            {"type": "reply", "conversation": opened["conversation"], "body": "在的"}
+        )
+        taken = await next_of(watching, "conversation")
+        assert taken["conversation"] == opened["conversation"]
+        assert (taken["assigned_to_id"], taken["assigned_to"]) == (colleague.pk, "小王")
+        for socket in (watching, answering, visitor):
+            await socket.disconnect()
+
+    run(scenario)
+
+
+def test_the_desk_takes_its_assignee_line_from_the_event(client, operator):
+    """The desk page marks the line and the 接待 button the script updates."""
+    from django.urls import reverse
+
+    from ipms.support import services
+    from ipms.support.identity import owner_for_visitor
+
+    conversation = services.message_post(owner=owner_for_visitor("desk"), body="你好").conversation
+    client.force_login(operator)
+    page = client.get(reverse("admin:support_conversation_changelist") + f"?c={conversation.pk}")
+    html = page.content.decode()
+    assert 'id="desk-assigned">尚未接待<' in html
+    assert f'data-user="{operator.pk}"' in html and 'id="desk-assign"' in html
+
+
+def test_events_reach_a_socket_while_the_database_thread_is_busy(transactional_db):
+    """A chat event is sent on without a hop to the sync thread (channels' dispatch makes
+    one per event), so deliveries do not queue behind database work."""
+    import threading
+
+    from channels.layers import get_channel_layer
+
+    from ipms.support.identity import owner_for_visitor, owner_group, visitor_token_from_cookie
+
+    cookie = visitor_cookie()
+    release = threading.Event()
+
+    async def scenario():
+        visitor = await connected(visitor_socket(cookie))
+        busy = database_sync_to_async(lambda: release.wait(10))()
+        import asyncio
+
+        blocking = asyncio.ensure_future(busy)
+        await asyncio.sleep(0.05)
+        group = owner_group(owner_for_visitor(visitor_token_from_cookie(cookie)).key)
+        await get_channel_layer().group_send(
+            group, {"type": "chat.event", "text": '{"type": "state", "status": "open"}'}
+        )
+        try:
+            event = await visitor.receive_json_from(timeout=3)
+        finally:
+            release.set()
+            await blocking
+        assert event == {"type": "state", "status": "open"}
+        await visitor.disconnect()
+
+    run(scenario)
+
+
+def test_staff_are_offline_as_soon_as_their_last_console_closes(staff_cookie, operator):
+    """Presence is one row per open console socket: two tabs, then one, then none; a
+    visitor is told no one is online right after the last one closes, not after the
+    heartbeat expiry. A counter stuck above zero (a process that stopped with sockets
+    open) cannot keep the staff member online."""
+    from ipms.support.models import StaffConnection
+
+    @database_sync_to_async
+    def online_rows():
+        return StaffConnection.objects.filter(user=operator).count()
+
+    async def staff_online_for_a_visitor():
+        visitor = await connected(visitor_socket())
+        await visitor.send_json_to({"type": "resume", "after": 0})
+        online = (await next_of(visitor, "history"))["staff_online"]
+        await visitor.disconnect()
+        return online
+
+    async def scenario():
+        tabs = [
+            await connected(communicator("/ws/support/staff/", cookies={"sessionid": staff_cookie}))
+            for _ in range(2)
+        ]
+        assert await online_rows() == 2 and await staff_online_for_a_visitor() is True
+        await tabs[0].send_json_to({"type": "ping"})
+        assert (await next_of(tabs[0], "pong"))["type"] == "pong"
+        await tabs[0].disconnect()
+        assert await online_rows() == 1 and await staff_online_for_a_visitor() is True
+        await tabs[1].disconnect()
+        assert await online_rows() == 0 and await staff_online_for_a_visitor() is False
+
+    run(scenario)

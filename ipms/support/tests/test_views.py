@@ -60,10 +60,29 @@ def test_session_for_a_signed_in_user_sets_no_cookie(client, db):
 
 
 def test_staff_online_follows_the_console_presence(client, operator):
-    services.presence_join(user=operator)
+    services.presence_join(user=operator, channel="c1")
     assert client.get(reverse("support:session")).json()["staff_online"] is True
-    services.presence_leave(user=operator)
+    services.presence_leave(channel="c1")
     assert client.get(reverse("support:session")).json()["staff_online"] is False
+
+
+def test_a_console_left_by_a_process_that_died_expires(client, operator, settings):
+    """No leave ever comes for the sockets of a process that died: their rows count until
+    they miss the heartbeat for ``SUPPORT_PRESENCE_TTL``, and the next connect drops them."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from ipms.support.models import StaffConnection
+
+    services.presence_join(user=operator, channel="died")
+    assert client.get(reverse("support:session")).json()["staff_online"] is True
+    StaffConnection.objects.update(
+        last_seen=timezone.now() - timedelta(seconds=settings.SUPPORT_PRESENCE_TTL + 1)
+    )
+    assert client.get(reverse("support:session")).json()["staff_online"] is False
+    services.presence_join(user=operator, channel="new")
+    assert list(StaffConnection.objects.values_list("channel", flat=True)) == ["new"]
 
 
 def test_the_desk_refuses_visitors_learners_and_staff_who_may_not_answer(client, db):

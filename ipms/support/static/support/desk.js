@@ -98,6 +98,12 @@
         data.messages.forEach(append);
       } else if (data.type === "conversation") {
         refreshList();
+        if (data.conversation === conversation && "assigned_to" in data) {
+          // 接待客服: another staff member took or answered it (or this one did elsewhere).
+          document.getElementById("desk-assigned").textContent = data.assigned_to || "尚未接待";
+          var assign = document.getElementById("desk-assign");
+          if (assign) assign.hidden = data.assigned_to_id === Number(desk.dataset.user);
+        }
         if (data.conversation === conversation && data.status === "closed") {
           document.getElementById("desk-status").textContent = "已结束";
           if (reply) reply.hidden = true;
