@@ -249,11 +249,12 @@ def bulk_plan(
 
 
 def bulk_cleaned_phones(rows: list[InviteRow]) -> list[str]:
-    """The phones whose facts :func:`bulk_plan` needs (valid rows, each phone once)."""
+    """The phones whose facts :func:`bulk_plan` needs (valid phones, each once). Only the
+    phone is cleaned: the facts of a row refused for another field are never read, and
+    cleaning the whole row here would check every name twice."""
     phones: dict[str, None] = {}
     for raw in rows:
-        try:
-            phones.setdefault(member_row_clean(raw).phone)
-        except DomainError:
-            continue
+        phone = normalize_mobile(raw.phone)
+        if is_mobile(phone):
+            phones.setdefault(phone)
     return list(phones)
