@@ -129,9 +129,9 @@ def message_post(
 # compiled by the ORM on each call: bench/chat.py measured the ORM's query building and
 # ``full_clean`` at most of the ≈ 5 ms of CPU a message cost (docs/performance.md,
 # "在线客服 delivery"). The values are the ones the ORM would have bound (cleaned above,
-# adapted by ``connection.ops``); the rows read are turned into model instances by the
-# ORM's own converters (``objects.raw``). Rare branches (a new conversation, a re-sent
-# copy) stay on the ORM.
+# adapted by ``connection.ops``); the rows read become model instances through the ORM's
+# own converters (looked up once for the conversation; ``objects.raw`` for a message).
+# Rare branches (a new conversation, a re-sent copy) stay on the ORM.
 
 
 # The statements, with the models' table and column names filled in; values are bound.
@@ -172,13 +172,29 @@ def _sql(vendor: str) -> dict[str, str]:
     return {name: template.format(**names) for name, template in _STATEMENTS.items()}
 
 
-def _open_locked(owner: Owner) -> Conversation | None:
-    rows = list(
-        Conversation.objects.raw(
-            _sql(connection.vendor)["open"], [owner.key, ConversationStatus.OPEN]
-        )
+@functools.cache
+def _conversation_converters(vendor: str) -> list:
+    """The ORM's converters of the conversation's columns on this backend (what
+    ``objects.raw`` would look up on each call), by column position."""
+    fields = Conversation._meta.concrete_fields
+    compiler = Conversation.objects.none().query.get_compiler(connection=connection)
+    converters = compiler.get_converters(
+        [field.get_col(Conversation._meta.db_table) for field in fields]
     )
-    return rows[0] if rows else None
+    return [(pos, convs, expression) for pos, (convs, expression) in converters.items()]
+
+
+def _open_locked(owner: Owner) -> Conversation | None:
+    with connection.cursor() as cursor:
+        cursor.execute(_sql(connection.vendor)["open"], [owner.key, ConversationStatus.OPEN])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = list(row)
+    for pos, convs, expression in _conversation_converters(connection.vendor):
+        for converter in convs:
+            values[pos] = converter(values[pos], expression, connection)
+    return Conversation.from_db(connection.alias, None, values)
 
 
 def _sent_before(

@@ -108,3 +108,18 @@ def test_the_conversation_limit_counts_only_messages_that_open_one(settings):
         services.message_post(owner=owner_for_visitor("b"), body="三", client_ip="10.0.0.9")
     assert refused.value.code == "support_conversation_ip"
     assert Conversation.objects.count() == 1
+
+
+def test_the_conversation_a_message_went_to_is_the_stored_one():
+    """The hot path reads the conversation on the cursor: its values (time zones, ids)
+    are what the ORM reads, and the instance is updated as the row was."""
+    owner = owner_for_visitor("same")
+    services.message_post(owner=owner, body="一", contact_phone="13800001111")
+    posted = services.message_post(owner=owner, body="二", page_url="/courses/")
+    stored = Conversation.objects.get()
+    for field in Conversation._meta.concrete_fields:
+        assert getattr(posted.conversation, field.attname) == getattr(stored, field.attname)
+    assert timezone.is_aware(posted.conversation.created_at)
+    assert (stored.page_url, stored.contact_phone) == ("/courses/", "13800001111")
+    assert stored.visitor_read_id == posted.message.pk == Message.objects.last().pk
+    assert posted.message.created_at == Message.objects.last().created_at
