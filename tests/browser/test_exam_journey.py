@@ -5,7 +5,10 @@ exam, opens the course's 考试 tab, starts, answers two questions wrongly and s
 result shows, per question, 正确答案, 您选对了 / 您选错了 with their own choice, and 得分.
 A second browser tab still holding the sheet submits too and is told that nothing more was
 recorded. They press 重新考试, answer everything right and pass; the course page then
-says 是否完成考试 已完成 and shows the best score.
+says 是否完成考试 已完成 and shows the best score. With the conditions met, the 证书 tab's
+生成学习证明 makes the proof; its PNG downloads, and the QR code on it decodes to the
+证书查验 page, which says 真实有效 (the whole way from the exam to a verified proof, in one
+browser session; test_credentials_journey.py looks at the PDF and the page in detail).
 
 The right answers are read from the demo rows; the options appear in the attempt's own
 shuffled order, so the test picks them by what they say, never by position.
@@ -14,8 +17,11 @@ shuffled order, so the test picks them by what they say, never by position.
 from __future__ import annotations
 
 import pytest
+import zxingcpp
+from PIL import Image
 from playwright.sync_api import expect
 
+from ipms.credentials.models import Credential
 from ipms.demo import exams as exam_demo
 from ipms.exams.models import ExamPaper
 from ipms.learning.models import Course
@@ -43,9 +49,10 @@ def answer(page, paper, *, wrong: int) -> int:
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
-def test_a_learner_fails_part_of_the_exam_retakes_it_and_passes(
-    page, live_server, demo_data, shoot, console_errors, viewport
+def test_a_learner_fails_part_of_the_exam_retakes_it_passes_and_gets_a_proof(
+    page, live_server, demo_data, shoot, console_errors, viewport, settings, artifacts_dir
 ):
+    settings.SITE_URL = live_server.url  # what the proof's QR code points at
     course = Course.objects.get(title=exam_demo.MANAGEMENT_COURSE)
     paper = ExamPaper.objects.get(course=course)
     assert paper.shuffle_options
@@ -114,3 +121,22 @@ def test_a_learner_fails_part_of_the_exam_retakes_it_and_passes(
     expect(page.get_by_test_id("exam-best")).to_have_text("100 分")
     expect(page.get_by_test_id("exam-used")).to_have_text("2 / 3")
     shoot(page, "course-after-exam")
+
+    # The conditions now hold: the proof, its PNG, and the QR code on it.
+    page.get_by_role("tab", name="证书").click()
+    panel = page.get_by_role("tabpanel", name="证书")
+    expect(panel.get_by_test_id("proof-current")).to_contain_text("当前考试得分 100 分")
+    panel.get_by_role("button", name="生成学习证明").click()
+    proof = Credential.objects.get(user__phone=phone, course=course)
+    expect(page.get_by_role("status")).to_contain_text(f"学习证明已生成：{proof.number}。")
+    page.get_by_role("tab", name="证书").click()
+    with page.expect_download() as download:
+        panel.get_by_test_id("proof-png").click()
+    png_path = artifacts_dir / f"exam-proof-{viewport['width']}.png"
+    download.value.save_as(png_path)
+    (code,) = zxingcpp.read_barcodes(Image.open(png_path))
+    assert code.text == f"{live_server.url}/verify/{proof.number}/"
+    page.goto(code.text)
+    expect(page.get_by_test_id("verify-result")).to_contain_text("真实有效")
+    expect(page.get_by_test_id("verify-signature")).to_contain_text("校验通过")
+    shoot(page, "proof-verified")
