@@ -1,5 +1,6 @@
 """获取验证码: the htmx endpoint behind every SMS code on the account pages."""
 
+import dataclasses
 import re
 
 import pytest
@@ -44,6 +45,21 @@ def test_send_returns_the_button_with_a_countdown_and_a_fresh_slider(post, sms_o
     assert 'id="sms-slider" hx-swap-oob="innerHTML"' in body and "data-slider" in body
     assert "<noscript>" not in body  # htmx would turn it into visible text
     assert sms_outbox[0].params["code"] not in body
+
+
+def test_a_send_in_the_last_second_of_its_window_still_counts_down(post, monkeypatch):
+    """The phone's cooldown window (fixed, docs/rate-limits.md) can end in the second of
+    the send; the button then counts that second down instead of staying 获取验证码 (a
+    browser journey saw no countdown once in a whole run)."""
+    from ipms.accounts import views
+
+    real = views.sms_code_send
+    monkeypatch.setattr(
+        views, "sms_code_send", lambda **kw: dataclasses.replace(real(**kw), resend_after=0)
+    )
+    body = post().content.decode()
+    assert 'data-countdown="1"' in body
+    assert "验证码已发送至 138****5678" in body
 
 
 def test_the_second_sms_within_the_cooldown_is_refused_with_the_wait(post, sms_outbox, sms_clock):
