@@ -179,9 +179,9 @@ def member_search(search: str) -> tuple[Q, Q]:
     row has no 姓名 of its own.
 
     * 姓名: ``search`` anywhere in the name the lists show (``Membership.display_name``:
-      the row's 姓名, else the account's), in any case (``icontains``: on PostgreSQL
-      ``UPPER(name) LIKE``, the expression of the trigram index; upper-casing a Chinese
-      name changes nothing);
+      the row's 姓名, else the account's), in any case. A search without letters that
+      have a case (Chinese names) compares the names as they are, which finds the same
+      rows without upper-casing every name;
     * 手机号, for a search of digits only: ``search`` anywhere in the row's phone, which is
       the account's for a linked row (``membership_phone_changed`` keeps them equal); all
       eleven digits are the phone itself.
@@ -189,7 +189,10 @@ def member_search(search: str) -> tuple[Q, Q]:
     :func:`member_rows` applies them on indexes (docs/performance.md, "Lists").
     """
     search = (search or "").strip()[:MEMBER_SEARCH_MAX_LENGTH]
-    own, account = Q(name__icontains=search), Q(user__name__icontains=search)
+    if search.upper() == search.lower():
+        own, account = Q(name__contains=search), Q(user__name__contains=search)
+    else:
+        own, account = Q(name__icontains=search), Q(user__name__icontains=search)
     if search.isdigit():
         own |= Q(phone=search) if len(search) == PHONE_DIGITS else Q(phone__contains=search)
     return own, account
