@@ -245,10 +245,8 @@ def sms_send(request):
             template = SMS_SENT[SmsCodePurpose(data["purpose"])]
             minutes = max(1, code_ttl() // 60)
             message = template.format(phone=issued.masked_phone, minutes=minutes)
-            # The cooldown's window may end within this very second (windows are fixed,
-            # docs/rate-limits.md): the button still counts that second down rather than
-            # showing no cool-down at all after a send.
-            countdown, is_error = max(1, issued.resend_after), False
+            # The phone's cool-down, counted from this send (0 when turned off).
+            countdown, is_error = issued.resend_after, False
     context = {
         "sms_purpose": purpose if purpose in SmsSendForm.PURPOSES else "",
         "sms_message": message,

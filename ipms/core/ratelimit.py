@@ -8,7 +8,9 @@ is the only place limits are declared; docs/rate-limits.md lists them.
 Counting is django-ratelimit's ``get_usage``: a fixed window per key (its length is the
 rate's period, its start offset by a hash of the key so that windows do not all end
 together), an atomic ``add`` + ``incr`` in the cache named by ``RATELIMIT_USE_CACHE``
-(Redis in production, so every app server and worker shares the counts). Two calls:
+(Redis in production, so every app server and worker shares the counts). A ``OncePer``
+policy (the SMS cool-down) is counted from the action instead: the cache holds when its
+cool-down ends (``_cooldown_decide``). Two calls:
 
 * ``peek(name, …)`` asks "may one more happen?" without counting (refused once the count
   has reached the limit);
@@ -27,6 +29,7 @@ logins, whose per-account lockout lives in the database with django-axes).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 import re
@@ -98,12 +101,17 @@ class CountPer:
 
 @dataclass(frozen=True)
 class OncePer:
-    """One per the number of seconds in an integer setting; 0 turns the limit off."""
+    """One per the number of seconds in an integer setting, counted from the action: a
+    cool-down (the next may happen that many seconds after this one), not a fixed window
+    a second action could follow across its edge. 0 turns the limit off."""
 
     setting: str
 
+    def seconds(self) -> int:
+        return int(getattr(settings, self.setting))
+
     def resolve(self) -> str | None:
-        seconds = int(getattr(settings, self.setting))
+        seconds = self.seconds()
         return f"1/{seconds}s" if seconds > 0 else None
 
     def __str__(self) -> str:
@@ -418,6 +426,51 @@ def _incr_existing(policy: Policy, rate: str, key_value: str) -> dict | None:
     return {"count": count, "limit": limit, "time_left": window - int(time.time())}
 
 
+def _unavailable(policy: Policy) -> Decision:
+    """The cache did not answer: the policy's fail mode decides."""
+    allowed = policy.fail is FailMode.OPEN or policy.warn_only
+    if allowed:
+        logger.warning("rate limit %s: cache unavailable, allowed (fails open)", policy.name)
+    else:
+        logger.error("rate limit %s: cache unavailable, refused (fails closed)", policy.name)
+    return Decision(policy, allowed=allowed, unavailable=True)
+
+
+def cooldown_key(policy: Policy, key_value: str) -> str:
+    """The cache key of a ``OncePer`` policy's cool-down: hashed, so that no phone number
+    or address is written into the cache's keys."""
+    digest = hashlib.sha256(key_value.encode()).hexdigest()
+    return f"rl:cooldown:{policy.name}:{digest}"
+
+
+def _cooldown_decide(policy: Policy, key_value: str, *, increment: bool) -> Decision:
+    """A ``OncePer`` policy: the cache holds, for its cool-down, when the last action's
+    cool-down ends. ``add`` claims it atomically, so of two racing actions one wins.
+
+    The stored end time, not only the cache's expiry, decides: a key the cache still
+    holds past its end by this server's clock (clocks a second apart, or a test's frozen
+    clock) is taken over with a plain ``set``.
+    """
+    seconds = policy.rate.seconds()
+    key = cooldown_key(policy, key_value)
+    now = time.time()
+    try:
+        cache = caches[settings.RATELIMIT_USE_CACHE]
+        if increment and cache.add(key, now + seconds, seconds):
+            return Decision(policy, allowed=True, count=1, limit=1, retry_after=seconds)
+        until = cache.get(key)
+        if until is not None and until > now:
+            wait = math.ceil(until - now)
+            return Decision(policy, allowed=False, count=1, limit=1, retry_after=wait)
+        if not increment:
+            return Decision(policy, allowed=True, count=0, limit=1)
+        cache.set(key, now + seconds, seconds)
+    except Exception:  # Redis down, refused, timed out
+        logger.warning("rate limit %s: cache unavailable", policy.name, exc_info=True)
+        return _unavailable(policy)
+    return Decision(policy, allowed=True, count=1, limit=1, retry_after=seconds)
+
+
 def _decide(policy: Policy, request, value, *, increment: bool) -> Decision:
     rate = policy.rate_string()
     if rate is None or not settings.RATELIMIT_ENABLE:  # turned off in the settings
@@ -425,6 +478,8 @@ def _decide(policy: Policy, request, value, *, increment: bool) -> Decision:
     if policy.method and request is not None and request.method not in policy.method:
         return Decision(policy, allowed=True)
     key_value = _key_value(policy, request, value)
+    if isinstance(policy.rate, OncePer):
+        return _cooldown_decide(policy, key_value, increment=increment)
     try:
         usage = _incr_existing(policy, rate, key_value) if increment else None
         if usage is None:
@@ -445,12 +500,7 @@ def _decide(policy: Policy, request, value, *, increment: bool) -> Decision:
         return Decision(policy, allowed=True)
     if usage["time_left"] == -1 and usage["limit"] == 0:
         # The cache did not answer (our except above, or get_usage's own failure answer).
-        allowed = policy.fail is FailMode.OPEN or policy.warn_only
-        if allowed:
-            logger.warning("rate limit %s: cache unavailable, allowed (fails open)", policy.name)
-        else:
-            logger.error("rate limit %s: cache unavailable, refused (fails closed)", policy.name)
-        return Decision(policy, allowed=allowed, unavailable=True)
+        return _unavailable(policy)
     count, limit = int(usage["count"]), int(usage["limit"])
     # A peek asks whether one more may happen; a hit asks whether this one was allowed.
     within = count <= limit if increment else count < limit
@@ -525,6 +575,9 @@ def hit_all_many(
     ``alert`` policy logs once when the batch takes its last slot.
     """
     checks = [(policy_get(name), value) for name, value in checks]
+    cooldowns = [policy.name for policy, _ in checks if isinstance(policy.rate, OncePer)]
+    if cooldowns:  # one action per cool-down: a batch has no meaning there
+        raise ImproperlyConfigured(f"hit_all_many cannot count cool-downs {cooldowns}.")
     allowed, limiting = max(0, count), None
     for policy, value in checks:
         decision = _decide(policy, request, value, increment=False).raise_if_refused()

@@ -4,9 +4,10 @@ Per phone: one message per ``SMS_COOLDOWN_SECONDS`` (60), ``SMS_PHONE_HOURLY_LIM
 per hour, ``SMS_PHONE_DAILY_LIMIT`` (10) per day. Per client address (IPv6 by /64
 network): ``SMS_IP_HOURLY_LIMIT`` (10) and ``SMS_IP_DAILY_LIMIT`` (20) per hour and day.
 Platform-wide: past ``SMS_DAILY_BUDGET`` a warning is logged once, and past
-``SMS_DAILY_HARD_LIMIT`` (0 = off) sends are refused. Windows are django-ratelimit's fixed
-windows (an hour, a day), counted in the shared cache so they hold across every app
-server; each refusal says how long until its window ends.
+``SMS_DAILY_HARD_LIMIT`` (0 = off) sends are refused. The cool-down is counted from each
+send; the other limits are django-ratelimit's fixed windows (an hour, a day). All are
+kept in the shared cache, so they hold across every app server; each refusal says how
+long to wait.
 
 A send is counted under every policy or under none (``ratelimit.hit_all``): a refused send
 uses up nothing, so hammering the button while refused does not lengthen the wait.

@@ -7,8 +7,11 @@ clock to the start of the next one instead of assuming clock hours.
 
 import logging
 import threading
+import time
 
 import pytest
+from django.core.cache import caches
+from django.core.exceptions import ImproperlyConfigured
 
 from ipms.core import ratelimit
 from ipms.core.sms import SmsRateLimited, SmsUnavailable
@@ -41,17 +44,81 @@ def send(clock, *, phone=PHONE, ip=IP):
     clock.advance(seconds=quota.resend_after + 1)
 
 
-def test_a_second_sms_before_the_cooldown_window_ends_is_refused(sms_clock):
+def test_a_second_sms_within_the_cooldown_is_refused(sms_clock):
     quota = sms_quota_consume(phone=PHONE, ip=IP)
-    assert 1 <= quota.resend_after <= 60
+    assert quota.resend_after == 60  # counted from the send, wherever the clock is
+    sms_clock.advance(seconds=15)
     with pytest.raises(SmsRateLimited) as caught:
         sms_quota_consume(phone=PHONE, ip=IP)
-    assert caught.value.message == f"发送过于频繁，请 {quota.resend_after} 秒后再试。"
-    assert caught.value.retry_after == quota.resend_after
+    assert caught.value.message == "发送过于频繁，请 45 秒后再试。"
+    assert caught.value.retry_after == 45
     assert caught.value.field == "phone"
     assert caught.value.code == "sms_phone_cooldown"
-    sms_clock.advance(seconds=quota.resend_after + 1)
+    sms_clock.advance(seconds=45)
     sms_quota_consume(phone=PHONE, ip=IP)
+
+
+@pytest.mark.parametrize("offset", [0, 17, 59])
+def test_the_cooldown_is_a_full_minute_wherever_the_send_falls(sms_clock, offset):
+    """Counted from the send, not in a fixed window: with django-ratelimit's 60-second
+    windows the window's edge falls inside almost any minute after a send, and the next
+    send would pass there (the button then counted down a few seconds only)."""
+    sms_clock.advance(seconds=offset)
+    sms_quota_consume(phone=PHONE, ip=IP)
+    sms_clock.advance(seconds=59)
+    with pytest.raises(SmsRateLimited) as caught:
+        sms_quota_consume(phone=PHONE, ip=IP)
+    assert caught.value.retry_after == 1
+    sms_clock.advance(seconds=1)
+    assert sms_quota_consume(phone=PHONE, ip=IP).resend_after == 60
+
+
+def test_a_cooldown_the_cache_still_holds_past_its_end_is_taken_over(sms_clock, settings):
+    """The stored end decides, not only the cache's expiry (clocks apart, or this
+    test's frozen clock against Redis' own)."""
+    policy = ratelimit.POLICIES["sms_phone_cooldown"]
+    assert ratelimit.hit("sms_phone_cooldown", value=PHONE).allowed
+    assert not ratelimit.peek("sms_phone_cooldown", value=PHONE).allowed
+    # The stored end a second ago, as a server whose clock runs ahead would see it.
+    cache = caches[settings.RATELIMIT_USE_CACHE]
+    cache.set(ratelimit.cooldown_key(policy, PHONE), time.time() - 1, 300)
+    assert ratelimit.peek("sms_phone_cooldown", value=PHONE).allowed
+    decision = ratelimit.hit("sms_phone_cooldown", value=PHONE)
+    assert decision.allowed and decision.retry_after == 60
+    assert not ratelimit.peek("sms_phone_cooldown", value=PHONE).allowed
+
+
+def test_cooldown_keys_hold_no_phone_number(sms_clock, settings):
+    policy = ratelimit.POLICIES["sms_phone_cooldown"]
+    ratelimit.hit("sms_phone_cooldown", value=PHONE)
+    key = ratelimit.cooldown_key(policy, PHONE)
+    assert caches[settings.RATELIMIT_USE_CACHE].get(key) is not None  # the key in use
+    assert PHONE not in key
+
+
+def test_a_batch_cannot_count_a_cooldown():
+    with pytest.raises(ImproperlyConfigured, match="cool-downs"):
+        ratelimit.hit_all_many([("sms_phone_cooldown", PHONE)], 3)
+
+
+def test_only_one_of_racing_sends_to_one_phone_passes_the_cooldown(sms_clock):
+    barrier = threading.Barrier(8)
+    outcomes = []
+
+    def attempt(n):
+        barrier.wait(timeout=10)
+        try:
+            sms_quota_consume(phone=PHONE, ip=f"198.51.100.{n + 10}")
+            outcomes.append("sent")
+        except SmsRateLimited:
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=attempt, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcomes) == ["refused"] * 7 + ["sent"]
 
 
 def test_sixth_sms_in_an_hour_is_refused(sms_clock):
