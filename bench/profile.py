@@ -203,7 +203,10 @@ def _request(handler, method: str, path: str, *, cookies: str, body: bytes = b""
     content = b"".join(chunks)
     if hasattr(chunks, "close"):
         chunks.close()
-    return int(status[0][0].split()[0]), dict(status[0][1]), content
+    headers = {}
+    for name, value in status[0][1]:  # a page may set several cookies: keep them all
+        headers[name] = f"{headers[name]}\n{value}" if name in headers else value
+    return int(status[0][0].split()[0]), headers, content
 
 
 def main(argv: list[str] | None = None) -> int:
