@@ -97,3 +97,26 @@ def test_bench_runs_end_to_end_at_a_tiny_size(tmp_path):
         assert count("SELECT count(*) FROM django_session") == 0
         users = count("SELECT count(*) FROM accounts_user WHERE phone NOT LIKE '199%'")
         assert users == sqlite["summary"]["users"]
+    # bench.profile (docs/performance.md, "Heartbeat") on the same data set.
+    profiled = subprocess.run(  # noqa: S603 - our own module, fixed arguments
+        [
+            sys.executable,
+            "-m",
+            "bench.profile",
+            "--database-url",
+            f"sqlite:///{tmp_path / 'bench.sqlite3'}",
+            "--requests",
+            "20",
+            "--learners",
+            "2",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert profiled.returncode == 0, profiled.stderr[-3000:]
+    assert "## heartbeat:" in profiled.stdout
+    assert "progress: write" in profiled.stdout
