@@ -19,15 +19,7 @@
   var seen = {}, pending = [], state = { status: "none", rated: false };
 
   function nonce() { return Date.now().toString(36) + Math.random().toString(36).slice(2, 8); }
-  function clientId() {
-    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
-    var bytes = new Uint8Array(16);
-    crypto.getRandomValues(bytes);
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    var hex = Array.prototype.map.call(bytes, function (b) { return (b + 256).toString(16).slice(1); }).join("");
-    return [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20), hex.slice(20)].join("-");
-  }
+  var clientId = window.ipmsSupportClientId;  // client-id.js, loaded first
   function savePending() {
     try {
       if (pending.length) { sessionStorage.setItem(PENDING_KEY, JSON.stringify(pending.map(function (entry) { return entry.data; }))); } else { sessionStorage.removeItem(PENDING_KEY); }
