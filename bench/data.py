@@ -329,9 +329,31 @@ def cleanup(state_file: Path) -> dict:
     return {"cleaned": True}
 
 
+def heavy_again(state_file: Path) -> dict:
+    """The export and import once more, on a server with a Celery worker: a new import
+    enterprise and file (the first import's rows are all on its list now), and this run's
+    exports removed (a new one within ``REUSE_SECONDS`` would get the first's file back).
+    """
+    from django.utils.dateparse import parse_datetime
+
+    from ipms.learning.export_models import ReportExport
+
+    data = json.loads(state_file.read_text(encoding="utf-8"))
+    for job in ReportExport.objects.filter(created_at__gte=parse_datetime(data["started"])):
+        job.file.delete(save=False)
+        job.delete()
+    if data["import"]:
+        Path(data["import"]["file"]).unlink(missing_ok=True)
+        data["import"] = _import(data["sessions"], state_file.parent, data["import"]["rows"])
+    state_file.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return {"import": data["import"]}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("step", choices=["ensure", "prepare", "drop-throughput", "cleanup"])
+    parser.add_argument(
+        "step", choices=["ensure", "prepare", "drop-throughput", "heavy-again", "cleanup"]
+    )
     parser.add_argument("--learners", type=int, default=100_000)
     parser.add_argument("--throughput-learners", type=int, default=50)
     parser.add_argument("--import-rows", type=int, default=5000)
@@ -342,6 +364,8 @@ def main() -> int:
         answer = ensure(args.learners)
     elif args.step == "prepare":
         answer = prepare(args.state, args.throughput_learners, args.import_rows)
+    elif args.step == "heavy-again":
+        answer = heavy_again(args.state)
     elif args.step == "drop-throughput":
         _throughput_cleanup()
         answer = {"dropped": True}

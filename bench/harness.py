@@ -170,6 +170,75 @@ class Server:
         self.process = None
 
 
+class Worker:
+    """A Celery worker (one process, ``--pool solo``) for a target whose environment
+    queues tasks (``CELERY_TASK_ALWAYS_EAGER=false``, Redis as the broker), as production
+    runs them. The queue is purged first: nothing of an earlier run is left to run."""
+
+    READY = "ready."
+
+    def __init__(self, env: dict, log: Path) -> None:
+        self.env = env
+        self.log = log
+        self.process: subprocess.Popen | None = None
+
+    def _celery(self, *args: str) -> list[str]:
+        return [sys.executable, "-m", "celery", "-A", "config", *args]
+
+    def __enter__(self) -> Worker:
+        subprocess.run(  # noqa: S603 - our own app, fixed arguments
+            self._celery("purge", "-f"), env=self.env, cwd=ROOT, capture_output=True, check=True
+        )
+        with self.log.open("w") as out:
+            self.process = subprocess.Popen(  # noqa: S603 - our own app, fixed arguments
+                self._celery(
+                    "worker",
+                    "--pool",
+                    "solo",
+                    "--loglevel",
+                    "info",
+                    "--without-gossip",
+                    "--without-mingle",
+                    "--hostname",
+                    f"bench-{uuid.uuid4().hex[:8]}@%h",
+                ),
+                env=self.env,
+                cwd=ROOT,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + 60
+        while self.READY not in self.log.read_text(errors="replace"):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.__exit__(None, None, None)
+                raise RuntimeError(f"celery worker did not start:\n{self.log.read_text()[-2000:]}")
+            time.sleep(0.2)
+        return self
+
+    def memory_kb(self) -> dict:
+        """The worker's resident size now and its peak so far (/proc, Linux)."""
+        fields = {}
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            name, _, value = line.partition(":")
+            if name in ("VmRSS", "VmHWM"):
+                fields[name] = int(value.split()[0])
+        return {"rss": fields["VmRSS"], "peak": fields["VmHWM"]}
+
+    def __exit__(self, *exc) -> None:
+        if self.process is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+        self.process = None
+
+
 # --- an HTTP client with a session ------------------------------------------------------
 
 

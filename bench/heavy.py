@@ -45,13 +45,14 @@ def _memory(answer: Answer) -> dict:
     }
 
 
-def export(port: int, prepared: dict, *, timeout: float = 600) -> dict:
+def export(port: int, prepared: dict, *, timeout: float = 600, worker=None) -> dict:
     """导出Excel as the admin does it: press it, watch the progress, download the file.
 
     ``server_s`` is enqueue→done: from sending the POST until the status page first says
     已完成 (in the embedded mode the task runs inside that POST, so it is about the POST's
-    time; with a worker it includes the queue and the polling). The memory is the POST's
-    worker growth, which is the export's only when the task runs inline.
+    time; with a worker it includes the queue and the polling). The memory is the growth
+    of the process that ran the task: the POST's gunicorn worker when it runs inline,
+    else the Celery ``worker`` (``bench.harness.Worker``) from before the POST to done.
     """
     info = prepared["export"]
     course = parse_qs(urlsplit(info["path"]).query).get("course", [""])[0]
@@ -62,6 +63,7 @@ def export(port: int, prepared: dict, *, timeout: float = 600) -> dict:
         if warm.status != 200:
             return {"error": f"学习管理 answered {warm.status}"}
         token = client.csrf_token(warm.text)
+        before = worker.memory_kb() if worker else None
         started = time.perf_counter()
         start = client.request(
             "POST",
@@ -84,6 +86,7 @@ def export(port: int, prepared: dict, *, timeout: float = 600) -> dict:
             time.sleep(POLL_SECONDS)
             status = client.get(location, **{"HX-Request": "true"})
         done_s = time.perf_counter() - started
+        after = worker.memory_kb() if worker else None
         if _export_status(status) != "done":
             return {"error": "export failed"}
         link = re.search(r'href="([^"]+/download/)"', status.text)
@@ -103,7 +106,19 @@ def export(port: int, prepared: dict, *, timeout: float = 600) -> dict:
         "polls": polls,
         "download_s": answer.server_ms / 1000,
         "bytes": len(answer.body),
-        **_memory(start),
+        **(_memory(start) if worker is None else _worker_memory(before, after)),
+    }
+
+
+def _worker_memory(before: dict, after: dict) -> dict:
+    raised = after["peak"] > before["peak"]
+    return {
+        "rss_before_mb": before["rss"] / 1024,
+        "peak_mb": after["peak"] / 1024,
+        "growth_mb": (after["peak"] - before["rss"]) / 1024
+        if raised
+        else (before["peak"] - before["rss"]) / 1024,
+        "growth_exact": raised,
     }
 
 

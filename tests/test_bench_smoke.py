@@ -120,3 +120,63 @@ def test_bench_runs_end_to_end_at_a_tiny_size(tmp_path):
     assert profiled.returncode == 0, profiled.stderr[-3000:]
     assert "## heartbeat:" in profiled.stdout
     assert "progress: write" in profiled.stdout
+
+
+@pytest.mark.skipif(
+    not (os.environ.get("DATABASE_URL", "").startswith("postgres") and os.environ.get("REDIS_URL")),
+    reason="the worker run needs PostgreSQL and Redis (DATABASE_URL, REDIS_URL)",
+)
+def test_the_heavy_part_runs_with_a_celery_worker_on_postgresql(tmp_path):
+    """On PostgreSQL + Redis the export and the import run twice: eager, then queued for a
+    Celery worker (bench.harness.Worker), as production runs them."""
+    import psycopg
+    from psycopg import sql
+
+    base = os.environ["DATABASE_URL"].rsplit("/", 1)[0]
+    name = f"ipms_bench_smoke_{os.getpid()}"
+    out = tmp_path / "results"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "REDIS_"))}
+    env.update(
+        BENCH_DATABASE_URL=f"{base}/{name}",
+        BENCH_REDIS_URL=os.environ["REDIS_URL"],
+    )
+    try:
+        result = subprocess.run(  # noqa: S603 - our own module, fixed arguments
+            [
+                sys.executable,
+                "-m",
+                "bench",
+                "--only",
+                "postgresql",
+                "--parts",
+                "heavy",
+                "--pg-learners",
+                "300",
+                "--import-rows",
+                "30",
+                "--out",
+                str(out),
+            ],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr[-3000:]
+        (target,) = json.loads((out / "latest.json").read_text(encoding="utf-8"))["results"]
+        assert target["label"] == "PostgreSQL+Redis"
+        for kind in ("export", "export_worker"):
+            assert "error" not in target[kind], target[kind]
+            assert target[kind]["rows"] == target["summary"]["export"]["members"]
+            assert target[kind]["bytes"] > 0
+        assert target["export_worker"]["polls"] >= 0
+        for kind in ("import", "import_worker"):
+            assert "error" not in target[kind], target[kind]
+            assert target[kind]["invited"] == 30
+        table = (out / "latest.md").read_text(encoding="utf-8")
+        assert "| PostgreSQL+Redis | worker |" in table
+    finally:
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
