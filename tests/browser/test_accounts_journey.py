@@ -238,6 +238,7 @@ def test_profile_and_phone_change(
     open_user_menu(page)
     page.get_by_role("link", name="个人设置").click()
     expect(page.get_by_role("heading", name="个人设置")).to_be_visible()
+    page.wait_for_load_state("load")  # htmx has bound 省份's change (see the enterprise journey)
     assert_accessible_basics(page)
 
     # 个人资料: 省份 → 城市 cascades without a page load (htmx).
