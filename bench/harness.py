@@ -93,6 +93,21 @@ def django_step(env: dict, *args: str, timeout: float = 3600, echo: bool = False
 # --- gunicorn --------------------------------------------------------------------------
 
 
+def stop(process: subprocess.Popen | None, *, timeout: float) -> None:
+    """End a process started in a session of its own, with its children: SIGTERM, then
+    SIGKILL after ``timeout`` seconds."""
+    if process is None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -157,16 +172,7 @@ class Server:
         raise RuntimeError("gunicorn did not answer in time")
 
     def __exit__(self, *exc) -> None:
-        if self.process is None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
+        stop(self.process, timeout=15)
         self.process = None
 
 
@@ -226,16 +232,7 @@ class Worker:
         return {"rss": fields["VmRSS"], "peak": fields["VmHWM"]}
 
     def __exit__(self, *exc) -> None:
-        if self.process is None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
+        stop(self.process, timeout=30)
         self.process = None
 
 

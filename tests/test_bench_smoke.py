@@ -21,13 +21,24 @@ ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.bench
 
 
+def _python_m(args: list[str], *, env: dict, timeout: int) -> subprocess.CompletedProcess:
+    """``python -m <args>`` in the project's root, its output captured."""
+    return subprocess.run(  # noqa: S603 - our own modules, fixed arguments
+        [sys.executable, "-m", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
 def test_bench_runs_end_to_end_at_a_tiny_size(tmp_path):
     out = tmp_path / "results"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "REDIS_"))}
-    result = subprocess.run(  # noqa: S603 - our own module, fixed arguments
+    result = _python_m(
         [
-            sys.executable,
-            "-m",
             "bench",
             "--only",
             "sqlite",
@@ -52,12 +63,8 @@ def test_bench_runs_end_to_end_at_a_tiny_size(tmp_path):
             "--out",
             str(out),
         ],
-        cwd=ROOT,
         env=env,
-        capture_output=True,
-        text=True,
         timeout=600,
-        check=False,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     data = json.loads((out / "latest.json").read_text(encoding="utf-8"))
@@ -98,10 +105,8 @@ def test_bench_runs_end_to_end_at_a_tiny_size(tmp_path):
         users = count("SELECT count(*) FROM accounts_user WHERE phone NOT LIKE '199%'")
         assert users == sqlite["summary"]["users"]
     # bench.profile (docs/performance.md, "Heartbeat") on the same data set.
-    profiled = subprocess.run(  # noqa: S603 - our own module, fixed arguments
+    profiled = _python_m(
         [
-            sys.executable,
-            "-m",
             "bench.profile",
             "--database-url",
             f"sqlite:///{tmp_path / 'bench.sqlite3'}",
@@ -110,12 +115,8 @@ def test_bench_runs_end_to_end_at_a_tiny_size(tmp_path):
             "--learners",
             "2",
         ],
-        cwd=ROOT,
         env=env,
-        capture_output=True,
-        text=True,
         timeout=300,
-        check=False,
     )
     assert profiled.returncode == 0, profiled.stderr[-3000:]
     assert "## heartbeat:" in profiled.stdout
@@ -141,10 +142,8 @@ def test_the_heavy_part_runs_with_a_celery_worker_on_postgresql(tmp_path):
         BENCH_REDIS_URL=os.environ["REDIS_URL"],
     )
     try:
-        result = subprocess.run(  # noqa: S603 - our own module, fixed arguments
+        result = _python_m(
             [
-                sys.executable,
-                "-m",
                 "bench",
                 "--only",
                 "postgresql",
@@ -157,12 +156,8 @@ def test_the_heavy_part_runs_with_a_celery_worker_on_postgresql(tmp_path):
                 "--out",
                 str(out),
             ],
-            cwd=ROOT,
             env=env,
-            capture_output=True,
-            text=True,
             timeout=600,
-            check=False,
         )
         assert result.returncode == 0, result.stderr[-3000:]
         (target,) = json.loads((out / "latest.json").read_text(encoding="utf-8"))["results"]
