@@ -73,3 +73,41 @@ def test_captcha_refresh_and_feedback_journey(page, live_server, transactional_d
     page.get_by_text("提交成功").wait_for()
     assert Feedback.objects.get().phone == "13612342925"
     assert not console_errors
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_the_support_button_covers_nothing_at_the_end_of_a_page(page, live_server, viewport):
+    """在线客服 floats over the page; scrolled to the end, the footer's text and links
+    (证书查验 sits bottom right at desktop width) are clear of it."""
+    page.set_viewport_size(viewport)
+    page.goto(live_server.url + reverse("content:feedback"))
+    page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
+    page.wait_for_function(
+        "() => Math.ceil(window.scrollY + window.innerHeight)"
+        " >= document.documentElement.scrollHeight"
+    )
+    covered = page.evaluate(
+        """() => {
+          const b = document.getElementById("support-launcher").getBoundingClientRect();
+          const overlaps = (r) => r.width > 0 && r.left < b.right && r.right > b.left
+            && r.top < b.bottom && r.bottom > b.top;
+          const out = [];
+          for (const el of document.querySelectorAll(".site-footer a, .site-footer strong")) {
+            if (overlaps(el.getBoundingClientRect())) out.push(el.textContent.trim());
+          }
+          // The lines of the footer's text, measured as the text itself lies.
+          const walker = document.createTreeWalker(
+            document.querySelector(".site-footer"), NodeFilter.SHOW_TEXT);
+          while (walker.nextNode()) {
+            const text = walker.currentNode;
+            if (!text.textContent.trim()) continue;
+            const range = document.createRange();
+            range.selectNodeContents(text);
+            for (const r of range.getClientRects()) {
+              if (overlaps(r)) { out.push(text.textContent.trim().slice(0, 20)); break; }
+            }
+          }
+          return out;
+        }"""
+    )
+    assert covered == [], f"the 在线客服 button covers {covered}"
